@@ -1,0 +1,61 @@
+import type { TaskRef } from '../tasks/task.js';
+
+/** Names of the backends fanout ships. */
+export const BACKEND_NAMES = ['inline', 'thread', 'process', 'lambda', 'hybrid'] as const;
+/** A backend name. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** One batch handed to a backend. `id` is stable across retries; the accumulator dedupes on it. */
+export interface BatchJob {
+  id: string;
+  batch: unknown;
+  /** 1 for the first try, 2 for the first retry, … */
+  attempt: number;
+  /** True when this is a speculative duplicate of a straggler (hybrid). */
+  speculative?: boolean;
+  /** Side that is already running this batch; a speculative copy should go elsewhere. */
+  avoidSide?: string;
+}
+
+/** What a backend returns for a batch that succeeded. */
+export interface BatchOutcome {
+  partial: unknown;
+  /** Lane in the timeline: `process-1`, `thread-0`, `lambda-<instance>`, … */
+  workerId: string;
+  /** Which side ran it (for hybrid: `process` or `lambda`); defaults to the backend name. */
+  side?: string;
+  /** CPU (or busy) time of the worker for this batch, when measurable. */
+  cpuMs?: number;
+  /** Wall time of map on the far side. */
+  durationMs?: number;
+  /** Lambda: the instance was cold for this invoke. */
+  coldStart?: boolean;
+  /** Wall-clock start/end (ms since epoch) as seen by the caller. Filled by the scheduler if absent. */
+  startedAt?: number;
+  endedAt?: number;
+}
+
+/** What a backend needs to know before it starts. */
+export interface BackendStartContext {
+  /** Where the far side finds the task. */
+  task: TaskRef;
+}
+
+/**
+ * The one port every backend implements. A backend moves a batch to where it runs and brings the partial back; it never
+ * knows what the task computes.
+ *
+ * Contract:
+ * - `start` prepares workers (may be lazy); `stop` releases everything and is safe to call twice.
+ * - `capacity()` is how many batches may be in flight at once right now (may change, e.g. Lambda throttling).
+ * - `run` resolves with the partial or rejects with a {@link FanoutError}; when `signal` aborts it rejects promptly and
+ *   frees the slot (killing the worker if it must). A worker that dies mid-batch is replaced and `run` rejects with
+ *   ECRASH so the scheduler requeues the batch.
+ */
+export interface Backend {
+  readonly name: BackendName | string;
+  start(ctx: BackendStartContext): Promise<void>;
+  capacity(): number;
+  run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import { isFanoutError, serializeError, taskErrorFrom } from '../../errors.js';
+import type { TaskRef } from '../../tasks/task.js';
+import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import { runBatch } from '../run-batch.js';
+
+/**
+ * Runs batches on the main thread: the baseline every other backend is compared with. CPU-bound maps run one after
+ * another (the event loop is blocked meanwhile); async maps overlap up to `concurrency`.
+ */
+export class InlineBackend implements Backend {
+  readonly name = 'inline';
+  readonly #concurrency: number;
+  #task: TaskRef | undefined;
+
+  /** @param concurrency batches in flight at once; only async maps overlap. @default 1 */
+  constructor(concurrency = 1) {
+    this.#concurrency = concurrency;
+  }
+
+  async start(ctx: BackendStartContext): Promise<void> {
+    this.#task = ctx.task;
+  }
+
+  capacity(): number {
+    return this.#concurrency;
+  }
+
+  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+    if (!this.#task) throw new Error('InlineBackend.run before start');
+    signal.throwIfAborted();
+    const startedAt = Date.now();
+    try {
+      const r = await runBatch(this.#task, job.batch, signal);
+      signal.throwIfAborted();
+      return { partial: r.partial, workerId: 'main', cpuMs: r.cpuMs, durationMs: r.durationMs, startedAt, endedAt: Date.now() };
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      if (isFanoutError(err)) throw err;
+      throw taskErrorFrom(serializeError(err), job.id);
+    }
+  }
+
+  async stop(): Promise<void> {}
+}

@@ -1,0 +1,106 @@
+/**
+ * Every failure fanout reports is a {@link FanoutError} with a machine-readable `code`, made in this one file so the
+ * CLI, the scheduler and every backend agree on what went wrong and whether trying again can help.
+ */
+export type FanoutErrorCode =
+  /** Bad user input: flags, task options, events, URLs. Never retried. */
+  | 'EINPUT'
+  /** A batch ran longer than its per-batch timeout. */
+  | 'ETIMEOUT'
+  /** The run was aborted through its AbortSignal. */
+  | 'ECANCEL'
+  /** The remote side throttled us (Lambda 429 TooManyRequestsException). */
+  | 'ETHROTTLED'
+  /** The remote side reported an error we cannot classify further (Lambda Unhandled function error). */
+  | 'EREMOTE'
+  /** A worker thread or child process died while running a batch. */
+  | 'ECRASH'
+  /** The task's own code threw while mapping a batch. */
+  | 'ETASK'
+  /** A network fault: reset, refused, lost reply. The far side may have run the batch. */
+  | 'ENETWORK'
+  /** A 5xx reply from a service. */
+  | 'ESERVICE'
+  /** A payload too large to send, even after splitting. */
+  | 'EPAYLOAD'
+  /** Backends disagreed on the result of the same input. */
+  | 'EMISMATCH'
+  /** An invariant of fanout itself was broken (a bug). */
+  | 'EINTERNAL';
+
+const RETRYABLE: ReadonlySet<FanoutErrorCode> = new Set([
+  'ETIMEOUT',
+  'ETHROTTLED',
+  'EREMOTE',
+  'ECRASH',
+  'ETASK',
+  'ENETWORK',
+  'ESERVICE',
+]);
+
+/** Options for {@link FanoutError}. */
+export interface FanoutErrorOptions {
+  cause?: unknown;
+  /** Overrides the default retryability of the code. */
+  retryable?: boolean;
+  /** Batch the error belongs to, when there is one. */
+  batchId?: string;
+  /** Server-suggested delay before retrying, in ms (e.g. Retry-After). */
+  retryAfterMs?: number;
+}
+
+/** The one error type fanout throws. `code` says what happened; `retryable` says whether the scheduler may retry. */
+export class FanoutError extends Error {
+  override readonly name = 'FanoutError';
+  readonly code: FanoutErrorCode;
+  readonly retryable: boolean;
+  readonly batchId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: FanoutErrorCode, message: string, options: FanoutErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? RETRYABLE.has(code);
+    this.batchId = options.batchId;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** True when `err` is a {@link FanoutError}, optionally with the given code. */
+export function isFanoutError(err: unknown, code?: FanoutErrorCode): err is FanoutError {
+  return err instanceof FanoutError && (code === undefined || err.code === code);
+}
+
+/** Shorthand for an input error: `Expected \`name\` to be …, got \`value\``. */
+export function inputError(message: string): FanoutError {
+  return new FanoutError('EINPUT', message, { retryable: false });
+}
+
+/** Plain-data form of an error, to cross a thread, process or network boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+/** Turns any thrown value into {@link SerializedError}. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      name: err.name,
+      message: err.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(err.stack ? { stack: err.stack } : {}),
+    };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/** Rebuilds the error a task threw on the far side as an ETASK {@link FanoutError}. */
+export function taskErrorFrom(remote: SerializedError, batchId: string): FanoutError {
+  const err = new FanoutError('ETASK', remote.message, { batchId });
+  if (remote.stack) err.stack = `FanoutError: ${remote.message}\n    [remote] ${remote.stack}`;
+  return err;
+}

@@ -1,0 +1,130 @@
+import { Accumulator } from './accumulators/accumulator.js';
+import type { Backend, BackendName } from './backends/backend.js';
+import { createBackend, parseBackendName } from './backends/create-backend.js';
+import { FanoutError, inputError } from './errors.js';
+import { checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
+import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
+import { collectStats, StatsCollector } from './stats-collector.js';
+import type { RunStats } from './stats.js';
+import { builtinTasks, loadTask, taskRefFromArg } from './tasks/registry.js';
+import { type AnyTask, isTask, type TaskRef, taskModuleFile } from './tasks/task.js';
+
+/** What {@link fanout} resolves with. */
+export interface FanoutResult<R = unknown> {
+  result: R;
+  stats: RunStats;
+}
+
+/** Finds the task object and the reference the far side will load it by. */
+export async function resolveTask(task: AnyTask | TaskRef | string): Promise<{ task: AnyTask; ref: TaskRef }> {
+  if (typeof task === 'string') {
+    const ref = taskRefFromArg(task);
+    return { task: await loadTask(ref), ref };
+  }
+  if (isTask(task)) {
+    if (builtinTasks.get(task.name) === task) return { task, ref: { kind: 'builtin', name: task.name } };
+    const file = taskModuleFile(task);
+    return { task, ref: file ? { kind: 'module', path: file } : { kind: 'builtin', name: task.name } };
+  }
+  return { task: await loadTask(task), ref: task };
+}
+
+/** JSON size of a batch, in bytes, as it would go on the wire. */
+function payloadBytes(batch: unknown): number {
+  return Buffer.byteLength(JSON.stringify(batch) ?? 'null');
+}
+
+/**
+ * Batches of `task` for `input`, with stable ids. A batch too large for the backend (`maxPayloadBytes`, 6 MB on
+ * Lambda) is subdivided with the task's `subdivide` before it is ever sent; ids of the pieces extend the parent's.
+ */
+async function* batchesOf(
+  task: AnyTask,
+  input: unknown,
+  batchSize: number | undefined,
+  workers: number,
+  maxPayloadBytes: number | undefined,
+): AsyncGenerator<QueuedBatch> {
+  let index = 0;
+  const split = task.split(input, { batchSize, workers });
+  for await (const batch of split as AsyncIterable<unknown>) {
+    const id = String(index++);
+    if (maxPayloadBytes === undefined) {
+      yield { id, batch };
+      continue;
+    }
+    yield* fitPayload(task, id, batch, maxPayloadBytes);
+  }
+}
+
+function* fitPayload(task: AnyTask, id: string, batch: unknown, max: number): Generator<QueuedBatch> {
+  if (payloadBytes(batch) <= max) {
+    yield { id, batch };
+    return;
+  }
+  const parts = task.subdivide?.(batch) ?? [];
+  if (parts.length < 2) {
+    throw new FanoutError(
+      'EPAYLOAD',
+      `batch ${id} is ${payloadBytes(batch)} bytes, over the backend's ${max}-byte payload limit, and task \`${task.name}\` cannot subdivide it; use a smaller --batch-size`,
+      { batchId: id, retryable: false },
+    );
+  }
+  for (let i = 0; i < parts.length; i++) yield* fitPayload(task, `${id}.${i}`, parts[i], max);
+}
+
+/**
+ * Runs `task` on `input`: splits it into batches, runs them on the chosen backend with bounded in-flight work, retries
+ * and timeouts, merges partials as they arrive (each batch id once) and returns the result with run statistics.
+ *
+ * @example
+ * const { result, stats } = await fanout('primes', { limit: 1e7 }, { backend: 'process', workers: 2 });
+ */
+export async function fanout<R = unknown>(
+  task: AnyTask | TaskRef | string,
+  input: unknown,
+  options: FanoutOptions = {},
+): Promise<FanoutResult<R>> {
+  const workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
+  if (options.batchSize !== undefined) checkPositiveInt('batchSize', options.batchSize);
+  const resolved = await resolveTask(task);
+  let backend: Backend;
+  let owned = false;
+  if (typeof options.backend === 'object') {
+    backend = options.backend;
+  } else {
+    const name: BackendName = parseBackendName(options.backend ?? 'process');
+    if (name !== 'inline' && resolved.ref.kind === 'builtin' && builtinTasks.get(resolved.ref.name) !== resolved.task) {
+      throw inputError(`Task \`${resolved.task.name}\` was not made with defineTask in a module file; pass its module path`);
+    }
+    backend = await createBackend(name, { ...options, workers });
+    owned = true;
+  }
+  const accumulator = new Accumulator<R>(resolved.task);
+  const collector = new StatsCollector(backend.name);
+  try {
+    if (owned) await backend.start({ task: resolved.ref });
+    collector.begin();
+    const maxPayload = (backend as { maxPayloadBytes?: number }).maxPayloadBytes;
+    const sched = await runScheduler(
+      batchesOf(resolved.task, input, options.batchSize, workers, maxPayload),
+      {
+        backend,
+        timeoutMs: options.timeoutMs ?? 600_000,
+        retries: options.retries ?? 2,
+        speculate: options.speculate ?? backend.name === 'hybrid',
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        onResult: (id, outcome) => {
+          if (!accumulator.add(id, outcome.partial)) {
+            throw new FanoutError('EINTERNAL', `batch ${id} was delivered twice by the scheduler`);
+          }
+        },
+        onAttempt: (report) => collector.attempt(report),
+      },
+    );
+    return { result: accumulator.value, stats: collectStats(collector, sched, accumulator.duplicates) };
+  } finally {
+    if (owned) await backend.stop();
+  }
+}

@@ -1,0 +1,94 @@
+import type { AttemptReport, SchedulerResult } from './scheduler/scheduler.js';
+import type { BackendTotals, BatchRecord, RunStats } from './stats.js';
+
+/** Builds {@link BatchRecord}s from scheduler attempt reports, relative to the run's start. */
+export class StatsCollector {
+  readonly records: BatchRecord[] = [];
+  readonly #backend: string;
+  readonly #stage: string;
+  #t0 = Date.now();
+
+  constructor(backend: string, stage = 'cpu') {
+    this.#backend = backend;
+    this.#stage = stage;
+  }
+
+  /** Marks the start of the run (time 0 of the timeline). */
+  begin(): void {
+    this.#t0 = Date.now();
+  }
+
+  /** Start of the run, ms since epoch. */
+  get startedAt(): number {
+    return this.#t0;
+  }
+
+  /** Records one ended attempt. */
+  attempt(r: AttemptReport): void {
+    const o = r.outcome;
+    const startedAt = o?.startedAt ?? r.startedAt;
+    const endedAt = o?.endedAt ?? r.endedAt;
+    const status: BatchRecord['status'] = r.cancelled
+      ? o
+        ? 'duplicate'
+        : 'cancelled'
+      : o
+        ? 'ok'
+        : 'error';
+    this.records.push({
+      batchId: r.job.id,
+      attempt: r.job.attempt,
+      backend: this.#backend,
+      side: o?.side ?? this.#backend,
+      workerId: o?.workerId ?? 'unknown',
+      startMs: startedAt - this.#t0,
+      endMs: endedAt - this.#t0,
+      stage: this.#stage,
+      status,
+      ...(o?.cpuMs !== undefined ? { cpuMs: o.cpuMs } : {}),
+      ...(r.error ? { error: r.error.message, errorCode: r.error.code } : {}),
+      ...(o?.coldStart !== undefined ? { coldStart: o.coldStart } : {}),
+      ...(r.job.speculative ? { speculative: true } : {}),
+    });
+  }
+
+  /** Wall time since {@link begin}. */
+  elapsed(): number {
+    return Date.now() - this.#t0;
+  }
+}
+
+function add(map: Record<string, BackendTotals>, key: string, cpuMs: number): void {
+  const t = map[key] ?? { batches: 0, cpuMs: 0 };
+  t.batches++;
+  t.cpuMs += cpuMs;
+  map[key] = t;
+}
+
+/** Folds the records into {@link RunStats}. Only the winning (`ok`) attempt of a batch counts as a batch. */
+export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicates: number): RunStats {
+  const byBackend: Record<string, BackendTotals> = {};
+  const byWorker: Record<string, BackendTotals> = {};
+  let cpuMs = 0;
+  for (const r of c.records) {
+    cpuMs += r.cpuMs ?? 0;
+    if (r.status !== 'ok') continue;
+    add(byBackend, r.side, r.cpuMs ?? 0);
+    add(byWorker, r.workerId, r.cpuMs ?? 0);
+  }
+  if (byBackend[c.records[0]?.backend ?? ''] === undefined && c.records.length > 0) {
+    // hybrid: keep the combined row as well as the per-side rows
+  }
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  for (const t of [...Object.values(byBackend), ...Object.values(byWorker)]) t.cpuMs = round(t.cpuMs);
+  return {
+    wallMs: c.elapsed(),
+    batches: sched.batches,
+    retries: sched.retries,
+    duplicates: duplicates + c.records.filter((r) => r.status === 'duplicate').length,
+    cpuMs: round(cpuMs),
+    byBackend,
+    byWorker,
+    records: c.records,
+  };
+}

@@ -1,0 +1,46 @@
+/** One attempt at one batch, as the timeline and the comparison report need it. */
+export interface BatchRecord {
+  batchId: string;
+  attempt: number;
+  backend: string;
+  /** Which side ran it (hybrid: process | lambda); equals backend otherwise. */
+  side: string;
+  workerId: string;
+  /** ms since the run started. */
+  startMs: number;
+  endMs: number;
+  cpuMs?: number;
+  /** Pipeline stage: `cpu` for batches, `fetch` for fetches. */
+  stage: string;
+  status: 'ok' | 'error' | 'duplicate' | 'cancelled';
+  error?: string;
+  errorCode?: string;
+  coldStart?: boolean;
+  speculative?: boolean;
+}
+
+/** Per-backend (or per-side) totals. */
+export interface BackendTotals {
+  batches: number;
+  cpuMs: number;
+}
+
+/** Statistics of one run. */
+export interface RunStats {
+  wallMs: number;
+  /** Distinct batches merged. */
+  batches: number;
+  /** Attempts beyond the first, over all batches. */
+  retries: number;
+  /** Partials dropped because the batch was already merged (lost replies, speculation). */
+  duplicates: number;
+  /** CPU time summed over workers where measurable (ms). */
+  cpuMs: number;
+  byBackend: Record<string, BackendTotals>;
+  byWorker: Record<string, BackendTotals>;
+  records: BatchRecord[];
+  /** Items that failed for good but did not fail the run (e.g. URLs in wordcount). */
+  failed?: { item: string; reason: string }[];
+  /** Per-stage totals for pipelines: wall/CPU per stage. */
+  stages?: Record<string, { items: number; busyMs: number; cpuMs: number; wallMs: number }>;
+}

@@ -1,0 +1,44 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { inputError } from '../errors.js';
+import { defineTask } from './task.js';
+
+/** Input of the sleep task. */
+export interface SleepInput {
+  batches: number;
+  ms: number;
+}
+/** One batch: wait `ms`. */
+export interface SleepBatch {
+  index: number;
+  ms: number;
+}
+/** What the batches did, merged. */
+export interface SleepResult {
+  batches: number;
+  sleptMs: number;
+}
+
+/** Each batch waits `--ms`: an I/O-bound stand-in that measures pure orchestration overhead. */
+export const sleep = defineTask<SleepInput, SleepBatch, SleepResult, SleepResult>({
+  name: 'sleep',
+  description: 'each batch waits --ms milliseconds (I/O-bound stand-in)',
+  options: [
+    { name: 'batches', kind: 'positiveInt', description: 'number of batches', default: 20 },
+    { name: 'ms', kind: 'nonNegativeInt', description: 'milliseconds each batch waits', default: 100 },
+  ],
+  *split({ batches, ms }) {
+    if (!Number.isSafeInteger(batches) || batches < 1) {
+      throw inputError(`Expected \`batches\` to be a positive integer, got \`${batches}\``);
+    }
+    if (!Number.isSafeInteger(ms) || ms < 0 || ms > 900_000) {
+      throw inputError(`Expected \`ms\` to be an integer from 0 to 900000, got \`${ms}\``);
+    }
+    for (let index = 0; index < batches; index++) yield { index, ms };
+  },
+  async map({ ms }, { signal }) {
+    await delay(ms, undefined, { signal });
+    return { batches: 1, sleptMs: ms };
+  },
+  init: () => ({ batches: 0, sleptMs: 0 }),
+  merge: (acc, p) => ({ batches: acc.batches + p.batches, sleptMs: acc.sleptMs + p.sleptMs }),
+});

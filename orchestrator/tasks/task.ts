@@ -1,0 +1,106 @@
+/**
+ * The task model. A task never knows where it runs: the same object is used inline, in a worker thread, in a child
+ * process and inside the Lambda handler. Batches and partials must be JSON-serialisable because they cross thread,
+ * process and network boundaries.
+ */
+
+/** A JSON value. Batches and partials must be made of these. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** How a task's CLI option is parsed and validated. */
+export type TaskOptionKind = 'nonNegativeInt' | 'positiveInt' | 'string';
+
+/** One command-line option of a task (`--limit <n>` for primes). */
+export interface TaskOption {
+  /** Input property and flag name in kebab-case: `limit` → `--limit`, `max-body` → `--max-body` (key `maxBody`). */
+  name: string;
+  kind: TaskOptionKind;
+  description: string;
+  /** Value when the flag is absent; `undefined` makes the option required. */
+  default?: number | string;
+}
+
+/** What `split` gets besides the input. */
+export interface SplitContext {
+  /** Items per batch asked for by the user (`--batch-size`), or undefined for the task's default. */
+  batchSize: number | undefined;
+  /** Parallel slots of the backend, so a task can choose a batch count that keeps every slot busy. */
+  workers: number;
+}
+
+/** What `map` gets besides the batch. */
+export interface MapContext {
+  /** Aborted when the batch is cancelled or timed out; long async maps should honour it. */
+  signal: AbortSignal;
+}
+
+/** A task: split input into batches, map each batch to a partial, merge partials into the result. */
+export interface Task<I = unknown, B = unknown, P = unknown, R = unknown> {
+  /** Registry name; for user modules, the name reported in stats. */
+  readonly name: string;
+  readonly description?: string;
+  /** CLI options, turned into the input object by the CLI. */
+  readonly options?: readonly TaskOption[];
+  /** Splits the input into JSON-serialisable batches. Every input item must land in exactly one batch. */
+  split(input: I, ctx: SplitContext): Iterable<B> | AsyncIterable<B>;
+  /** Computes the partial result of one batch. Runs wherever the backend puts it. */
+  map(batch: B, ctx: MapContext): P | Promise<P>;
+  /** The empty result. */
+  init(): R;
+  /** Folds one partial into the accumulated result. Must not depend on arrival order. */
+  merge(acc: R, partial: P): R;
+  /** Optional: splits one batch into smaller ones whose partials merge to the same result (oversize payloads). */
+  subdivide?(batch: B): B[];
+}
+
+/** Any task, with its type parameters erased. */
+// biome-ignore lint/suspicious/noExplicitAny: erased generic task used by the engine
+export type AnyTask = Task<any, any, any, any>;
+
+/**
+ * Declares a task. Identity at run time; it exists for type inference and so user modules have one thing to export.
+ *
+ * @example
+ * export default defineTask({ name: 'squares', split: (n) => [...], map: (b) => ..., init: () => 0, merge: (a, p) => a + p });
+ */
+export function defineTask<I, B, P, R>(task: Task<I, B, P, R>): Task<I, B, P, R> {
+  const file = callerFile(new Error().stack);
+  if (file) definedIn.set(task, file);
+  return task;
+}
+
+/** Module file each task was defined in, so threads and child processes can import the same module. */
+const definedIn = new WeakMap<object, string>();
+
+/** The file a task was defined in (captured by {@link defineTask}), if known. */
+export function taskModuleFile(task: object): string | undefined {
+  return definedIn.get(task);
+}
+
+/** The first stack frame outside this file: the module that called defineTask. */
+function callerFile(stack: string | undefined): string | undefined {
+  if (!stack) return undefined;
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+\.[cm]?[jt]s)(?::\d+){0,2}\)?\s*$/.exec(line.trim());
+    if (m?.[1] && !m[1].includes('/tasks/task.')) {
+      return m[1].startsWith('file://') ? new URL(m[1]).pathname : m[1];
+    }
+  }
+  return undefined;
+}
+
+/** True when `value` looks like a task (used to check user modules). */
+export function isTask(value: unknown): value is AnyTask {
+  if (value === null || typeof value !== 'object') return false;
+  const t = value as Record<string, unknown>;
+  return (
+    typeof t.name === 'string' &&
+    typeof t.split === 'function' &&
+    typeof t.map === 'function' &&
+    typeof t.init === 'function' &&
+    typeof t.merge === 'function'
+  );
+}
+
+/** How the far side (thread, child, Lambda) finds the task: a built-in by name, or a user module by absolute path. */
+export type TaskRef = { kind: 'builtin'; name: string } | { kind: 'module'; path: string; exportName?: string };

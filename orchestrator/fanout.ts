@@ -7,7 +7,7 @@ import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
 import { collectStats, StatsCollector } from './stats-collector.js';
 import type { RunStats } from './stats.js';
 import { builtinTasks, loadTask, taskRefFromArg } from './tasks/registry.js';
-import { type AnyTask, isTask, type TaskRef, taskModuleFile } from './tasks/task.js';
+import { type AnyTask, isTask, type SplitContext, type TaskRef, taskModuleFile } from './tasks/task.js';
 
 /** What {@link fanout} resolves with. */
 export interface FanoutResult<R = unknown> {
@@ -41,12 +41,11 @@ function payloadBytes(batch: unknown): number {
 async function* batchesOf(
   task: AnyTask,
   input: unknown,
-  batchSize: number | undefined,
-  workers: number,
+  ctx: SplitContext,
   maxPayloadBytes: number | undefined,
 ): AsyncGenerator<QueuedBatch> {
   let index = 0;
-  const split = task.split(input, { batchSize, workers });
+  const split = task.split(input, ctx);
   for await (const batch of split as AsyncIterable<unknown>) {
     const id = String(index++);
     if (maxPayloadBytes === undefined) {
@@ -106,8 +105,19 @@ export async function fanout<R = unknown>(
     if (owned) await backend.start({ task: resolved.ref });
     collector.begin();
     const maxPayload = (backend as { maxPayloadBytes?: number }).maxPayloadBytes;
+    // The split gets its own signal so an async split (a fetch stage) stops when the run fails or is aborted.
+    const splitAbort = new AbortController();
+    const onOuterAbort = (): void => splitAbort.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const splitCtx: SplitContext = {
+      batchSize: options.batchSize,
+      workers: backend.capacity(),
+      signal: splitAbort.signal,
+      record: (r) => collector.stage(r),
+      fail: (item, reason) => collector.failed.push({ item, reason }),
+    };
     const sched = await runScheduler(
-      batchesOf(resolved.task, input, options.batchSize, workers, maxPayload),
+      batchesOf(resolved.task, input, splitCtx, maxPayload),
       {
         backend,
         timeoutMs: options.timeoutMs ?? 600_000,
@@ -122,7 +132,10 @@ export async function fanout<R = unknown>(
         },
         onAttempt: (report) => collector.attempt(report),
       },
-    );
+    ).finally(() => {
+      options.signal?.removeEventListener('abort', onOuterAbort);
+      splitAbort.abort();
+    });
     return { result: accumulator.value, stats: collectStats(collector, sched, accumulator.duplicates) };
   } finally {
     if (owned) await backend.stop();

@@ -26,6 +26,26 @@ export interface SplitContext {
   batchSize: number | undefined;
   /** Parallel slots of the backend, so a task can choose a batch count that keeps every slot busy. */
   workers: number;
+  /** Aborted when the run stops; an async split (a fetch stage) must stop producing. */
+  signal?: AbortSignal;
+  /** Records an item of an earlier pipeline stage (e.g. one fetch) for the stats and the timeline. */
+  record?(record: StageRecord): void;
+  /** Reports an input item that failed for good without failing the run (listed in `stats.failed`). */
+  fail?(item: string, reason: string): void;
+}
+
+/** One item of a pipeline stage that runs inside `split` (e.g. a fetch), for stats and the timeline. */
+export interface StageRecord {
+  stage: string;
+  item: string;
+  workerId: string;
+  /** ms since epoch */
+  startedAt: number;
+  endedAt: number;
+  cpuMs?: number;
+  attempt?: number;
+  status: 'ok' | 'error';
+  error?: string;
 }
 
 /** What `map` gets besides the batch. */

@@ -1,0 +1,14 @@
+/**
+ * `npm run bench`: every benchmark, one after another (never in parallel: they measure the same 2 cores).
+ * Each writes bench/results/<name>.json and prints a table. `npm run bench -- <name…>` runs only those.
+ */
+const suites: Record<string, () => Promise<unknown>> = {
+  'cpu-scaling': async () => (await import('./cpu-scaling.js')).run(),
+};
+
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(suites)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`\n=== bench: ${name} ===`);
+  await run();
+}

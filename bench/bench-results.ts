@@ -13,8 +13,16 @@ export async function writeResult(name: string, data: unknown): Promise<string> 
   const { cpus, totalmem } = await import('node:os');
   const file = join(repoRoot, 'bench', 'results', `${name}.json`);
   mkdirSync(dirname(file), { recursive: true });
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(file, `${JSON.stringify({ name, date: new Date().toISOString(), machine, ...(data as object) }, null, 2)}\n`);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  writeFileSync(
+    file,
+    `${JSON.stringify({ name, date: new Date().toISOString(), machine, ...(data as object) }, null, 2)}\n`,
+  );
   return file;
 }
 

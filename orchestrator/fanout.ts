@@ -4,8 +4,8 @@ import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { FanoutError, inputError } from './errors.js';
 import { checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
 import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
-import { collectStats, StatsCollector } from './stats-collector.js';
 import type { RunStats } from './stats.js';
+import { collectStats, StatsCollector } from './stats-collector.js';
 import { builtinTasks, loadTask, taskRefFromArg } from './tasks/registry.js';
 import { type AnyTask, isTask, type SplitContext, type TaskRef, taskModuleFile } from './tasks/task.js';
 
@@ -94,7 +94,9 @@ export async function fanout<R = unknown>(
   } else {
     const name: BackendName = parseBackendName(options.backend ?? 'process');
     if (name !== 'inline' && resolved.ref.kind === 'builtin' && builtinTasks.get(resolved.ref.name) !== resolved.task) {
-      throw inputError(`Task \`${resolved.task.name}\` was not made with defineTask in a module file; pass its module path`);
+      throw inputError(
+        `Task \`${resolved.task.name}\` was not made with defineTask in a module file; pass its module path`,
+      );
     }
     backend = await createBackend(name, { ...options, workers });
     owned = true;
@@ -116,23 +118,20 @@ export async function fanout<R = unknown>(
       record: (r) => collector.stage(r),
       fail: (item, reason) => collector.failed.push({ item, reason }),
     };
-    const sched = await runScheduler(
-      batchesOf(resolved.task, input, splitCtx, maxPayload),
-      {
-        backend,
-        timeoutMs: options.timeoutMs ?? 600_000,
-        retries: options.retries ?? 2,
-        speculate: options.speculate ?? backend.name === 'hybrid',
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        onResult: (id, outcome) => {
-          if (!accumulator.add(id, outcome.partial)) {
-            throw new FanoutError('EINTERNAL', `batch ${id} was delivered twice by the scheduler`);
-          }
-        },
-        onAttempt: (report) => collector.attempt(report),
+    const sched = await runScheduler(batchesOf(resolved.task, input, splitCtx, maxPayload), {
+      backend,
+      timeoutMs: options.timeoutMs ?? 600_000,
+      retries: options.retries ?? 2,
+      speculate: options.speculate ?? backend.name === 'hybrid',
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      onResult: (id, outcome) => {
+        if (!accumulator.add(id, outcome.partial)) {
+          throw new FanoutError('EINTERNAL', `batch ${id} was delivered twice by the scheduler`);
+        }
       },
-    ).finally(() => {
+      onAttempt: (report) => collector.attempt(report),
+    }).finally(() => {
       options.signal?.removeEventListener('abort', onOuterAbort);
       splitAbort.abort();
     });

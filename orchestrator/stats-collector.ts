@@ -31,13 +31,7 @@ export class StatsCollector {
     const o = r.outcome;
     const startedAt = o?.startedAt ?? r.startedAt;
     const endedAt = o?.endedAt ?? r.endedAt;
-    const status: BatchRecord['status'] = r.cancelled
-      ? o
-        ? 'duplicate'
-        : 'cancelled'
-      : o
-        ? 'ok'
-        : 'error';
+    const status: BatchRecord['status'] = r.cancelled ? (o ? 'duplicate' : 'cancelled') : o ? 'ok' : 'error';
     this.records.push({
       batchId: r.job.id,
       attempt: r.job.attempt,

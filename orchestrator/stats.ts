@@ -42,5 +42,8 @@ export interface RunStats {
   /** Items that failed for good but did not fail the run (e.g. URLs in wordcount). */
   failed?: { item: string; reason: string }[];
   /** Per-stage totals for pipelines: wall/CPU per stage. */
-  stages?: Record<string, { items: number; busyMs: number; cpuMs: number; wallMs: number; first?: number; last?: number }>;
+  stages?: Record<
+    string,
+    { items: number; busyMs: number; cpuMs: number; wallMs: number; first?: number; last?: number }
+  >;
 }

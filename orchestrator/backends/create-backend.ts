@@ -1,6 +1,6 @@
 import { inputError } from '../errors.js';
 import { defaultWorkers, type FanoutOptions } from '../options.js';
-import { type Backend, BACKEND_NAMES, type BackendName } from './backend.js';
+import { BACKEND_NAMES, type Backend, type BackendName } from './backend.js';
 import { InlineBackend } from './inline/inline-backend.js';
 
 /** Checks a backend name from the CLI or the API. */

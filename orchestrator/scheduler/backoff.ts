@@ -10,7 +10,12 @@ export interface BackoffOptions {
  * Delay before retry number `retry` (1-based): uniform in [0, min(max, base·2^(retry-1))] ("full jitter"), so a burst of
  * throttled batches does not come back in lockstep. A server-given delay (Retry-After) wins when larger.
  */
-export function backoffDelay(retry: number, opts: BackoffOptions = {}, random = Math.random, serverMs?: number): number {
+export function backoffDelay(
+  retry: number,
+  opts: BackoffOptions = {},
+  random = Math.random,
+  serverMs?: number,
+): number {
   const base = opts.baseMs ?? 100;
   const max = opts.maxMs ?? 5000;
   const ceiling = Math.min(max, base * 2 ** Math.max(0, retry - 1));

@@ -143,9 +143,7 @@ export function runScheduler(
     const onAbort = (): void => {
       const reason = opts.signal?.reason;
       fail(
-        isFanoutError(reason)
-          ? reason
-          : new FanoutError('ECANCEL', 'run aborted', { cause: reason, retryable: false }),
+        isFanoutError(reason) ? reason : new FanoutError('ECANCEL', 'run aborted', { cause: reason, retryable: false }),
       );
     };
     if (opts.signal?.aborted) {
@@ -196,7 +194,8 @@ export function runScheduler(
             fail(toFanoutError(mergeErr, job.id));
           }
           // the first copy won: stop the other copies of this batch
-          for (const r of running) if (r.job.id === job.id) r.controller.abort(new FanoutError('ECANCEL', 'superseded'));
+          for (const r of running)
+            if (r.job.id === job.id) r.controller.abort(new FanoutError('ECANCEL', 'superseded'));
         }
       } else if (outcome === undefined) {
         const error = entry.controller.signal.aborted
@@ -222,11 +221,15 @@ export function runScheduler(
           } else {
             const final =
               error.code === 'ETASK' || error.code === 'EREMOTE' || job.attempt > 1
-                ? new FanoutError(error.code, `batch ${job.id} failed after ${job.attempt} attempt(s): ${error.message}`, {
-                    cause: error,
-                    batchId: job.id,
-                    retryable: false,
-                  })
+                ? new FanoutError(
+                    error.code,
+                    `batch ${job.id} failed after ${job.attempt} attempt(s): ${error.message}`,
+                    {
+                      cause: error,
+                      batchId: job.id,
+                      retryable: false,
+                    },
+                  )
                 : error;
             fail(final);
           }

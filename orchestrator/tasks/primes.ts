@@ -25,7 +25,9 @@ const MIN_DEFAULT_BATCH = 1 << 18;
 export const primes = defineTask<PrimesInput, PrimesBatch, PrimesCount, PrimesCount>({
   name: 'primes',
   description: 'count primes p < limit with a segmented sieve (CPU-bound)',
-  options: [{ name: 'limit', kind: 'nonNegativeInt', description: 'count primes below this number', default: 10_000_000 }],
+  options: [
+    { name: 'limit', kind: 'nonNegativeInt', description: 'count primes below this number', default: 10_000_000 },
+  ],
   *split({ limit }, { batchSize, workers }) {
     if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_PRIMES_LIMIT) {
       throw inputError(`Expected \`limit\` to be an integer from 0 to ${MAX_PRIMES_LIMIT}, got \`${limit}\``);
@@ -43,6 +45,11 @@ export const primes = defineTask<PrimesInput, PrimesBatch, PrimesCount, PrimesCo
   merge: (acc, partial) => ({ count: acc.count + partial.count }),
   subdivide({ lo, hi }) {
     const mid = lo + Math.floor((hi - lo) / 2);
-    return mid === lo ? [{ lo, hi }] : [{ lo, hi: mid }, { lo: mid, hi }];
+    return mid === lo
+      ? [{ lo, hi }]
+      : [
+          { lo, hi: mid },
+          { lo: mid, hi },
+        ];
   },
 });

@@ -34,7 +34,9 @@ export function taskRefFromArg(arg: string, cwd = process.cwd()): TaskRef {
     return { kind: 'module', path };
   }
   if (!builtinTasks.has(arg)) {
-    throw inputError(`Unknown task \`${arg}\`; expected one of ${[...builtinTasks.keys()].join(', ')} or a path to a task module`);
+    throw inputError(
+      `Unknown task \`${arg}\`; expected one of ${[...builtinTasks.keys()].join(', ')} or a path to a task module`,
+    );
   }
   return { kind: 'builtin', name: arg };
 }

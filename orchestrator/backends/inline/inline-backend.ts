@@ -32,7 +32,14 @@ export class InlineBackend implements Backend {
     try {
       const r = await runBatch(this.#task, job.batch, signal);
       signal.throwIfAborted();
-      return { partial: r.partial, workerId: 'main', cpuMs: r.cpuMs, durationMs: r.durationMs, startedAt, endedAt: Date.now() };
+      return {
+        partial: r.partial,
+        workerId: 'main',
+        cpuMs: r.cpuMs,
+        durationMs: r.durationMs,
+        startedAt,
+        endedAt: Date.now(),
+      };
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       if (isFanoutError(err)) throw err;

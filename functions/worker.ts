@@ -1,0 +1,85 @@
+/**
+ * The Lambda `worker` handler: the far side of the lambda backend. It validates the event, finds the task by name in the
+ * bundled built-in registry (never code from the event), runs the same trampoline as the worker threads and child
+ * processes, and returns the partial with the measurements the timeline needs.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { runBatch } from '../orchestrator/backends/run-batch.js';
+import { builtinTasks } from '../orchestrator/tasks/registry.js';
+
+/** What the caller sends: a built-in task name, the batch id (for the reply) and the JSON batch. */
+export const WorkerEventSchema = z.object({
+  task: z.string().min(1).max(128),
+  batchId: z.string().min(1).max(256),
+  batch: z.unknown().refine((b) => b !== undefined, { message: 'batch is required' }),
+});
+
+/** The event of the worker function. */
+export type WorkerEvent = z.infer<typeof WorkerEventSchema>;
+
+/** What the worker function returns for one batch. */
+export interface WorkerReply {
+  batchId: string;
+  partial: unknown;
+  cpuMs: number;
+  durationMs: number;
+  /** True on the first invoke an execution environment serves. */
+  coldStart: boolean;
+  /** Random id of this execution environment: one timeline lane per instance. */
+  instanceId: string;
+}
+
+/** The part of the Lambda context the handler uses (no @types/aws-lambda needed for two members). */
+export interface WorkerContext {
+  getRemainingTimeInMillis?(): number;
+  awsRequestId?: string;
+}
+
+// The error names below become `errorType` in the function-error reply; the caller maps them to fanout error codes.
+// They are set on the prototype so `stack` (captured in the Error constructor) starts with the name too: the emulator
+// reports every errorType as "Error", and the caller then falls back to the first line of the trace.
+
+/** The event does not have the shape `{ task, batchId, batch }`. Never retried by the caller. */
+export class InvalidEventError extends Error {}
+InvalidEventError.prototype.name = 'InvalidEventError';
+
+/** The event names a task the bundle does not contain. Never retried by the caller. */
+export class UnknownTaskError extends Error {}
+UnknownTaskError.prototype.name = 'UnknownTaskError';
+
+/** The task's own `map` threw; the caller maps it to ETASK. */
+export class TaskError extends Error {}
+TaskError.prototype.name = 'TaskError';
+
+/** Execution-environment state: module scope lives as long as the instance. */
+const instanceId = randomUUID().slice(0, 8);
+let cold = true;
+
+/** Time kept back from the Lambda deadline so the handler can still answer with a clear error. */
+const DEADLINE_MARGIN_MS = 500;
+
+/** Lambda entry point (`functions/worker.handler` in serverless.yml). */
+export async function handler(event: unknown, context: WorkerContext = {}): Promise<WorkerReply> {
+  const coldStart = cold;
+  cold = false;
+  const parsed = WorkerEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
+    throw new InvalidEventError(`Invalid worker event, expected { task, batchId, batch }: ${issues}`);
+  }
+  const { task, batchId, batch } = parsed.data;
+  if (!builtinTasks.has(task)) {
+    throw new UnknownTaskError(`Unknown task \`${task}\`; this bundle has ${[...builtinTasks.keys()].join(', ')}`);
+  }
+  const remaining = context.getRemainingTimeInMillis?.();
+  const signal =
+    remaining === undefined ? new AbortController().signal : AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
+  try {
+    const r = await runBatch({ kind: 'builtin', name: task }, batch, signal, 'cpu');
+    return { batchId, partial: r.partial, cpuMs: r.cpuMs, durationMs: r.durationMs, coldStart, instanceId };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new TaskError(message, { cause: err });
+  }
+}

@@ -1,0 +1,49 @@
+import { availableParallelism } from 'node:os';
+import { type Command, Option } from 'commander';
+import { BACKEND_NAMES } from '../backends/backend.js';
+import { parseBackendName } from '../backends/create-backend.js';
+import { checkNonNegativeInt, checkPositiveInt, type FanoutOptions } from '../options.js';
+import { parseTaskOptionValue } from './task-flags.js';
+
+/** Registers the run-shaping flags shared by `run` and `compare`. */
+export function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--workers <k>',
+      'pool size of thread/process backends (and the local side of hybrid)',
+      String(availableParallelism()),
+    )
+    .option('--batch-size <s>', 'items per batch (task-specific; default chosen by the task)')
+    .option('--timeout <ms>', 'per-batch timeout in ms (0 = none)', '600000')
+    .option('--retries <n>', 'retries per batch for retryable errors', '2')
+    .addOption(new Option('--no-speculate', 'hybrid: do not re-run stragglers on the idle side'))
+    .option('--json', 'print one JSON document on stdout', false)
+    .option('--verbose', 'show stack traces and per-batch details', false);
+}
+
+/** Parses a numeric CLI flag (`--workers 2`), naming the flag in the error. */
+export function intFlag(name: string, raw: unknown, positive: boolean): number {
+  return parseTaskOptionValue(
+    { name, kind: positive ? 'positiveInt' : 'nonNegativeInt', description: '' },
+    raw,
+  ) as number;
+}
+
+/** FanoutOptions from the shared run flags (backend excluded). */
+export function runOptionsFrom(flags: Record<string, unknown>): FanoutOptions {
+  const opts: FanoutOptions = {
+    workers: checkPositiveInt('workers', intFlag('workers', flags.workers, true)),
+    timeoutMs: checkNonNegativeInt('timeout', intFlag('timeout', flags.timeout, false)),
+    retries: intFlag('retries', flags.retries, false),
+  };
+  if (flags.batchSize !== undefined) opts.batchSize = intFlag('batch-size', flags.batchSize, true);
+  if (flags.speculate === false) opts.speculate = false;
+  return opts;
+}
+
+/** The `--backend` option with its choices. */
+export function backendOption(): Option {
+  return new Option('--backend <name>', `where batches run: ${BACKEND_NAMES.join('|')}`).default('process');
+}
+
+export { parseBackendName };

@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import type { AnyTask } from '../tasks/task.js';
+import { demoCommand } from './demo-command.js';
+import { runCommand } from './run-command.js';
+
+/** Version from package.json, read once. */
+const VERSION = '0.1.0';
+
+/** The `fanout` program with every command. `task` is the task argument resolved before parsing, if any. */
+export function createProgram(task?: AnyTask): Command {
+  const program = new Command('fanout')
+    .description(
+      'Run the same task inline, in worker threads, in child processes and on AWS Lambda, and measure which is faster and cheaper.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ showGlobalOptions: true });
+  program.addCommand(runCommand(task));
+  program.addCommand(demoCommand());
+  return program;
+}

@@ -1,0 +1,68 @@
+import { Command } from 'commander';
+import { fanout } from '../fanout.js';
+import { builtinTasks } from '../tasks/registry.js';
+import type { AnyTask } from '../tasks/task.js';
+import { addRunFlags, backendOption, parseBackendName, runOptionsFrom } from './common-flags.js';
+import { onInterrupt } from './interrupt.js';
+import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
+import { ProgressBar } from './progress-bar.js';
+import { runJson, runText } from './run-output.js';
+import { addTaskFlags, taskInputFrom, tasksHelp } from './task-flags.js';
+
+/** Exit code when the run completed but some input items failed for good (listed in stats.failed). */
+export const EXIT_SOME_FAILED = 3;
+
+/**
+ * `fanout run <task> [task options] --backend …`. `task` is the task named on the command line when it could be
+ * resolved before parsing; its options are then registered; otherwise every built-in task's options are.
+ */
+export function runCommand(task: AnyTask | undefined): Command {
+  const cmd = new Command('run')
+    .description('run a task on one backend and print the result and statistics')
+    .argument('<task>', `a built-in task (${[...builtinTasks.keys()].join(', ')}) or a path to a task module`)
+    .addOption(backendOption());
+  addRunFlags(cmd);
+  cmd.option('--records', 'with --json: include one record per batch attempt (for timelines)', false);
+  addLambdaFlags(cmd);
+  if (task) {
+    addTaskFlags(cmd, task);
+  } else {
+    const seen = new Set<string>();
+    for (const t of builtinTasks.values()) {
+      for (const o of t.options ?? []) {
+        if (seen.has(o.name)) continue;
+        seen.add(o.name);
+        addTaskFlags(cmd, { ...t, options: [o] });
+      }
+    }
+    cmd.addHelpText('after', tasksHelp(builtinTasks.values()));
+  }
+  cmd.action(async (taskArg: string, flags: Record<string, unknown>) => {
+    const backend = parseBackendName(String(flags.backend));
+    const options = runOptionsFrom(flags);
+    const target = task ?? taskArg;
+    const taskObj = task ?? builtinTasks.get(taskArg);
+    const input = taskObj ? taskInputFrom(taskObj, flags) : {};
+    const bar = new ProgressBar(process.stderr, !flags.json && process.stderr.isTTY === true);
+    const controller = new AbortController();
+    const release = onInterrupt(controller);
+    try {
+      const res = await fanout(target, input, {
+        ...options,
+        backend,
+        lambda: lambdaOptionsFrom(flags),
+        signal: controller.signal,
+        onProgress: (p) => bar.update(p),
+      });
+      bar.done();
+      const name = taskObj?.name ?? taskArg;
+      if (flags.json) process.stdout.write(`${JSON.stringify(runJson(name, backend, res, flags.records === true))}\n`);
+      else console.log(runText(name, backend, res));
+      if (res.stats.failed?.length) process.exitCode = EXIT_SOME_FAILED;
+    } finally {
+      bar.done();
+      release();
+    }
+  });
+  return cmd;
+}

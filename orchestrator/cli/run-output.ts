@@ -1,0 +1,40 @@
+import type { FanoutResult } from '../fanout.js';
+import type { RunStats } from '../stats.js';
+
+/** The `--json` document of `fanout run`. Records are left out unless asked for (they can be 100,000 lines). */
+export function runJson(task: string, backend: string, res: FanoutResult, withRecords: boolean): object {
+  const { records, ...rest } = res.stats;
+  return { task, backend, result: res.result, stats: withRecords ? { ...rest, records } : rest };
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+/** Per-worker share line: `process-0 8 (50%) · process-1 8 (50%)`. */
+function workerShares(stats: RunStats): string {
+  const entries = Object.entries(stats.byWorker).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  const total = entries.reduce((s, [, t]) => s + t.batches, 0) || 1;
+  const shown = entries.slice(0, 12).map(([w, t]) => `${w} ${t.batches} (${Math.round((100 * t.batches) / total)}%)`);
+  if (entries.length > 12) shown.push(`… ${entries.length - 12} more`);
+  return shown.join(' · ');
+}
+
+/** Human-readable summary of a run. */
+export function runText(task: string, backend: string, res: FanoutResult): string {
+  const s = res.stats;
+  const ratio = s.wallMs > 0 ? (s.cpuMs / s.wallMs).toFixed(2) : '–';
+  const lines = [
+    `${task} on ${backend}`,
+    `result    ${JSON.stringify(res.result)}`,
+    `wall      ${fmtMs(s.wallMs)} · ${s.batches} batches · ${s.retries} retries${s.duplicates ? ` · ${s.duplicates} duplicates dropped` : ''}`,
+    `cpu       ${fmtMs(s.cpuMs)} (CPU/wall ${ratio})`,
+    `workers   ${workerShares(s)}`,
+  ];
+  if (s.failed?.length) {
+    lines.push(`failed    ${s.failed.length} item(s):`);
+    for (const f of s.failed.slice(0, 10)) lines.push(`  ${f.item}: ${f.reason}`);
+    if (s.failed.length > 10) lines.push(`  … ${s.failed.length - 10} more (see --json)`);
+  }
+  return lines.join('\n');
+}

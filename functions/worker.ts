@@ -4,15 +4,16 @@
  * processes, and returns the partial with the measurements the timeline needs.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { runBatch } from '../orchestrator/backends/run-batch.js';
 import { builtinTasks } from '../orchestrator/tasks/registry.js';
 
 /** What the caller sends: a built-in task name, the batch id (for the reply) and the JSON batch. */
+// zod/mini rather than zod: the same checks, and it keeps the bundle ~15× smaller (zod's full build is ~450 KB minified).
 export const WorkerEventSchema = z.object({
-  task: z.string().min(1).max(128),
-  batchId: z.string().min(1).max(256),
-  batch: z.unknown().refine((b) => b !== undefined, { message: 'batch is required' }),
+  task: z.string().check(z.minLength(1), z.maxLength(128)),
+  batchId: z.string().check(z.minLength(1), z.maxLength(256)),
+  batch: z.unknown().check(z.refine((b) => b !== undefined, { message: 'batch is required' })),
 });
 
 /** The event of the worker function. */
@@ -65,7 +66,10 @@ export async function handler(event: unknown, context: WorkerContext = {}): Prom
   cold = false;
   const parsed = WorkerEventSchema.safeParse(event);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
+    // zod/mini ships no message locale: say what was expected from the issue's own fields.
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'event'}: ${'expected' in i ? `expected ${String(i.expected)}` : i.message}`)
+      .join('; ');
     throw new InvalidEventError(`Invalid worker event, expected { task, batchId, batch }: ${issues}`);
   }
   const { task, batchId, batch } = parsed.data;
@@ -74,7 +78,9 @@ export async function handler(event: unknown, context: WorkerContext = {}): Prom
   }
   const remaining = context.getRemainingTimeInMillis?.();
   const signal =
-    remaining === undefined ? new AbortController().signal : AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
+    remaining === undefined
+      ? new AbortController().signal
+      : AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
   try {
     const r = await runBatch({ kind: 'builtin', name: task }, batch, signal, 'cpu');
     return { batchId, partial: r.partial, cpuMs: r.cpuMs, durationMs: r.durationMs, coldStart, instanceId };

@@ -47,6 +47,8 @@ export interface FanoutErrorOptions {
   batchId?: string;
   /** Server-suggested delay before retrying, in ms (e.g. Retry-After). */
   retryAfterMs?: number;
+  /** Side of a hybrid run the failed attempt ran on, for stats. */
+  side?: string;
 }
 
 /** The one error type fanout throws. `code` says what happened; `retryable` says whether the scheduler may retry. */
@@ -56,6 +58,7 @@ export class FanoutError extends Error {
   readonly retryable: boolean;
   readonly batchId: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly side: string | undefined;
 
   constructor(code: FanoutErrorCode, message: string, options: FanoutErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -63,6 +66,7 @@ export class FanoutError extends Error {
     this.retryable = options.retryable ?? RETRYABLE.has(code);
     this.batchId = options.batchId;
     this.retryAfterMs = options.retryAfterMs;
+    this.side = options.side;
   }
 }
 

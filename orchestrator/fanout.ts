@@ -135,7 +135,9 @@ export async function fanout<R = unknown>(
       options.signal?.removeEventListener('abort', onOuterAbort);
       splitAbort.abort();
     });
-    return { result: accumulator.value, stats: collectStats(collector, sched, accumulator.duplicates) };
+    const merged = accumulator.value;
+    const result = (resolved.task.finalize ? resolved.task.finalize(merged, input) : merged) as R;
+    return { result, stats: collectStats(collector, sched, accumulator.duplicates) };
   } finally {
     if (owned) await backend.stop();
   }

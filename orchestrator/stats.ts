@@ -10,6 +10,8 @@ export interface BatchRecord {
   startMs: number;
   endMs: number;
   cpuMs?: number;
+  /** Wall time of map on the far side, when the backend reports it (Lambda: the billed duration's stand-in). */
+  durationMs?: number;
   /** Pipeline stage: `cpu` for batches, `fetch` for fetches. */
   stage: string;
   status: 'ok' | 'error' | 'duplicate' | 'cancelled';

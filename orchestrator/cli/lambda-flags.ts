@@ -1,25 +1,78 @@
 import { type Command, Option } from 'commander';
+import { hasAwsCredentials } from '../backends/lambda/aws-credentials.js';
+import { inputError } from '../errors.js';
 import type { LambdaOptions } from '../options.js';
 
-/** Registers the Lambda flags (lambda and hybrid backends) on a command. */
+/** `--lambda-endpoint auto`: start serverless-offline for the run and stop it after (see the lambda backend). */
+const AUTO = 'auto';
+
+/**
+ * Registers the Lambda flags (lambda and hybrid backends) on a command. `--concurrency` has no commander default on
+ * purpose: unset, it means 100 against AWS or a given endpoint, and 32 for an auto-started emulator.
+ */
 export function addLambdaFlags(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--lambda-endpoint <url>', 'Lambda Invoke API endpoint').env('FANOUT_LAMBDA_ENDPOINT'))
+    .addOption(
+      new Option(
+        '--lambda-endpoint <url>',
+        'Lambda Invoke API endpoint, or `auto` to start serverless-offline for the run (default: AWS when credentials are configured, else auto)',
+      ).env('FANOUT_LAMBDA_ENDPOINT'),
+    )
     .option('--function <name>', 'Lambda function name or ARN (default: fanout-<stage>-worker)')
     .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
     .option('--stage <stage>', 'deployment stage for the default function name', 'dev')
-    .option('--concurrency <n>', 'Lambda invocations in flight at most', '100')
-    .option('--memory <mb>', 'function memory in MB, for the cost estimate');
+    .option('--concurrency <n>', 'Lambda invocations in flight at most (default: 100; 32 for the auto emulator)')
+    .option('--memory <mb>', 'function memory in MB, for the cost estimate (default: 1024, as in serverless.yml)');
 }
 
-/** Builds {@link LambdaOptions} from parsed flags. */
-export function lambdaOptionsFrom(opts: Record<string, unknown>): LambdaOptions {
+function intIn(name: string, raw: string, min: number, max: number): number {
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw inputError(`Expected \`--${name}\` to be an integer from ${min} to ${max}, got \`${raw}\``);
+  }
+  return n;
+}
+
+/**
+ * Builds and validates {@link LambdaOptions} from parsed flags. The rule for the endpoint: a given URL (flag or
+ * FANOUT_LAMBDA_ENDPOINT) is used as is; `auto` starts the emulator; none given means real AWS when AWS credentials are
+ * configured (env, profile, ~/.aws files), and the emulator otherwise, so `npm start` on a fresh machine just works.
+ */
+export function lambdaOptionsFrom(opts: Record<string, unknown>, hasCredentials = hasAwsCredentials): LambdaOptions {
   const out: LambdaOptions = {};
-  if (typeof opts.lambdaEndpoint === 'string') out.endpoint = opts.lambdaEndpoint;
-  if (typeof opts.function === 'string') out.functionName = opts.function;
-  if (typeof opts.region === 'string') out.region = opts.region;
-  if (typeof opts.stage === 'string') out.stage = opts.stage;
-  if (typeof opts.concurrency === 'string') out.concurrency = Number(opts.concurrency);
-  if (typeof opts.memory === 'string') out.memoryMb = Number(opts.memory);
+  const endpoint = typeof opts.lambdaEndpoint === 'string' ? opts.lambdaEndpoint.trim() : '';
+  if (endpoint === AUTO) out.endpoint = AUTO;
+  else if (endpoint !== '') {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw inputError(`Expected \`--lambda-endpoint\` to be an http(s) URL or \`auto\`, got \`${endpoint}\``);
+    }
+    out.endpoint = endpoint.replace(/\/+$/, '');
+  } else if (!hasCredentials()) out.endpoint = AUTO;
+  if (typeof opts.function === 'string') {
+    if (!/^[A-Za-z0-9_:.-]{1,170}$/.test(opts.function)) {
+      throw inputError(`Expected \`--function\` to be a Lambda function name or ARN, got \`${opts.function}\``);
+    }
+    out.functionName = opts.function;
+  }
+  if (typeof opts.region === 'string') {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(opts.region)) {
+      throw inputError(`Expected \`--region\` to be an AWS region like us-east-1, got \`${opts.region}\``);
+    }
+    out.region = opts.region;
+  }
+  if (typeof opts.stage === 'string') {
+    if (!/^[A-Za-z0-9-]{1,32}$/.test(opts.stage)) {
+      throw inputError(`Expected \`--stage\` to be letters, digits and dashes, got \`${opts.stage}\``);
+    }
+    out.stage = opts.stage;
+  }
+  if (typeof opts.concurrency === 'string') out.concurrency = intIn('concurrency', opts.concurrency, 1, 10_000);
+  if (typeof opts.memory === 'string') out.memoryMb = intIn('memory', opts.memory, 128, 10_240);
   return out;
 }

@@ -7,13 +7,14 @@ import { hash } from './hash.js';
 import { primes } from './primes.js';
 import { sleep } from './sleep.js';
 import { type AnyTask, isTask, type TaskRef } from './task.js';
+import { wordcount } from './wordcount.js';
 
 /**
  * Built-in tasks by name. The Lambda handler bundles exactly these: a remote caller picks a task by name and never
  * sends code.
  */
 export const builtinTasks: ReadonlyMap<string, AnyTask> = new Map<string, AnyTask>(
-  [primes, sleep, hash, fault].map((t) => [t.name, t]),
+  [primes, sleep, hash, fault, wordcount].map((t) => [t.name, t]),
 );
 
 /** Adds a task to the built-in registry (used by modules that define more built-ins, e.g. wordcount). */

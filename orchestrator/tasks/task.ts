@@ -71,6 +71,11 @@ export interface Task<I = unknown, B = unknown, P = unknown, R = unknown> {
   merge(acc: R, partial: P): R;
   /** Optional: splits one batch into smaller ones whose partials merge to the same result (oversize payloads). */
   subdivide?(batch: B): B[];
+  /**
+   * Optional: turns the merged state into the result the caller sees, once every batch is merged (e.g. word counts →
+   * top K). Absent: the merged state is the result.
+   */
+  finalize?(acc: R, input: I): unknown;
 }
 
 /** Any task, with its type parameters erased. */

@@ -1,0 +1,217 @@
+import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '../../errors.js';
+import type { LambdaOptions } from '../../options.js';
+import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import { createBackend } from '../create-backend.js';
+
+/** Options of the default hybrid: a local process pool plus Lambda. */
+export interface HybridOptions {
+  /** Child processes of the local side. */
+  workers: number;
+  /** The Lambda side's settings. */
+  lambda: LambdaOptions;
+}
+
+/** Two backends to compose (tests, or any other pair): `local` runs next to the caller, `remote` elsewhere. */
+export interface HybridSides {
+  local: Backend;
+  remote: Backend;
+  /** Name of the local side in stats. @default local.name */
+  localSide?: string;
+  /** Name of the remote side in stats. @default remote.name */
+  remoteSide?: string;
+  /** Consecutive side faults (network, 5xx) after which a side gets no more work this run. @default 2 */
+  unhealthyAfter?: number;
+}
+
+/**
+ * Faults that say the side itself is in trouble (it is unreachable or failing), not the batch: after a few in a row the
+ * side is taken out of the rotation. Task errors, throttling and timeouts say nothing about the side's health.
+ */
+const SIDE_FAULTS: ReadonlySet<FanoutErrorCode> = new Set(['ENETWORK', 'ESERVICE', 'EINTERNAL']);
+
+interface Side {
+  name: string;
+  backend: Backend;
+  inFlight: number;
+  healthy: boolean;
+  faultsInARow: number;
+}
+
+/**
+ * Local child processes and Lambda invocations pulling from the scheduler's one queue. `capacity()` is the sum of both
+ * sides, and each job goes to whichever side has a free slot, so the faster side simply takes more (work stealing).
+ * A speculative copy goes to the side not already running that batch; a retry after a side fault goes to the other side.
+ * A side that keeps failing with side faults (e.g. the emulator stopped mid-run) is marked unhealthy and the run
+ * finishes on the other side.
+ */
+export class HybridBackend implements Backend {
+  readonly name = 'hybrid';
+  readonly #options: HybridOptions | undefined;
+  readonly #unhealthyAfter: number;
+  #sides: Side[] = [];
+  /** Sides currently running each batch id (a speculative copy makes two). */
+  readonly #runningOn = new Map<string, string[]>();
+  /** Side where each batch id last failed with a side fault: its retry should go elsewhere. */
+  readonly #faultedOn = new Map<string, string>();
+  /** Jobs waiting for a free slot; each retries its pick when a slot frees, or gives up with an error. */
+  #waiters: { retry(): void; cancel(err: unknown): void }[] = [];
+
+  constructor(options: HybridOptions | HybridSides) {
+    if ('local' in options) {
+      const localSide = options.localSide ?? options.local.name;
+      const remoteSide = options.remoteSide ?? options.remote.name;
+      if (localSide === remoteSide) {
+        throw inputError(`Expected the two hybrid sides to have different names, got \`${localSide}\` twice`);
+      }
+      this.#sides = [side(localSide, options.local), side(remoteSide, options.remote)];
+      this.#options = undefined;
+    } else {
+      this.#options = options;
+    }
+    this.#unhealthyAfter = ('local' in options ? options.unhealthyAfter : undefined) ?? 2;
+  }
+
+  /** Smallest payload limit of the two sides, so fanout() subdivides batches too large for Lambda. */
+  get maxPayloadBytes(): number | undefined {
+    const limits = this.#sides
+      .map((s) => (s.backend as { maxPayloadBytes?: number }).maxPayloadBytes)
+      .filter((n): n is number => n !== undefined);
+    return limits.length > 0 ? Math.min(...limits) : undefined;
+  }
+
+  /** Health of each side, for stats and tests. */
+  health(): Record<string, boolean> {
+    return Object.fromEntries(this.#sides.map((s) => [s.name, s.healthy]));
+  }
+
+  async start(ctx: BackendStartContext): Promise<void> {
+    if (this.#sides.length === 0 && this.#options) {
+      const { workers, lambda } = this.#options;
+      this.#sides = [
+        side('process', await createBackend('process', { workers })),
+        side('lambda', await createBackend('lambda', { lambda })),
+      ];
+    }
+    for (const s of this.#sides) Object.assign(s, { inFlight: 0, healthy: true, faultsInARow: 0 });
+    const started = await Promise.allSettled(this.#sides.map((s) => s.backend.start(ctx)));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      await this.stop();
+      throw failed.reason;
+    }
+  }
+
+  capacity(): number {
+    const usable = this.#usable();
+    return usable.reduce((sum, s) => sum + s.backend.capacity(), 0);
+  }
+
+  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+    const s = await this.#acquire(job, signal);
+    s.inFlight++;
+    const on = this.#runningOn.get(job.id) ?? [];
+    on.push(s.name);
+    this.#runningOn.set(job.id, on);
+    try {
+      const out = await s.backend.run(job, signal);
+      s.faultsInARow = 0;
+      this.#faultedOn.delete(job.id);
+      const workerId = out.workerId.startsWith(s.name) ? out.workerId : `${s.name}-${out.workerId}`;
+      return { ...out, side: s.name, workerId };
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (isSideFault(err)) {
+        this.#faultedOn.set(job.id, s.name);
+        s.faultsInARow++;
+        if (s.faultsInARow >= this.#unhealthyAfter && this.#sides.some((o) => o !== s && o.healthy)) s.healthy = false;
+      }
+      throw withSide(err, s.name, job.id);
+    } finally {
+      s.inFlight--;
+      on.splice(on.indexOf(s.name), 1);
+      if (on.length === 0) this.#runningOn.delete(job.id);
+      this.#wake();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const w of this.#waiters.splice(0)) w.cancel(new FanoutError('ECANCEL', 'hybrid backend stopped'));
+    await Promise.allSettled(this.#sides.map((s) => s.backend.stop()));
+  }
+
+  /** Healthy sides, or every side when none is healthy (so their errors surface instead of a hang). */
+  #usable(): Side[] {
+    const healthy = this.#sides.filter((s) => s.healthy);
+    return healthy.length > 0 ? healthy : this.#sides;
+  }
+
+  /** The side for `job`: a free slot, preferring a side not already running it (or not where it just failed). */
+  #pick(job: BatchJob): Side | undefined {
+    const free = this.#usable().filter((s) => s.inFlight < s.backend.capacity());
+    if (free.length === 0) return undefined;
+    const avoid = new Set(this.#runningOn.get(job.id) ?? []);
+    const faulted = this.#faultedOn.get(job.id);
+    if (faulted) avoid.add(faulted);
+    if (job.avoidSide) avoid.add(job.avoidSide);
+    const preferred = free.filter((s) => !avoid.has(s.name));
+    const pool = preferred.length > 0 ? preferred : free;
+    // Most free capacity, relative to size: an idle side wins over a half-busy one.
+    return pool.reduce((best, s) => (freeShare(s) > freeShare(best) ? s : best));
+  }
+
+  /** Waits for a free slot: the scheduler may briefly hold more jobs than capacity() after a side turned unhealthy. */
+  #acquire(job: BatchJob, signal: AbortSignal): Promise<Side> {
+    if (this.#sides.length === 0) return Promise.reject(new FanoutError('EINTERNAL', 'HybridBackend.run before start'));
+    const now = this.#pick(job);
+    if (now) return Promise.resolve(now);
+    return new Promise<Side>((resolve, reject) => {
+      const waiter = {
+        retry: (): void => {
+          const s = this.#pick(job);
+          if (s) done(() => resolve(s));
+        },
+        cancel: (err: unknown): void => done(() => reject(err)),
+      };
+      const onAbort = (): void => waiter.cancel(signal.reason);
+      const done = (settle: () => void): void => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        signal.removeEventListener('abort', onAbort);
+        settle();
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) w.retry();
+  }
+}
+
+function side(name: string, backend: Backend): Side {
+  return { name, backend, inFlight: 0, healthy: true, faultsInARow: 0 };
+}
+
+function freeShare(s: Side): number {
+  const cap = s.backend.capacity();
+  return cap > 0 ? (cap - s.inFlight) / cap : 0;
+}
+
+/** A copy of the error that names the side it happened on (a copy: one error object may be shared by many jobs). */
+function withSide(err: unknown, sideName: string, batchId: string): FanoutError {
+  const e = isFanoutError(err) ? err : new FanoutError('EINTERNAL', String((err as Error)?.message ?? err), { cause: err });
+  const copy = new FanoutError(e.code, e.message, {
+    cause: e.cause ?? err,
+    retryable: e.retryable,
+    batchId: e.batchId ?? batchId,
+    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+    side: sideName,
+  });
+  if (e.stack) copy.stack = e.stack;
+  return copy;
+}
+
+function isSideFault(err: unknown): boolean {
+  return !isFanoutError(err) || SIDE_FAULTS.has(err.code);
+}

@@ -1,0 +1,158 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FanoutError } from '../../errors.js';
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** Invoke API port. @default a free port */
+  port?: number;
+  /**
+   * Concurrency the emulator should be given. serverless-offline starts a worker thread (~12 MB) per concurrent
+   * instance and has no limit of its own, so callers cap their in-flight invokes at this. @default 32
+   */
+  maxConcurrency?: number;
+  /** Stage, which names the function (`fanout-<stage>-worker`). @default dev */
+  stage?: string;
+  /** Directory holding serverless.yml. @default the fanout repository root */
+  cwd?: string;
+  /** How long to wait for the ready line. @default 60000 */
+  readyTimeoutMs?: number;
+}
+
+/** A running serverless-offline. */
+export interface Emulator {
+  /** `http://127.0.0.1:<port>`: pass as the Lambda endpoint. */
+  endpoint: string;
+  port: number;
+  pid: number;
+  /** Recommended in-flight limit for this emulator. */
+  maxConcurrency: number;
+  /** Stops the emulator by PID and waits for it to exit. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Default concurrency given to the emulator (see {@link EmulatorOptions.maxConcurrency}). */
+export const EMULATOR_DEFAULT_CONCURRENCY = 32;
+
+/** The directory with serverless.yml, from either the sources or dist/. */
+export function findServiceRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'serverless.yml')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir)
+      throw new FanoutError('EINPUT', `serverless.yml not found above ${from}`, { retryable: false });
+  }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const alive = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Emulators must not outlive the process that started them, even on an uncaught error. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of alive) if (child.pid) child.kill('SIGKILL');
+  });
+}
+
+/**
+ * Starts serverless-offline (the real node entry of osls, not `npx`, so the PID is the server's) with explicit free
+ * ports on 127.0.0.1, waits for its ready line and returns its endpoint. The worker is built on the fly from
+ * functions/worker.ts by serverless-esbuild.
+ */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const cwd = opts.cwd ?? findServiceRoot();
+  const port = opts.port ?? (await freePort());
+  // All three ports explicitly: any port left out binds its default and clashes with a second emulator.
+  const [httpPort, wsPort] = [await freePort(), await freePort()];
+  const args = [
+    join(cwd, 'node_modules', 'osls', 'bin', 'serverless.js'),
+    'offline',
+    'start',
+    '--stage',
+    opts.stage ?? 'dev',
+    '--lambdaPort',
+    String(port),
+    '--httpPort',
+    String(httpPort),
+    '--websocketPort',
+    String(wsPort),
+  ];
+  // A build folder of its own (see serverless.yml): `sls package` deletes its folder when done, and two emulators
+  // building into one folder would race.
+  const buildDir = join('.esbuild', `offline-${port}`);
+  const env = { ...process.env, FANOUT_ESBUILD_DIR: buildDir };
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
+  installExitHook();
+  alive.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => alive.delete(child));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(force);
+    rmSync(join(cwd, buildDir), { recursive: true, force: true });
+  };
+  try {
+    await waitForReady(child, port, opts.readyTimeoutMs ?? 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid as number,
+    maxConcurrency: opts.maxConcurrency ?? EMULATOR_DEFAULT_CONCURRENCY,
+    stop,
+  };
+}
+
+/** Resolves on `Offline [http for lambda] listening on …:<port>`; rejects with the output so far on exit or timeout. */
+function waitForReady(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const ready = new RegExp(`listening on https?://[^\\s]+:${port}\\b`);
+    const done = (err?: Error): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      // Keep draining the pipes so the emulator never blocks on a full one.
+      child.stdout?.resume();
+      child.stderr?.resume();
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+      if (ready.test(output)) done();
+    };
+    const onExit = (code: number | null): void =>
+      done(new FanoutError('ENETWORK', `serverless-offline exited (code ${code}) before it was ready:\n${output}`));
+    const timer = setTimeout(
+      () => done(new FanoutError('ETIMEOUT', `serverless-offline not ready after ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}

@@ -1,0 +1,58 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { hasAwsCredentialsInEnv } from './aws-credentials.js';
+
+/** What {@link createLambdaClient} needs. */
+export interface LambdaClientOptions {
+  /** Invoke API endpoint; undefined means the real AWS endpoint of `region`. */
+  endpoint: string | undefined;
+  region: string;
+  /** Invocations in flight at most: sockets are sized to it. */
+  concurrency: number;
+  /** TCP connect timeout, ms. @default 5000 */
+  connectionTimeoutMs?: number;
+}
+
+/**
+ * Makes the Lambda client the backend invokes through.
+ *
+ * - `maxSockets` = concurrency: the SDK's default handler allows 50 sockets, which silently queues a wider fan-out.
+ * - `maxAttempts: 1`: the backend classifies and retries faults itself (throttles adapt the limit, the scheduler
+ *   retries the rest); SDK retries underneath would hide them and multiply attempts.
+ * - A custom endpoint (the emulator) with no credentials configured gets dummy ones; otherwise the SDK would probe the
+ *   instance-metadata address and stall. Against real AWS the default credential chain applies.
+ */
+export function createLambdaClient(opts: LambdaClientOptions): LambdaClient {
+  const agent = { keepAlive: true, maxSockets: Math.max(1, opts.concurrency) };
+  const requestHandler = new NodeHttpHandler({
+    httpAgent: agent,
+    httpsAgent: agent,
+    connectionTimeout: opts.connectionTimeoutMs ?? 2000,
+  });
+  const dummy = opts.endpoint !== undefined && !hasAwsCredentialsInEnv();
+  return new LambdaClient({
+    region: opts.region,
+    maxAttempts: 1,
+    requestHandler,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(dummy ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+}
+
+/**
+ * A deadline for one invoke, combined with the caller's signal: the request is abandoned when either fires. Returns the
+ * signal and a `clear` to drop the timer once the invoke settles.
+ */
+export function invokeDeadline(
+  signal: AbortSignal,
+  ms: number,
+): { signal: AbortSignal; timedOut(): boolean; clear(): void } {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`no reply within ${ms} ms`)), ms);
+  timer.unref?.();
+  return {
+    signal: AbortSignal.any([signal, deadline.signal]),
+    timedOut: () => deadline.signal.aborted && !signal.aborted,
+    clear: () => clearTimeout(timer),
+  };
+}

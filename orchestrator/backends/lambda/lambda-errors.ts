@@ -1,0 +1,153 @@
+import { FanoutError } from '../../errors.js';
+
+/** Where an invoke went, for error messages that say what to fix. */
+export interface InvokeTarget {
+  functionName: string;
+  /** Endpoint URL, or undefined for real AWS. */
+  endpoint: string | undefined;
+  region: string;
+}
+
+/** Codes of socket-level faults: the request may or may not have reached the function. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  Reason?: string;
+  retryAfterSeconds?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+}
+
+function where(t: InvokeTarget): string {
+  return t.endpoint ? `at ${t.endpoint}` : `in AWS region ${t.region}`;
+}
+
+/** True when `err` is a socket-level fault (reset, refused, lost reply). */
+export function isNetworkError(err: unknown): boolean {
+  const e = (err ?? {}) as SdkErrorShape;
+  return (
+    (e.code !== undefined && NETWORK_CODES.has(e.code)) ||
+    e.name === 'TimeoutError' ||
+    /socket hang up|ECONNRESET|ECONNREFUSED/.test(e.message ?? '')
+  );
+}
+
+/**
+ * Maps an exception from `LambdaClient.send(InvokeCommand)` to a typed {@link FanoutError}: 429 → ETHROTTLED,
+ * 5xx → ESERVICE, a reset or lost reply → ENETWORK (the function may have run: the accumulator's dedupe keeps the
+ * answer exact), 404 → EINPUT naming the function, anything else → EREMOTE.
+ */
+export function classifyInvokeError(err: unknown, batchId: string, target: InvokeTarget): FanoutError {
+  const e = (err ?? {}) as SdkErrorShape;
+  const status = e.$metadata?.httpStatusCode;
+  const detail = `${e.name ?? 'Error'}${e.code ? ` (${e.code})` : ''}: ${e.message ?? String(err)}`;
+  if (e.name === 'TooManyRequestsException' || status === 429) {
+    const seconds = Number(e.retryAfterSeconds);
+    return new FanoutError(
+      'ETHROTTLED',
+      `Lambda throttled batch ${batchId}${e.Reason ? ` (Reason: ${e.Reason})` : ''}: ${e.message ?? '429'}`,
+      { cause: err, batchId, ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}) },
+    );
+  }
+  if (e.name === 'ResourceNotFoundException' || status === 404) {
+    return new FanoutError(
+      'EINPUT',
+      `Lambda function \`${target.functionName}\` not found ${where(target)}; deploy it (npx sls deploy --stage …) or pass --function`,
+      { cause: err, batchId, retryable: false },
+    );
+  }
+  if (e.name === 'RequestTooLargeException' || status === 413) {
+    return new FanoutError('EPAYLOAD', `Lambda refused batch ${batchId} as too large: ${detail}`, {
+      cause: err,
+      batchId,
+      retryable: false,
+    });
+  }
+  if (e.name === 'CredentialsProviderError') {
+    return new FanoutError(
+      'EINPUT',
+      `No AWS credentials for the lambda backend (${e.message}); configure credentials, or pass --lambda-endpoint <url|auto> for the local emulator`,
+      { cause: err, batchId, retryable: false },
+    );
+  }
+  if ((status !== undefined && status >= 500) || e.$fault === 'server') {
+    return new FanoutError(
+      'ESERVICE',
+      `Lambda service error on batch ${batchId} (HTTP ${status ?? '5xx'}): ${detail}`,
+      {
+        cause: err,
+        batchId,
+      },
+    );
+  }
+  if (isNetworkError(err) || status === undefined) {
+    return new FanoutError(
+      'ENETWORK',
+      `network fault invoking ${target.functionName} ${where(target)} for batch ${batchId}: ${detail}`,
+      { cause: err, batchId },
+    );
+  }
+  return new FanoutError('EREMOTE', `Lambda rejected batch ${batchId} (HTTP ${status}): ${detail}`, {
+    cause: err,
+    batchId,
+    retryable: false,
+  });
+}
+
+/** The error document of a function-error reply. */
+interface FunctionErrorDoc {
+  errorType?: string;
+  errorMessage?: string;
+  trace?: string[];
+}
+
+/** Errors the worker raises for an event it cannot run: retrying cannot help. */
+const REJECTED_EVENT_TYPES = new Set(['InvalidEventError', 'UnknownTaskError']);
+
+/**
+ * The real error type of a function error. AWS reports the thrown error's name as `errorType`; serverless-offline
+ * always says "Error", so then the first trace line (`TaskError: …`, the handler sets names on the prototype) decides.
+ */
+function errorTypeOf(doc: FunctionErrorDoc): string {
+  if (doc.errorType && doc.errorType !== 'Error') return doc.errorType;
+  const head = /^([A-Za-z_$][\w$.]*):/.exec(doc.trace?.[0] ?? '');
+  return head?.[1] ?? doc.errorType ?? 'Error';
+}
+
+/**
+ * Maps a reply with `X-Amz-Function-Error` (HTTP 200, error JSON as payload) to a typed error: the task threw → ETASK
+ * with the task's own message (the same as on every other backend); the event was refused → EREMOTE, not retried;
+ * anything else (runtime crash, timeout) → EREMOTE, retried.
+ */
+export function functionErrorFrom(kind: string, payload: Uint8Array | undefined, batchId: string): FanoutError {
+  const text = payload ? Buffer.from(payload).toString('utf8') : '';
+  let doc: FunctionErrorDoc = {};
+  try {
+    doc = JSON.parse(text) as FunctionErrorDoc;
+  } catch {
+    doc = { errorMessage: text || '(empty error payload)' };
+  }
+  const type = errorTypeOf(doc);
+  const message = doc.errorMessage ?? '(no message)';
+  const remote = { errorType: type, trace: doc.trace };
+  if (type === 'TaskError') return new FanoutError('ETASK', message, { cause: remote, batchId });
+  return new FanoutError('EREMOTE', `Lambda function error (${kind}) on batch ${batchId}: ${type}: ${message}`, {
+    cause: remote,
+    batchId,
+    ...(REJECTED_EVENT_TYPES.has(type) ? { retryable: false } : {}),
+  });
+}

@@ -1,0 +1,36 @@
+import { FanoutError } from '../../errors.js';
+
+/** Lambda's limit for a synchronous (RequestResponse) request or response payload: 6 MB. */
+export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** Room kept for the event envelope (`{"task":…,"batchId":…,"batch":…}`) around the batch itself. */
+export const ENVELOPE_RESERVE_BYTES = 4 * 1024;
+
+/**
+ * Largest batch (JSON bytes) the backend accepts; `fanout()` subdivides bigger batches before they are sent, so a
+ * 6 MB payload never travels just to be refused.
+ */
+export const MAX_BATCH_PAYLOAD_BYTES = LAMBDA_SYNC_PAYLOAD_BYTES - ENVELOPE_RESERVE_BYTES;
+
+/** The event the worker function receives (see functions/worker.ts). */
+export interface WorkerEventJson {
+  task: string;
+  batchId: string;
+  batch: unknown;
+}
+
+/**
+ * Encodes the invoke payload. The final size check is a safety net for callers that bypass `fanout()`'s splitting:
+ * an oversize event fails here with EPAYLOAD instead of as a 413 from the service.
+ */
+export function encodeEvent(event: WorkerEventJson, limit = LAMBDA_SYNC_PAYLOAD_BYTES): Uint8Array {
+  const bytes = Buffer.from(JSON.stringify(event));
+  if (bytes.byteLength > limit) {
+    throw new FanoutError(
+      'EPAYLOAD',
+      `batch ${event.batchId} encodes to ${bytes.byteLength} bytes, over Lambda's ${limit}-byte payload limit; use a smaller --batch-size`,
+      { batchId: event.batchId, retryable: false },
+    );
+  }
+  return bytes;
+}

@@ -1,0 +1,21 @@
+/**
+ * Far side of the process backend: a child process forked with an IPC channel, one batch at a time, the same
+ * {@link runBatch} trampoline the worker thread and the Lambda handler run. One batch at a time means
+ * `process.cpuUsage()` is exactly the batch's CPU time.
+ */
+import type { TaskRef } from '../../tasks/task.js';
+import { serveBatches } from '../pool/far-side-loop.js';
+import type { FromFarSide, ToFarSide } from '../pool/messages.js';
+
+const send = process.send?.bind(process);
+if (!send) throw new Error('process-entry must be forked with an IPC channel');
+// The parent is gone (crashed, killed): nobody will read our results, so don't linger as an orphan.
+process.on('disconnect', () => process.exit(0));
+const ref = JSON.parse(process.argv[2] ?? 'null') as TaskRef;
+
+await serveBatches(ref, 'cpu', {
+  send: (msg: FromFarSide) => {
+    send(msg);
+  },
+  onMessage: (handler) => process.on('message', (msg) => handler(msg as ToFarSide)),
+});

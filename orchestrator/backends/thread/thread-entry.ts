@@ -1,0 +1,18 @@
+/**
+ * Far side of the thread backend: one worker thread, one batch at a time, the same {@link runBatch} trampoline the child
+ * process and the Lambda handler run. CPU time is measured as the thread's event-loop busy time (`elu`), because
+ * `process.cpuUsage()` would count every thread of the process.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { TaskRef } from '../../tasks/task.js';
+import { serveBatches } from '../pool/far-side-loop.js';
+import type { ToFarSide } from '../pool/messages.js';
+
+const port = parentPort;
+if (!port) throw new Error('thread-entry must run in a worker thread');
+const { ref } = workerData as { ref: TaskRef };
+
+await serveBatches(ref, 'elu', {
+  send: (msg) => port.postMessage(msg),
+  onMessage: (handler) => port.on('message', (msg: ToFarSide) => handler(msg)),
+});

@@ -1,0 +1,148 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { inputError } from '../errors.js';
+import { type FaultOptions, FaultPlan } from './fault-plan.js';
+
+/** Options of {@link startDocsServer}. */
+export interface DocsServerOptions {
+  /** Folder of text files to serve (regular files directly inside it; hidden files skipped). */
+  dir: string;
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Delay before every document response, ms (simulates a remote server). @default 0 */
+  latencyMs?: number;
+  /** Fault injection for tests and demos. */
+  faults?: FaultOptions;
+}
+
+/** A running document server. */
+export interface DocsServer {
+  /** Base URL, e.g. `http://127.0.0.1:4321`. */
+  url: string;
+  /** URL of the index: the document URLs, one a line. */
+  indexUrl: string;
+  /** Document URLs, in index order. */
+  documents: string[];
+  /** Document texts by file name, as served. */
+  files: ReadonlyMap<string, Buffer>;
+  /** Requests answered so far (all paths). */
+  readonly requests: number;
+  /** Faults injected so far, by kind. */
+  readonly injected: FaultPlan['injected'];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a folder of text files on 127.0.0.1 for the wordcount demo and tests, with no network involved:
+ * `GET /index.txt` lists the document URLs, `GET /docs/<name>` serves a file (the query string is ignored, so a test
+ * can make any number of distinct URLs for the same text), `GET /redirect/<name>` answers 302 to the document.
+ * Files are read once at start.
+ */
+export async function startDocsServer(options: DocsServerOptions): Promise<DocsServer> {
+  const files = readDocs(options.dir);
+  const latencyMs = options.latencyMs ?? 0;
+  const plan = new FaultPlan(options.faults);
+  const sockets = new Set<Socket>();
+  let requests = 0;
+  let base = '';
+  let index = '';
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    requests++;
+    const url = new URL(req.url ?? '/', base);
+    if (url.pathname === '/index.txt') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(index);
+      return;
+    }
+    const redirect = /^\/redirect\/(.+)$/.exec(url.pathname);
+    if (redirect) {
+      res.writeHead(302, { location: `/docs/${redirect[1]}${url.search}` }).end();
+      return;
+    }
+    const m = /^\/docs\/(.+)$/.exec(url.pathname);
+    const body = m ? files.get(safeDecode(m[1] as string)) : undefined;
+    if (!body) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    const fault = plan.next(url.pathname + url.search);
+    const wait = latencyMs + (fault === 'slow' ? plan.slowMs : 0);
+    const send = (): void => {
+      if (res.destroyed) return;
+      if (fault === '503') {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable\n');
+      } else if (fault === '429') {
+        res.writeHead(429, { 'retry-after': String(plan.retryAfterS) }).end('slow down\n');
+      } else if (fault === 'reset') {
+        // Promise the full length, send half, then drop the connection: a reset mid-body.
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+        res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+      } else {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length }).end(body);
+      }
+    };
+    if (wait > 0) setTimeout(send, wait);
+    else send();
+  };
+
+  const server = createServer(handle);
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  base = `http://${host}:${addr.port}`;
+  const documents = [...files.keys()].map((name) => `${base}/docs/${encodeURIComponent(name)}`);
+  index = documents.map((d) => `${d}\n`).join('');
+  return {
+    url: base,
+    indexUrl: `${base}/index.txt`,
+    documents,
+    files,
+    get requests() {
+      return requests;
+    },
+    injected: plan.injected,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function readDocs(dir: string): Map<string, Buffer> {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    throw inputError(
+      `Expected \`dir\` to be a readable folder of text files, got \`${dir}\` (${(err as Error).message})`,
+    );
+  }
+  const files = new Map<string, Buffer>();
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isFile()) files.set(name, readFileSync(path));
+  }
+  if (files.size === 0) throw inputError(`Expected \`dir\` to hold at least one file, got an empty folder \`${dir}\``);
+  return files;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,47 @@
+import { checkNonNegativeInt, checkPositiveInt } from '../options.js';
+import type { BackoffOptions } from '../scheduler/backoff.js';
+
+/** Options of the fetch stage. Every request has a deadline: there is no way to ask for none. */
+export interface FetchOptions {
+  /** Requests in flight over all fetch threads. @default 64 */
+  concurrency?: number;
+  /** Worker threads running fetches. @default 2 */
+  threads?: number;
+  /** Requests in flight per thread. @default ⌈concurrency / threads⌉ */
+  perThread?: number;
+  /** Largest body accepted, bytes (after decompression); larger documents fail for good. @default 10 MiB */
+  maxBodyBytes?: number;
+  /** Deadline of one attempt (connect, redirects, headers and body), ms. @default 30000 */
+  timeoutMs?: number;
+  /** Retries after the first attempt for 429, 5xx, resets and timeouts. @default 3 */
+  retries?: number;
+  /** Redirects followed per attempt. @default 5 */
+  maxRedirects?: number;
+  /** Backoff between retries (full jitter); a larger Retry-After wins. @default { baseMs: 100, maxMs: 5000 } */
+  backoff?: BackoffOptions;
+  /** Longest Retry-After honoured, ms; longer ones are clipped to this. @default 30000 */
+  maxRetryAfterMs?: number;
+}
+
+/** {@link FetchOptions} with every default applied. */
+export type ResolvedFetchOptions = Required<Omit<FetchOptions, 'backoff'>> & { backoff: Required<BackoffOptions> };
+
+/** 10 MiB: large enough for any book, small enough that one runaway body cannot exhaust memory. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Applies defaults and checks every option; bad values throw EINPUT naming the option. */
+export function resolveFetchOptions(o: FetchOptions = {}): ResolvedFetchOptions {
+  const concurrency = checkPositiveInt('fetchConcurrency', o.concurrency ?? 64);
+  const threads = Math.min(checkPositiveInt('fetchThreads', o.threads ?? 2), concurrency);
+  return {
+    concurrency,
+    threads,
+    perThread: checkPositiveInt('perThread', o.perThread ?? Math.ceil(concurrency / threads)),
+    maxBodyBytes: checkPositiveInt('maxBody', o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+    timeoutMs: checkPositiveInt('fetchTimeout', o.timeoutMs ?? 30_000),
+    retries: checkNonNegativeInt('fetchRetries', o.retries ?? 3),
+    maxRedirects: checkNonNegativeInt('maxRedirects', o.maxRedirects ?? 5),
+    backoff: { baseMs: o.backoff?.baseMs ?? 100, maxMs: o.backoff?.maxMs ?? 5000 },
+    maxRetryAfterMs: checkNonNegativeInt('maxRetryAfterMs', o.maxRetryAfterMs ?? 30_000),
+  };
+}

@@ -1,0 +1,170 @@
+import { Worker } from 'node:worker_threads';
+import { type CounterValues, SharedCounters } from '../accumulators/shared-counters.js';
+import { FanoutError } from '../errors.js';
+import { compiledEntry } from './compiled-entry.js';
+import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } from './fetch-options.js';
+import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
+import type { FetchResult } from './fetch-url.js';
+
+/** A finished fetch, with where and when it ran. */
+export type PooledFetchResult = FetchResult & { workerId: string; startedAt: number; endedAt: number };
+
+interface Pending {
+  id: number;
+  url: string;
+  resolve(r: PooledFetchResult): void;
+  reject(err: unknown): void;
+  /** Times the thread running it died; a URL that kills two threads fails for good. */
+  crashes: number;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  inFlight: Map<number, Pending>;
+}
+
+/**
+ * A pool of fetch threads. Requests are queued here and handed to the least-busy thread, at most `perThread` per
+ * thread and `concurrency` in all; each thread runs its share concurrently on its own event loop. A thread that dies is
+ * replaced and its requests are re-queued.
+ */
+export class FetchPool {
+  readonly options: ResolvedFetchOptions;
+  readonly #counters = SharedCounters.create();
+  readonly #slots: Slot[] = [];
+  readonly #queue: Pending[] = [];
+  #nextId = 0;
+  #inFlight = 0;
+  #closed = false;
+
+  constructor(options: FetchOptions = {}) {
+    this.options = resolveFetchOptions(options);
+  }
+
+  /** Starts the threads and waits until they are online. */
+  async start(): Promise<void> {
+    const started: Promise<unknown>[] = [];
+    for (let i = 0; i < this.options.threads; i++) started.push(this.#spawn(i));
+    await Promise.all(started);
+  }
+
+  /** Requests in flight in the threads now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Requests waiting for a free thread slot. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** A consistent snapshot of the counters every thread updates under the shared lock. */
+  counters(): CounterValues {
+    return this.#counters.snapshot();
+  }
+
+  /** Fetches `url` in some thread. Rejects only when `signal` aborts or the pool closes; HTTP failures resolve. */
+  fetch(url: string, signal?: AbortSignal): Promise<PooledFetchResult> {
+    if (this.#closed) return Promise.reject(new FanoutError('ECANCEL', 'fetch pool is closed', { retryable: false }));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<PooledFetchResult>((resolve, reject) => {
+      const pending: Pending = { id: this.#nextId++, url, resolve, reject, crashes: 0 };
+      if (signal) {
+        // A request already in a thread runs to its own deadline; the pool closes soon after an abort anyway.
+        const onAbort = (): void => {
+          const i = this.#queue.indexOf(pending);
+          if (i >= 0) this.#queue.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.resolve = (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        };
+      }
+      this.#queue.push(pending);
+      this.#dispatch();
+    });
+  }
+
+  /** Stops every thread; requests still queued or running reject with ECANCEL. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const err = new FanoutError('ECANCEL', 'fetch pool closed', { retryable: false });
+    for (const p of this.#queue.splice(0)) p.reject(err);
+    const slots = this.#slots.splice(0);
+    for (const s of slots) for (const p of s.inFlight.values()) p.reject(err);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0 && this.#inFlight < this.options.concurrency) {
+      let best: Slot | undefined;
+      for (const s of this.#slots) {
+        if (s.inFlight.size < this.options.perThread && (!best || s.inFlight.size < best.inFlight.size)) best = s;
+      }
+      if (!best) return;
+      const p = this.#queue.shift() as Pending;
+      best.inFlight.set(p.id, p);
+      this.#inFlight++;
+      const msg: FetchRequestMessage = { type: 'fetch', id: p.id, url: p.url };
+      best.worker.postMessage(msg);
+    }
+  }
+
+  #spawn(index: number): Promise<unknown> {
+    const data: FetchWorkerData = { options: this.options, counters: this.#counters.handle };
+    const worker = new Worker(compiledEntry(import.meta.url, 'fetch-worker.js'), { workerData: data });
+    const slot: Slot = { index, worker, inFlight: new Map() };
+    this.#slots[index] = slot;
+    worker.on('message', (msg: FetchReplyMessage) => this.#onReply(slot, msg));
+    worker.on('error', () => {}); // the exit handler below does the recovery
+    worker.on('exit', () => this.#onExit(slot));
+    return new Promise((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('error', reject);
+    });
+  }
+
+  #onReply(slot: Slot, msg: FetchReplyMessage): void {
+    const p = slot.inFlight.get(msg.id);
+    if (!p) return;
+    slot.inFlight.delete(msg.id);
+    this.#inFlight--;
+    p.resolve({ ...msg.result, workerId: `fetch-${slot.index}`, startedAt: msg.startedAt, endedAt: msg.endedAt });
+    this.#dispatch();
+  }
+
+  #onExit(slot: Slot): void {
+    if (this.#closed || this.#slots[slot.index] !== slot) return;
+    const orphans = [...slot.inFlight.values()];
+    this.#inFlight -= orphans.length;
+    for (const p of orphans) {
+      p.crashes++;
+      if (p.crashes >= 2) {
+        const t = Date.now();
+        p.resolve({
+          ok: false,
+          url: p.url,
+          reason: 'fetch thread crashed twice on this URL',
+          attempts: 0,
+          workerId: `fetch-${slot.index}`,
+          startedAt: t,
+          endedAt: t,
+        });
+      } else {
+        this.#queue.unshift(p);
+      }
+    }
+    this.#spawn(slot.index).then(
+      () => this.#dispatch(),
+      () => {
+        for (const p of this.#queue.splice(0))
+          p.reject(new FanoutError('ECRASH', 'fetch thread could not be restarted'));
+      },
+    );
+    this.#dispatch();
+  }
+}

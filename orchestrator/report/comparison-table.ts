@@ -1,0 +1,114 @@
+import type { Comparison, ComparisonRow } from './comparison.js';
+import { formatUsd } from './cost.js';
+
+/** The columns of the comparison table, as display strings (shared by the text table and the HTML report). */
+export interface TableCells {
+  backend: string;
+  wall: string;
+  speedup: string;
+  cpu: string;
+  cpuPerWall: string;
+  batches: string;
+  retries: string;
+  cost: string;
+}
+
+/** Column titles, in order. */
+export const TABLE_HEADERS: Record<keyof TableCells, string> = {
+  backend: 'backend',
+  wall: 'wall',
+  speedup: 'speedup',
+  cpu: 'CPU',
+  cpuPerWall: 'CPU/wall',
+  batches: 'batches per side',
+  retries: 'retries',
+  cost: 'est. cost',
+};
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** One row as display strings: `1.23 s`, `1.9×`, `process 12 · lambda 30`, `$0.0000042 + 2.1 CPU-s`. */
+export function rowCells(row: ComparisonRow, baseline: string): TableCells {
+  const sides = Object.entries(row.batchesBySide)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([side, n]) => `${side} ${n}`)
+    .join(' · ');
+  const parts: string[] = [];
+  if (row.cost.lambda) parts.push(`${formatUsd(row.cost.lambda.totalUsd)} (${row.cost.lambda.requests} req)`);
+  if (row.cost.local.cpuSeconds > 0 || !row.cost.lambda) {
+    parts.push(
+      row.cost.local.usd !== undefined
+        ? `${formatUsd(row.cost.local.usd)} local`
+        : `${row.cost.local.cpuSeconds.toFixed(2)} CPU-s`,
+    );
+  }
+  return {
+    backend: row.backend,
+    wall: seconds(row.wallMs),
+    speedup: row.backend === baseline ? '1.00× (base)' : `${row.speedup.toFixed(2)}×`,
+    cpu: seconds(row.cpuMs),
+    cpuPerWall: row.cpuPerWall.toFixed(2),
+    batches: sides || '0',
+    retries: row.duplicates > 0 ? `${row.retries} (+${row.duplicates} dup)` : String(row.retries),
+    cost: parts.join(' + '),
+  };
+}
+
+/** The comparison as an aligned text table, then the advice and the notes. */
+export function formatComparison(c: Comparison): string {
+  const keys = Object.keys(TABLE_HEADERS) as (keyof TableCells)[];
+  const cells = c.rows.map((r) => rowCells(r, c.baseline));
+  const width = keys.map((k) => Math.max(TABLE_HEADERS[k].length, ...cells.map((r) => r[k].length)));
+  const line = (vals: string[]): string =>
+    vals
+      .map((v, i) => (i === 0 || i === vals.length - 1 ? v.padEnd(width[i] ?? 0) : v.padStart(width[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const runs = c.runs > 1 ? `, median of ${c.runs} runs` : '';
+  const out = [
+    `${c.task}: ${JSON.stringify(c.input)}${runs}; result ${JSON.stringify(c.rows[0]?.result)} on every backend`,
+    '',
+    line(keys.map((k) => TABLE_HEADERS[k])),
+    line(width.map((w) => '-'.repeat(w))),
+    ...cells.map((r) => line(keys.map((k) => r[k]))),
+  ];
+  if (c.advice.length > 0) out.push('', 'Advice:', ...c.advice.map((a) => `  - ${a}`));
+  if (c.notes.length > 0) out.push('', ...c.notes.map((n) => `Note: ${n}`));
+  return out.join('\n');
+}
+
+/** The comparison as one JSON document: one row per backend with its result and cost (records left out). */
+export function comparisonJson(c: Comparison): unknown {
+  return {
+    task: c.task,
+    input: c.input,
+    baseline: c.baseline,
+    runs: c.runs,
+    pricing: c.pricing,
+    rows: c.rows.map((r) => {
+      const { records: _records, ...stats } = r.stats;
+      return {
+        backend: r.backend,
+        result: r.result,
+        wallMs: r.wallMs,
+        runsWallMs: r.runsWallMs,
+        speedup: round(r.speedup),
+        cpuMs: r.cpuMs,
+        cpuPerWall: round(r.cpuPerWall),
+        batchesBySide: r.batchesBySide,
+        retries: r.retries,
+        duplicates: r.duplicates,
+        cost: r.cost,
+        stats,
+      };
+    }),
+    advice: c.advice,
+    notes: c.notes,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

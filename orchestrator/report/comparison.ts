@@ -1,0 +1,218 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, BackendName } from '../backends/backend.js';
+import { findServiceRoot } from '../backends/lambda/emulator.js';
+import { FanoutError } from '../errors.js';
+import { fanout, resolveTask } from '../fanout.js';
+import { checkPositiveInt, type FanoutOptions, type LambdaOptions } from '../options.js';
+import type { RunStats } from '../stats.js';
+import type { AnyTask } from '../tasks/task.js';
+import { advise, type SideSpeed, type StageMeasure } from './advice.js';
+import { costOfRun, type RunCost } from './cost.js';
+import { type LambdaPricing, resolveLambdaPricing } from './lambda-pricing.js';
+
+/** One backend's line of the comparison (median of its runs). */
+export interface ComparisonRow {
+  backend: string;
+  /** Median wall time over the runs (the lower middle one for an even count), ms. */
+  wallMs: number;
+  /** Wall time of every run, in run order. */
+  runsWallMs: number[];
+  /** Baseline wall / this wall. */
+  speedup: number;
+  /** CPU time of the median run, summed over workers, ms. */
+  cpuMs: number;
+  /** CPU time / wall time: ~1 per busy core. */
+  cpuPerWall: number;
+  /** Merged batches per side (`process`, `lambda`, `thread`, …). */
+  batchesBySide: Record<string, number>;
+  retries: number;
+  /** Partials dropped as duplicates (speculation, lost replies). */
+  duplicates: number;
+  cost: RunCost;
+  result: unknown;
+  /** Full stats of the median run (records feed the timeline). */
+  stats: RunStats;
+}
+
+/** Everything `fanout compare` prints, renders and serialises. */
+export interface Comparison {
+  task: string;
+  input: unknown;
+  /** Backend the speedups are relative to: inline when it ran, else the first. */
+  baseline: string;
+  runs: number;
+  rows: ComparisonRow[];
+  advice: string[];
+  /** Caveats: emulated durations, pricing source. */
+  notes: string[];
+  pricing: LambdaPricing;
+}
+
+/** Options of {@link runComparison}. */
+export interface CompareOptions {
+  task: AnyTask | string;
+  input: unknown;
+  /** Backends by name, or instances (started and stopped around each run), in table order. */
+  backends: readonly (BackendName | Backend)[];
+  /** Repetitions per backend; the median is reported. @default 1 */
+  runs?: number;
+  /** Run options shared by every backend (workers, batch size, retries, Lambda settings, …). */
+  options?: Omit<FanoutOptions, 'backend'>;
+  /** USD per hour of the local machine, to price local runs. */
+  localPricePerHour?: number;
+  /** True when Lambda runs on the emulator (the report says its durations stand in for real ones). */
+  emulated?: boolean;
+  /** Called after each run, for progress output. */
+  onRun?(backend: string, run: number, wallMs: number): void;
+}
+
+/** JSON with object keys sorted, so equal results compare equal whatever order their keys were built in. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+function clip(text: string, max = 160): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * Runs the same input on each backend `runs` times and compares: every run must produce the identical result (else an
+ * EMISMATCH error naming both backends and results), then wall (median), speedup, CPU, batches per side, retries, cost
+ * and advice per row.
+ */
+export async function runComparison(opts: CompareOptions): Promise<Comparison> {
+  const runs = checkPositiveInt('runs', opts.runs ?? 1);
+  if (opts.backends.length === 0) throw new FanoutError('EINPUT', 'Expected at least one backend to compare, got none');
+  const lambda: LambdaOptions = opts.options?.lambda ?? {};
+  const pricing = resolveLambdaPricing(lambda, serverlessYml());
+  const rows: ComparisonRow[] = [];
+  let reference: { backend: string; json: string } | undefined;
+  const resolved = await resolveTask(opts.task);
+  const taskName = resolved.task.name;
+
+  for (const b of opts.backends) {
+    const name = typeof b === 'string' ? b : b.name;
+    const results: { wallMs: number; stats: RunStats; result: unknown }[] = [];
+    for (let run = 1; run <= runs; run++) {
+      if (typeof b !== 'string') await b.start({ task: resolved.ref });
+      const { result, stats } = await fanout(opts.task, opts.input, { ...opts.options, backend: b }).finally(() =>
+        typeof b === 'string' ? undefined : b.stop(),
+      );
+      const json = canonicalJson(result);
+      if (!reference) reference = { backend: name, json };
+      else if (json !== reference.json) {
+        throw new FanoutError(
+          'EMISMATCH',
+          `RESULTS DIFFER: backend \`${name}\` (run ${run}) returned ${clip(json)}, but \`${reference.backend}\` returned ${clip(reference.json)}`,
+          { retryable: false },
+        );
+      }
+      results.push({ wallMs: stats.wallMs, stats, result });
+      opts.onRun?.(name, run, stats.wallMs);
+    }
+    const median = [...results].sort((x, y) => x.wallMs - y.wallMs)[Math.floor((results.length - 1) / 2)] as (typeof results)[0];
+    const { stats } = median;
+    rows.push({
+      backend: name,
+      wallMs: median.wallMs,
+      runsWallMs: results.map((r) => r.wallMs),
+      speedup: 1,
+      cpuMs: stats.cpuMs,
+      cpuPerWall: stats.wallMs > 0 ? stats.cpuMs / stats.wallMs : 0,
+      batchesBySide: Object.fromEntries(Object.entries(stats.byBackend).map(([side, t]) => [side, t.batches])),
+      retries: stats.retries,
+      duplicates: stats.duplicates,
+      cost: costOfRun(stats, {
+        pricing,
+        ...(opts.localPricePerHour !== undefined ? { localPricePerHour: opts.localPricePerHour } : {}),
+        emulated: opts.emulated ?? false,
+      }),
+      result: median.result,
+      stats,
+    });
+  }
+  const baseline = rows.find((r) => r.backend === 'inline') ?? (rows[0] as ComparisonRow);
+  for (const r of rows) r.speedup = r.wallMs > 0 ? baseline.wallMs / r.wallMs : 0;
+  const notes = [...new Set(rows.flatMap((r) => r.cost.notes))];
+  return {
+    task: taskName,
+    input: opts.input,
+    baseline: baseline.backend,
+    runs,
+    rows,
+    advice: adviceFor(rows, opts.emulated ?? false),
+    notes,
+    pricing,
+  };
+}
+
+/** serverless.yml of the current directory's project, if any, else fanout's own. */
+function serverlessYml(): string {
+  const here = join(process.cwd(), 'serverless.yml');
+  if (existsSync(here)) return here;
+  try {
+    return join(findServiceRoot(), 'serverless.yml');
+  } catch {
+    return here; // none anywhere: the pricing defaults apply
+  }
+}
+
+/** Stage ratios from the run with the most exact CPU accounting, and the local vs Lambda break-even. */
+function adviceFor(rows: readonly ComparisonRow[], emulated: boolean): string[] {
+  const byName = (n: string): ComparisonRow | undefined => rows.find((r) => r.backend === n);
+  const exact = byName('process') ?? byName('lambda') ?? byName('thread') ?? rows[0];
+  const stages: StageMeasure[] = Object.entries(exact?.stats.stages ?? {}).map(([stage, s]) => ({
+    stage,
+    cpuMs: s.cpuMs,
+    busyMs: s.busyMs,
+    items: s.items,
+  }));
+  const local = [byName('process'), byName('thread')]
+    .filter((r): r is ComparisonRow => r !== undefined)
+    .sort((a, b) => a.wallMs - b.wallMs)[0];
+  const lambdaRow = byName('lambda');
+  const localSpeed = local ? sideSpeed(local.stats, local.backend) : undefined;
+  const lambdaSpeed = lambdaRow ? sideSpeed(lambdaRow.stats, 'lambda') : undefined;
+  return advise({
+    stages,
+    ...(localSpeed ? { local: localSpeed } : {}),
+    ...(lambdaSpeed ? { lambda: lambdaSpeed } : {}),
+    emulated,
+  });
+}
+
+/**
+ * Measured speed of one side of a run: peak attempts in flight (slots), mean batch time, and the cold-start overhead
+ * (mean cold batch minus mean warm batch) as its one-off start-up cost.
+ */
+export function sideSpeed(stats: RunStats, side: string): SideSpeed | undefined {
+  const recs = stats.records.filter((r) => r.stage === 'cpu' && r.side === side && r.status === 'ok');
+  if (recs.length === 0) return undefined;
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const dur = (r: (typeof recs)[0]): number => r.endMs - r.startMs;
+  const cold = recs.filter((r) => r.coldStart).map(dur);
+  const warm = recs.filter((r) => !r.coldStart).map(dur);
+  const startupMs = cold.length > 0 && warm.length > 0 ? Math.max(0, mean(cold) - mean(warm)) : 0;
+  return { slots: peakInFlight(recs), meanBatchMs: mean(warm.length > 0 ? warm : recs.map(dur)), startupMs };
+}
+
+/** Most intervals open at once. */
+function peakInFlight(recs: readonly { startMs: number; endMs: number }[]): number {
+  const edges = recs.flatMap((r) => [
+    [r.startMs, 1],
+    [r.endMs, -1],
+  ]) as [number, number][];
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let peak = 0;
+  for (const [, d] of edges) {
+    open += d;
+    peak = Math.max(peak, open);
+  }
+  return Math.max(1, peak);
+}

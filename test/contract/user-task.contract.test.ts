@@ -1,0 +1,53 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FanoutError } from '../../orchestrator/errors.js';
+import { fanout } from '../../orchestrator/fanout.js';
+import { fixtures } from './backend-fixtures.js';
+
+/**
+ * User-defined tasks (a module exporting a task made with defineTask) run unchanged on every local backend, given by
+ * path or as the task object. Needs `npm run build` first: the fixture module imports defineTask from dist/.
+ */
+
+const squaresPath = fileURLToPath(new URL('../fixtures/squares-task.js', import.meta.url));
+const notATaskPath = fileURLToPath(new URL('../fixtures/not-a-task.js', import.meta.url));
+const distIndex = new URL('../../dist/orchestrator/index.js', import.meta.url).href;
+
+/** Σ k² for 0 ≤ k < n. */
+const sumOfSquares = (n: number): number => ((n - 1) * n * (2 * n - 1)) / 6;
+
+interface Squares {
+  sum: number;
+  pids: number[];
+}
+
+describe.each(fixtures.filter((f) => f.userModules))('user task module: $name', (fixture) => {
+  const backendName = fixture.name as 'inline' | 'thread' | 'process';
+
+  it('runs a task module given by path', async () => {
+    // Act
+    const { result, stats } = await fanout<Squares>(squaresPath, { n: 1000 }, { backend: backendName, workers: 2 });
+    // Assess
+    expect(result.sum).toBe(sumOfSquares(1000));
+    expect(stats.batches).toBe(10);
+    // inline maps in this process; a process backend maps in children
+    if (backendName === 'inline' || backendName === 'thread') expect(result.pids).toEqual([process.pid]);
+    else expect(result.pids).not.toContain(process.pid);
+  });
+
+  it('runs the task object, found again on the far side through the file defineTask captured', async () => {
+    // Prepare: the fixture imports defineTask from dist/, so use dist's fanout too (one module instance).
+    const api = (await import(distIndex)) as typeof import('../../orchestrator/index.js');
+    const mod = (await import(squaresPath)) as { default: Parameters<typeof api.fanout>[0] };
+    // Act
+    const { result } = await api.fanout<Squares>(mod.default, { n: 2000 }, { backend: backendName, batchSize: 150 });
+    // Assess
+    expect(result.sum).toBe(sumOfSquares(2000));
+  });
+
+  it('rejects a module that exports no task with EINPUT naming the module', async () => {
+    const run = fanout(notATaskPath, {}, { backend: backendName, workers: 2 });
+    await expect(run).rejects.toBeInstanceOf(FanoutError);
+    await expect(run).rejects.toMatchObject({ code: 'EINPUT', message: expect.stringContaining('not-a-task.js') });
+  });
+});

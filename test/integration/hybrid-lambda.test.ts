@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend.js';
+import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
+import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
+import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
+import { fanout } from '../../orchestrator/fanout.js';
+import type { RunStats } from '../../orchestrator/stats.js';
+
+Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
+
+function okPerBatch(stats: RunStats): Map<string, number> {
+  const ok = new Map<string, number>();
+  for (const r of stats.records) if (r.stage === 'cpu' && r.status === 'ok') ok.set(r.batchId, (ok.get(r.batchId) ?? 0) + 1);
+  return ok;
+}
+
+function hybridOn(endpoint: string): HybridBackend {
+  return new HybridBackend({
+    local: new ProcessBackend({ workers: 1 }),
+    remote: new LambdaBackend({ endpoint, concurrency: 4, invokeTimeoutMs: 20_000 }),
+  });
+}
+
+describe('hybrid backend: child processes + Lambda (serverless-offline)', () => {
+  let emulator: Emulator;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ maxConcurrency: 8 });
+  });
+
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it('counts primes exactly with both sides active, sides named in stats', async () => {
+    // Prepare
+    const hybrid = hybridOn(emulator.endpoint);
+    await hybrid.start({ task: { kind: 'builtin', name: 'primes' } });
+
+    // Act: π(10^7) = 664579 in 40 batches
+    const { result, stats } = await fanout('primes', { limit: 10_000_000 }, { backend: hybrid, batchSize: 250_000 }).finally(
+      () => hybrid.stop(),
+    );
+
+    // Assess
+    expect(result).toEqual({ count: 664579 });
+    expect(stats.byBackend.process?.batches).toBeGreaterThan(0);
+    expect(stats.byBackend.lambda?.batches).toBeGreaterThan(0);
+    const ok = okPerBatch(stats);
+    expect(ok.size).toBe(40);
+    expect([...ok.values()].every((n) => n === 1)).toBe(true);
+    const settled = stats.records.filter((r) => r.status === 'ok' || r.status === 'error');
+    expect(settled.every((r) => r.side === 'process' || r.side === 'lambda')).toBe(true);
+  });
+
+  it('finishes on the process side when the emulator is stopped mid-run', async () => {
+    // Prepare: a second emulator of our own, stopped once a few batches are done
+    const doomed = await startEmulator({ maxConcurrency: 8 });
+    const hybrid = hybridOn(doomed.endpoint);
+    await hybrid.start({ task: { kind: 'builtin', name: 'sleep' } });
+    let stopping: Promise<void> | undefined;
+
+    // Act
+    const { result, stats } = await fanout(
+      'sleep',
+      { batches: 60, ms: 100 },
+      {
+        backend: hybrid,
+        onProgress: (p) => {
+          if (p.done >= 10 && !stopping) stopping = doomed.stop();
+        },
+      },
+    ).finally(async () => {
+      await hybrid.stop();
+      await doomed.stop();
+    });
+
+    // Assess: every batch once, exact totals; Lambda took some before it died, processes the rest
+    expect(stopping).toBeDefined();
+    expect(result).toEqual({ batches: 60, sleptMs: 6000 });
+    const ok = okPerBatch(stats);
+    expect(ok.size).toBe(60);
+    expect([...ok.values()].every((n) => n === 1)).toBe(true);
+    expect(stats.byBackend.lambda?.batches).toBeGreaterThan(0);
+    expect(stats.byBackend.process?.batches).toBeGreaterThan(0);
+    expect(hybrid.health()).toEqual({ process: true, lambda: false });
+  });
+});

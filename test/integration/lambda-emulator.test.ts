@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, findServiceRoot, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
+import { isFanoutError } from '../../orchestrator/errors.js';
+import { fanout } from '../../orchestrator/fanout.js';
+
+const run = promisify(execFile);
+const root = findServiceRoot();
+const DUMMY_AWS = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
+
+describe('lambda backend against serverless-offline (real Invoke API on 127.0.0.1)', () => {
+  let emulator: Emulator;
+
+  beforeAll(async () => {
+    Object.assign(process.env, DUMMY_AWS);
+    emulator = await startEmulator();
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it('counts primes below 10^7 at concurrency 20: 664579, over many invocations', async () => {
+    // Act
+    const { result, stats } = await fanout(
+      'primes',
+      { limit: 10_000_000 },
+      { backend: 'lambda', lambda: { endpoint: emulator.endpoint, concurrency: 20 } },
+    );
+    // Assess
+    expect(result).toEqual({ count: 664579 });
+    expect(stats.byBackend.lambda?.batches).toBeGreaterThan(1);
+    expect(stats.duplicates).toBe(0);
+    const ok = stats.records.filter((r) => r.status === 'ok');
+    expect(new Set(ok.map((r) => r.batchId)).size).toBe(stats.batches);
+    expect(ok.every((r) => /^lambda-[0-9a-f]{8}$/.test(r.workerId))).toBe(true);
+    expect(ok.some((r) => r.coldStart === true)).toBe(true);
+  });
+
+  it('overlaps invocations: 200 × sleep 200 ms at concurrency 50 take under a quarter of the serial time', async () => {
+    // Prepare
+    const serialMs = 200 * 200;
+    // Act
+    const t0 = Date.now();
+    const { result } = await fanout(
+      'sleep',
+      { batches: 200, ms: 200 },
+      { backend: 'lambda', lambda: { endpoint: emulator.endpoint, concurrency: 50 } },
+    );
+    const wallMs = Date.now() - t0;
+    // Assess
+    expect(result).toEqual({ batches: 200, sleptMs: 40_000 });
+    expect(wallMs).toBeLessThan(serialMs / 4);
+  });
+
+  it('fails a run whose task throws with one typed ETASK error carrying the remote message', async () => {
+    // Act
+    const err = await fanout(
+      'fault',
+      { batches: 4, ms: 0, failOn: 2 },
+      { backend: 'lambda', retries: 1, lambda: { endpoint: emulator.endpoint, concurrency: 4 } },
+    ).catch((e: unknown) => e);
+    // Assess
+    expect(isFanoutError(err, 'ETASK')).toBe(true);
+    expect((err as Error).message).toBe('batch 2 failed after 2 attempt(s): injected failure in batch 2');
+  });
+
+  it('names a function the emulator does not have, with EINPUT', async () => {
+    // Act
+    const err = await fanout(
+      'primes',
+      { limit: 100 },
+      { backend: 'lambda', lambda: { endpoint: emulator.endpoint, functionName: 'fanout-nope-worker' } },
+    ).catch((e: unknown) => e);
+    // Assess
+    expect(isFanoutError(err, 'EINPUT')).toBe(true);
+    expect((err as Error).message).toContain('`fanout-nope-worker` not found at http://127.0.0.1:');
+  });
+
+  it.skipIf(!existsSync(join(root, 'dist', 'orchestrator', 'cli', 'main.js')))(
+    'prints "count": 664579 from `fanout run primes --backend lambda --lambda-endpoint … --json`',
+    async () => {
+      // Act
+      const { stdout } = await run(
+        process.execPath,
+        [
+          join(root, 'bin', 'fanout.js'),
+          'run',
+          'primes',
+          '--limit',
+          '10000000',
+          '--backend',
+          'lambda',
+          '--lambda-endpoint',
+          emulator.endpoint,
+          '--concurrency',
+          '20',
+          '--json',
+        ],
+        { cwd: root, env: { ...process.env, ...DUMMY_AWS }, timeout: 60_000 },
+      );
+      // Assess
+      const doc = JSON.parse(stdout) as {
+        result: { count: number };
+        stats: { byBackend: { lambda: { batches: number } } };
+      };
+      expect(doc.result.count).toBe(664579);
+      expect(doc.stats.byBackend.lambda.batches).toBeGreaterThan(1);
+    },
+  );
+});

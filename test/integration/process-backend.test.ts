@@ -1,0 +1,152 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatchJob } from '../../orchestrator/backends/backend.js';
+import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
+import { FanoutError } from '../../orchestrator/errors.js';
+import { fanout } from '../../orchestrator/fanout.js';
+import type { TaskRef } from '../../orchestrator/tasks/task.js';
+
+/** Real child processes (compiled entry from dist/: run `npm run build` first). */
+
+const exitTask: TaskRef = {
+  kind: 'module',
+  path: fileURLToPath(new URL('../fixtures/exit-task.js', import.meta.url)),
+};
+const job = (batch: unknown, id = '0'): BatchJob => ({ id, batch, attempt: 1 });
+const never = (): AbortSignal => new AbortController().signal;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PIDs of this process's children, from /proc (what `ps --ppid` shows). */
+function childPids(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+const started: ProcessBackend[] = [];
+async function startBackend(task: TaskRef, workers: number): Promise<ProcessBackend> {
+  const backend = new ProcessBackend({ workers });
+  started.push(backend);
+  await backend.start({ task });
+  return backend;
+}
+afterEach(async () => {
+  for (const b of started.splice(0)) await b.stop();
+});
+
+describe('ProcessBackend', () => {
+  it('validates workers and defaults to one child per core', () => {
+    expect(new ProcessBackend().capacity()).toBe(availableParallelism());
+    expect(() => new ProcessBackend({ workers: 0 })).toThrow('Expected `workers` to be a positive integer, got `0`');
+  });
+
+  it('forks every child at start, and stop() (twice) leaves none alive', async () => {
+    // Prepare / Act
+    const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
+    const pids = backend.pids() as number[];
+    // Assess
+    expect(backend.capacity()).toBe(2);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids.every(alive)).toBe(true);
+    await backend.stop();
+    await backend.stop();
+    expect(pids.some(alive)).toBe(false);
+    expect(backend.liveWorkers()).toBe(0);
+  });
+
+  it('returns the partial with its lane, CPU time and timing', async () => {
+    const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
+    const outcome = await backend.run(job({ lo: 0, hi: 5_000_000 }), never());
+    expect(outcome.partial).toEqual({ count: 348_513 });
+    expect(outcome.workerId).toMatch(/^process-[01]$/);
+    expect(outcome.cpuMs).toBeGreaterThan(0);
+    expect(outcome.durationMs).toBeGreaterThan(0);
+    expect(outcome.startedAt).toBeLessThanOrEqual(outcome.endedAt as number);
+  });
+
+  it('rejects a throwing task with ETASK and the original message', async () => {
+    const backend = await startBackend({ kind: 'builtin', name: 'fault' }, 1);
+    const run = backend.run(job({ index: 2, ms: 0, fail: true }, '2'), never());
+    await expect(run).rejects.toMatchObject({ code: 'ETASK', batchId: '2', message: 'injected failure in batch 2' });
+  });
+
+  it('turns a SIGKILLed child into a retryable ECRASH and refills the slot under the same id', async () => {
+    // Prepare
+    const backend = await startBackend({ kind: 'builtin', name: 'sleep' }, 1);
+    const run = backend.run(job({ index: 0, ms: 5_000 }), never());
+    const { pid, workerId } = await backend.nextBatchStart();
+    // Act
+    process.kill(pid as number, 'SIGKILL');
+    // Assess
+    const err = (await run.catch((e: unknown) => e)) as FanoutError;
+    expect(err).toBeInstanceOf(FanoutError);
+    expect(err.code).toBe('ECRASH');
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain('SIGKILL');
+    const next = await backend.run(job({ index: 1, ms: 1 }, '1'), never());
+    expect(next.workerId).toBe(workerId);
+    expect(backend.pids()[0]).not.toBe(pid);
+  });
+
+  it('turns a child that exits on its own mid-batch into ECRASH', async () => {
+    const backend = await startBackend(exitTask, 1);
+    await expect(backend.run(job({ mode: 'exit' }), never())).rejects.toMatchObject({
+      code: 'ECRASH',
+      message: expect.stringContaining('exit code 3'),
+    });
+    await expect(backend.run(job({ mode: 'ok' }, '1'), never())).resolves.toMatchObject({ partial: { ok: 1 } });
+  });
+
+  it('aborts a CPU-bound batch at once with the signal reason and kills the child running it', async () => {
+    // Prepare: a batch of many seconds that only a kill can stop.
+    const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 1);
+    const controller = new AbortController();
+    const reason = new FanoutError('ETIMEOUT', 'batch 0 timed out');
+    const run = backend.run(job({ lo: 0, hi: 20_000_000_000 }), controller.signal);
+    const { pid } = await backend.nextBatchStart();
+    // Act
+    setTimeout(() => controller.abort(reason), 200);
+    const t0 = Date.now();
+    await expect(run).rejects.toBe(reason);
+    // Assess
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await expect.poll(() => alive(pid as number), { timeout: 3_000 }).toBe(false);
+    const next = await backend.run(job({ lo: 0, hi: 100 }, '1'), never());
+    expect(next.partial).toEqual({ count: 25 });
+  });
+
+  it('leaves no child process behind when a run by name is aborted', async () => {
+    // Prepare
+    const controller = new AbortController();
+    const run = fanout(
+      'sleep',
+      { batches: 20, ms: 500 },
+      { backend: 'process', workers: 2, signal: controller.signal },
+    );
+    await expect.poll(() => childPids().length, { timeout: 10_000 }).toBe(2);
+    // Act
+    controller.abort();
+    // Assess
+    await expect(run).rejects.toMatchObject({ code: 'ECANCEL' });
+    expect(childPids()).toEqual([]);
+  });
+});

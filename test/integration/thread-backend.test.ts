@@ -1,0 +1,133 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatchJob } from '../../orchestrator/backends/backend.js';
+import { farSideEntry, farSideEntryPath } from '../../orchestrator/backends/far-side-entry.js';
+import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
+import { FanoutError } from '../../orchestrator/errors.js';
+import { fanout } from '../../orchestrator/fanout.js';
+import type { TaskRef } from '../../orchestrator/tasks/task.js';
+
+/** Real worker threads (compiled entry from dist/: run `npm run build` first). */
+
+const exitTask: TaskRef = {
+  kind: 'module',
+  path: fileURLToPath(new URL('../fixtures/exit-task.js', import.meta.url)),
+};
+const job = (batch: unknown, id = '0'): BatchJob => ({ id, batch, attempt: 1 });
+const never = (): AbortSignal => new AbortController().signal;
+
+const started: ThreadBackend[] = [];
+async function startBackend(task: TaskRef, workers: number): Promise<ThreadBackend> {
+  const backend = new ThreadBackend({ workers });
+  started.push(backend);
+  await backend.start({ task });
+  return backend;
+}
+afterEach(async () => {
+  for (const b of started.splice(0)) await b.stop();
+});
+
+describe('far-side entry path', () => {
+  it('maps a source module to its compiled entry in dist/', () => {
+    expect(farSideEntryPath('file:///repo/orchestrator/backends/thread/thread-backend.ts', 'thread-entry')).toBe(
+      '/repo/dist/orchestrator/backends/thread/thread-entry.js',
+    );
+  });
+
+  it('keeps a compiled module next to its entry', () => {
+    expect(farSideEntryPath('file:///repo/dist/orchestrator/backends/thread/thread-backend.js', 'thread-entry')).toBe(
+      '/repo/dist/orchestrator/backends/thread/thread-entry.js',
+    );
+  });
+
+  it('tells to run the build when the compiled entry is missing', () => {
+    expect(() => farSideEntry('file:///nowhere/orchestrator/backends/x/x-backend.ts', 'x-entry')).toThrow(
+      /\/nowhere\/dist\/orchestrator\/backends\/x\/x-entry\.js not found.*npm run build/,
+    );
+  });
+});
+
+describe('ThreadBackend', () => {
+  it('validates workers and defaults to one thread per core', () => {
+    expect(new ThreadBackend().capacity()).toBe(availableParallelism());
+    expect(() => new ThreadBackend({ workers: 1.5 })).toThrow('Expected `workers` to be a positive integer, got `1.5`');
+  });
+
+  it('starts every thread at start, and stop() (twice) leaves none alive', async () => {
+    const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
+    expect(backend.liveWorkers()).toBe(2);
+    await backend.stop();
+    await backend.stop();
+    expect(backend.liveWorkers()).toBe(0);
+  });
+
+  it('returns the partial with its lane, busy time and timing', async () => {
+    const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
+    const outcome = await backend.run(job({ lo: 0, hi: 5_000_000 }), never());
+    expect(outcome.partial).toEqual({ count: 348_513 });
+    expect(outcome.workerId).toMatch(/^thread-[01]$/);
+    expect(outcome.cpuMs).toBeGreaterThan(0);
+    expect(outcome.durationMs).toBeGreaterThan(0);
+  });
+
+  it('rejects a throwing task with ETASK and the original message', async () => {
+    const backend = await startBackend({ kind: 'builtin', name: 'fault' }, 1);
+    const run = backend.run(job({ index: 5, ms: 0, fail: true }, '5'), never());
+    await expect(run).rejects.toMatchObject({ code: 'ETASK', batchId: '5', message: 'injected failure in batch 5' });
+  });
+
+  it('turns a terminated thread into a retryable ECRASH and refills the slot under the same id', async () => {
+    // Prepare
+    const backend = await startBackend({ kind: 'builtin', name: 'sleep' }, 1);
+    const run = backend.run(job({ index: 0, ms: 5_000 }), never());
+    const { slot, workerId } = await backend.nextBatchStart();
+    // Act
+    await backend.terminateWorker(slot);
+    // Assess
+    const err = (await run.catch((e: unknown) => e)) as FanoutError;
+    expect(err).toBeInstanceOf(FanoutError);
+    expect(err.code).toBe('ECRASH');
+    expect(err.retryable).toBe(true);
+    const next = await backend.run(job({ index: 1, ms: 1 }, '1'), never());
+    expect(next.workerId).toBe(workerId);
+    expect(backend.liveWorkers()).toBe(1);
+  });
+
+  it('turns a thread that exits or throws outside the map into ECRASH', async () => {
+    const backend = await startBackend(exitTask, 1);
+    await expect(backend.run(job({ mode: 'exit' }), never())).rejects.toMatchObject({
+      code: 'ECRASH',
+      message: expect.stringContaining('exit code 3'),
+    });
+    await expect(backend.run(job({ mode: 'throw-async' }, '1'), never())).rejects.toMatchObject({
+      code: 'ECRASH',
+      message: expect.stringContaining('boom outside the map'),
+    });
+    await expect(backend.run(job({ mode: 'ok' }, '2'), never())).resolves.toMatchObject({ workerId: 'thread-0' });
+  });
+
+  it('aborts a CPU-bound batch at once with the signal reason and terminates the thread running it', async () => {
+    // Prepare: a batch of many seconds that only terminating the thread can stop.
+    const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 1);
+    const controller = new AbortController();
+    const reason = new FanoutError('ECANCEL', 'cancelled by the test');
+    const run = backend.run(job({ lo: 0, hi: 20_000_000_000 }), controller.signal);
+    await backend.nextBatchStart();
+    // Act
+    setTimeout(() => controller.abort(reason), 200);
+    const t0 = Date.now();
+    await expect(run).rejects.toBe(reason);
+    // Assess: if the old thread were still sieving, two would be alive until it finished
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await expect.poll(() => backend.liveWorkers(), { timeout: 3_000 }).toBe(1);
+    const next = await backend.run(job({ lo: 0, hi: 100 }, '1'), never());
+    expect(next.partial).toEqual({ count: 25 });
+  });
+
+  it('runs a whole primes job by name with one lane per thread', async () => {
+    const { result, stats } = await fanout('primes', { limit: 10_000_000 }, { backend: 'thread', workers: 2 });
+    expect(result).toEqual({ count: 664_579 });
+    expect(Object.keys(stats.byWorker).every((id) => /^thread-[01]$/.test(id))).toBe(true);
+  });
+});

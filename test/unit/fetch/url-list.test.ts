@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkHttpUrl, parseRetryAfter } from '../../../orchestrator/fetch/http-url.js';
+import { readUrlList, type UrlItem } from '../../../orchestrator/fetch/url-list.js';
+import { isFanoutError } from '../../../orchestrator/errors.js';
+
+async function collect(source: Parameters<typeof readUrlList>[0]): Promise<UrlItem[]> {
+  const out: UrlItem[] = [];
+  for await (const item of readUrlList(source)) out.push(item);
+  return out;
+}
+
+describe('checkHttpUrl', () => {
+  it('accepts http and https only', () => {
+    expect(checkHttpUrl('http://127.0.0.1:1/a').ok).toBe(true);
+    expect(checkHttpUrl('https://example.org/').ok).toBe(true);
+    expect(checkHttpUrl('ftp://x/y')).toEqual({ ok: false, reason: expect.stringContaining('unsupported scheme `ftp:`') });
+    expect(checkHttpUrl('file:///etc/passwd')).toEqual({ ok: false, reason: expect.stringContaining('`file:`') });
+    expect(checkHttpUrl('no scheme here')).toEqual({ ok: false, reason: 'malformed URL `no scheme here`' });
+  });
+
+  it('resolves relative redirects against the base', () => {
+    const r = checkHttpUrl('/b?x=1', new URL('http://127.0.0.1:9/a/c'));
+    expect(r.ok && r.url.href).toBe('http://127.0.0.1:9/b?x=1');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter(new Date(10_000 + 3000).toUTCString(), 10_000)).toBe(3000);
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('readUrlList', () => {
+  it('streams a file: skips blanks and comments, turns bad lines into failed items with line numbers', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'fanout-urls-'));
+    const file = join(dir, 'urls.txt');
+    writeFileSync(file, '# docs\nhttp://127.0.0.1:1/a\r\n\n  https://127.0.0.1:2/b  \nftp://x/y\nnot a url\n');
+    // Act
+    const items = await collect(file);
+    // Assess
+    expect(items).toEqual([
+      { url: 'http://127.0.0.1:1/a' },
+      { url: 'https://127.0.0.1:2/b' },
+      { item: 'ftp://x/y', reason: expect.stringMatching(/^line 5: unsupported scheme/) },
+      { item: 'not a url', reason: 'line 6: malformed URL `not a url`' },
+    ]);
+  });
+
+  it('takes any iterable of URLs (library API)', async () => {
+    expect(await collect(['http://127.0.0.1:1/a', 'gopher://x'])).toEqual([
+      { url: 'http://127.0.0.1:1/a' },
+      { item: 'gopher://x', reason: expect.stringContaining('line 2') },
+    ]);
+  });
+
+  it('a missing list file or a list URL nobody answers is EINPUT naming `urls`', async () => {
+    const missing = await collect('/nonexistent/urls.txt').catch((e: unknown) => e);
+    expect(isFanoutError(missing, 'EINPUT')).toBe(true);
+    expect((missing as Error).message).toMatch(/^Expected `urls` to be a readable file.*\/nonexistent\/urls.txt/);
+    const refused = await collect('http://127.0.0.1:1/list.txt').catch((e: unknown) => e);
+    expect(isFanoutError(refused, 'EINPUT')).toBe(true);
+    expect((refused as Error).message).toMatch(/Could not read the URL list .* given as `urls`: ECONNREFUSED/);
+  });
+});

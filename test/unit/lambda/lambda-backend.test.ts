@@ -1,0 +1,233 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
+import { isFanoutError } from '../../../orchestrator/errors.js';
+import { fanout } from '../../../orchestrator/fanout.js';
+import { countPrimesInRange } from '../../../orchestrator/tasks/prime-sieve.js';
+import type { TaskRef } from '../../../orchestrator/tasks/task.js';
+import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope, workerReply } from './nock-lambda.js';
+
+const PRIMES: TaskRef = { kind: 'builtin', name: 'primes' };
+
+/** A started backend against the nock endpoint, with short backoffs so fault tests stay quick. */
+async function startedBackend(concurrency = 4): Promise<LambdaBackend> {
+  const backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency, throttleBackoff: { baseMs: 5, maxMs: 20 } });
+  await backend.start({ task: PRIMES });
+  return backend;
+}
+
+/** Merged ids must be distinct and cover exactly the batches: no batch merged twice, none lost. */
+function okIds(records: { batchId: string; status: string }[]): string[] {
+  return records.filter((r) => r.status === 'ok').map((r) => r.batchId);
+}
+
+describe('LambdaBackend against a nock Invoke API', () => {
+  let backend: LambdaBackend | undefined;
+
+  beforeAll(() => {
+    nock.disableNetConnect();
+  });
+  beforeEach(() => {
+    process.env.AWS_ACCESS_KEY_ID = 'x';
+    process.env.AWS_SECRET_ACCESS_KEY = 'x';
+    process.env.AWS_REGION = 'us-east-1';
+  });
+  afterEach(async () => {
+    await backend?.stop();
+    backend = undefined;
+    nock.cleanAll();
+  });
+  afterAll(() => {
+    nock.enableNetConnect();
+  });
+
+  it('runs every batch as an invoke and merges the exact answer', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .times(4)
+      .reply(async (_uri, body) => {
+        seen.push(eventOf(body).batchId);
+        return workerReply(body);
+      });
+    backend = await startedBackend();
+    // Act
+    const { result, stats } = await fanout('primes', { limit: 100_000 }, { backend, batchSize: 25_000 });
+    // Assess
+    expect(result).toEqual({ count: 9592 });
+    expect(stats.batches).toBe(4);
+    expect(seen.sort()).toEqual(['0', '1', '2', '3']);
+    expect(stats.byBackend.lambda?.batches).toBe(4);
+    expect(stats.records.every((r) => r.workerId.startsWith('lambda-') && r.side === 'lambda')).toBe(true);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('backs off on 429 TooManyRequestsException, lowers the in-flight limit, then succeeds', async () => {
+    // Prepare
+    const times: number[] = [];
+    let capacityAtRetry = 0;
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .reply(() => {
+        times.push(Date.now());
+        return [
+          429,
+          { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' },
+          { 'x-amzn-ErrorType': 'TooManyRequestsException', 'Retry-After': '1' },
+        ];
+      })
+      .post(INVOKE_PATH)
+      .reply(async (_uri, body) => {
+        times.push(Date.now());
+        capacityAtRetry = backend?.capacity() ?? -1;
+        return workerReply(body);
+      });
+    backend = await startedBackend(8);
+    // Act
+    const { result, stats } = await fanout('primes', { limit: 1000 }, { backend, batchSize: 1000 });
+    // Assess
+    expect(result).toEqual({ count: 168 });
+    expect(backend.throttles).toBe(1);
+    expect(capacityAtRetry).toBe(4);
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(900); // Retry-After: 1 s was honoured
+    expect(stats.retries).toBe(0); // throttling is flow control inside the backend, not a failed attempt
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('recovers the limit one slot per window of successes after a throttle', async () => {
+    // Prepare
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .reply(
+        429,
+        { Reason: 'ConcurrentInvocationLimitExceeded', message: 'Rate Exceeded.' },
+        {
+          'x-amzn-ErrorType': 'TooManyRequestsException',
+        },
+      )
+      .post(INVOKE_PATH)
+      .times(12)
+      .reply(async (_uri, body) => workerReply(body));
+    backend = await startedBackend(4);
+    // Act: 12 batches, one at a time, so the windows are deterministic
+    const { result } = await fanout('primes', { limit: 120_000 }, { backend, batchSize: 10_000, retries: 0 });
+    // Assess: 4 → 2 on the throttle; 2 successes → 3; 3 more → 4 (never above the maximum)
+    expect(result).toEqual({ count: countPrimesInRange(0, 120_000) });
+    expect(backend.throttles).toBe(1);
+    expect(backend.capacity()).toBe(4);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('retries a 500 ServiceException and gets the exact answer', async () => {
+    // Prepare
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .reply(500, { message: 'Internal failure' }, { 'x-amzn-ErrorType': 'ServiceException' })
+      .post(INVOKE_PATH)
+      .times(2)
+      .reply(async (_uri, body) => workerReply(body));
+    backend = await startedBackend(1);
+    // Act
+    const { result, stats } = await fanout('primes', { limit: 20_000 }, { backend, batchSize: 10_000 });
+    // Assess
+    expect(result).toEqual({ count: 2262 });
+    expect(stats.retries).toBe(1);
+    expect(stats.records.find((r) => r.status === 'error')?.errorCode).toBe('ESERVICE');
+    expect(okIds(stats.records).sort()).toEqual(['0', '1']);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('retries an X-Amz-Function-Error: Unhandled reply, then fails the run with the remote message (ETASK)', async () => {
+    // Prepare: the function throws on every attempt, as the emulator would report it
+    const errorDoc = {
+      errorType: 'TaskError',
+      errorMessage: 'injected failure in batch 0',
+      trace: ['TaskError: injected failure in batch 0', '    at handler (worker.cjs:1:1)'],
+    };
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .times(3)
+      .reply(200, errorDoc, { 'X-Amz-Function-Error': 'Unhandled' });
+    backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency: 1 });
+    await backend.start({ task: { kind: 'builtin', name: 'fault' } });
+    // Act
+    const run = fanout('fault', { batches: 1, ms: 0, failOn: 0 }, { backend, retries: 2 });
+    // Assess
+    const err = await run.catch((e: unknown) => e);
+    expect(isFanoutError(err, 'ETASK')).toBe(true);
+    expect((err as Error).message).toBe('batch 0 failed after 3 attempt(s): injected failure in batch 0');
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('maps a function error of another type to EREMOTE, and a refused event is not retried', async () => {
+    // Prepare: the emulator reports errorType "Error"; the trace head names the real type
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .reply(
+        200,
+        {
+          errorType: 'Error',
+          errorMessage: 'Unknown task `primes`',
+          trace: ['UnknownTaskError: Unknown task `primes`'],
+        },
+        { 'X-Amz-Function-Error': 'Unhandled' },
+      );
+    backend = await startedBackend(1);
+    // Act
+    const err = await fanout('primes', { limit: 10 }, { backend, retries: 2 }).catch((e: unknown) => e);
+    // Assess
+    expect(isFanoutError(err, 'EREMOTE')).toBe(true);
+    expect((err as Error).message).toContain('UnknownTaskError: Unknown task `primes`');
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('retries a reply lost after the function ran (ECONNRESET) without counting the batch twice', async () => {
+    // Prepare: the body matcher records that the function "ran" batch 1, then the reply is lost
+    const ran = new Map<string, number>();
+    const runs = (body: unknown): boolean => {
+      const id = eventOf(body).batchId;
+      ran.set(id, (ran.get(id) ?? 0) + 1);
+      return true;
+    };
+    const scope = lambdaScope()
+      .post(INVOKE_PATH, (body) => eventOf(body).batchId === '1' && runs(body))
+      // An Error instance: nock 14 never emits a plain-object error ({ code }), the request just hangs.
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .post(INVOKE_PATH, runs)
+      .times(3)
+      .reply(async (_uri, body) => workerReply(body));
+    backend = await startedBackend(1);
+    // Act
+    const { result, stats } = await fanout('primes', { limit: 30_000 }, { backend, batchSize: 10_000 });
+    // Assess
+    expect(result).toEqual({ count: 3245 });
+    expect(ran.get('1')).toBe(2);
+    expect(stats.retries).toBe(1);
+    const lost = stats.records.find((r) => r.status === 'error');
+    expect(lost?.errorCode).toBe('ENETWORK');
+    expect(lost?.error).toContain('ECONNRESET');
+    const ok = okIds(stats.records);
+    expect(new Set(ok).size).toBe(ok.length);
+    expect(ok.sort()).toEqual(['0', '1', '2']);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('names the function when it does not exist (404), without retrying', async () => {
+    // Prepare
+    const scope = lambdaScope().post(INVOKE_PATH).reply(
+      404,
+      { Message: 'Function not found: fanout-dev-worker', Type: 'User' },
+      {
+        'x-amzn-ErrorType': 'ResourceNotFoundException',
+      },
+    );
+    backend = await startedBackend(1);
+    // Act
+    const err = await fanout('primes', { limit: 10 }, { backend }).catch((e: unknown) => e);
+    // Assess
+    expect(isFanoutError(err, 'EINPUT')).toBe(true);
+    expect((err as Error).message).toContain('`fanout-dev-worker` not found at http://lambda.nock.test:3002');
+    expect(scope.isDone()).toBe(true);
+  });
+});

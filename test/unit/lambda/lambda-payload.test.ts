@@ -1,0 +1,106 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
+import { encodeEvent, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../../orchestrator/backends/lambda/payload.js';
+import { isFanoutError } from '../../../orchestrator/errors.js';
+import { fanout } from '../../../orchestrator/fanout.js';
+import { registerBuiltinTask } from '../../../orchestrator/tasks/registry.js';
+import { defineTask } from '../../../orchestrator/tasks/task.js';
+import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from './nock-lambda.js';
+
+/** A task whose one batch is 8 × 1 MiB strings (> 6 MB as JSON) and which can halve a batch. */
+const blobs = defineTask<
+  { items: number },
+  { items: string[] },
+  { items: number; chars: number },
+  { items: number; chars: number }
+>({
+  name: 'test-blobs',
+  split: function* ({ items }) {
+    yield { items: Array.from({ length: items }, (_, i) => String.fromCharCode(97 + (i % 26)).repeat(1 << 20)) };
+  },
+  map: ({ items }) => ({ items: items.length, chars: items.reduce((n, s) => n + s.length, 0) }),
+  init: () => ({ items: 0, chars: 0 }),
+  merge: (a, p) => ({ items: a.items + p.items, chars: a.chars + p.chars }),
+  subdivide: ({ items }) => {
+    const mid = Math.floor(items.length / 2);
+    return mid === 0 ? [{ items }] : [{ items: items.slice(0, mid) }, { items: items.slice(mid) }];
+  },
+});
+/** The same without subdivide: an oversize batch must fail before sending. */
+const stubborn = defineTask({ ...blobs, name: 'test-stubborn', subdivide: undefined });
+
+describe('LambdaBackend payload limit', () => {
+  beforeAll(() => {
+    nock.disableNetConnect();
+    process.env.AWS_ACCESS_KEY_ID = 'x';
+    process.env.AWS_SECRET_ACCESS_KEY = 'x';
+    registerBuiltinTask(blobs);
+    registerBuiltinTask(stubborn);
+  });
+  afterEach(() => nock.cleanAll());
+  afterAll(() => nock.enableNetConnect());
+
+  it('subdivides a batch over 6 MB before sending, and every invoke stays under the limit', async () => {
+    // Prepare
+    const sizes: number[] = [];
+    const ids: string[] = [];
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .times(2)
+      .reply((_uri, body) => {
+        const raw = typeof body === 'string' ? body : JSON.stringify(body);
+        sizes.push(Buffer.byteLength(raw));
+        const event = eventOf(body);
+        ids.push(event.batchId);
+        const partial = blobs.map(event.batch as { items: string[] }, { signal: new AbortController().signal });
+        return [
+          200,
+          JSON.stringify({
+            batchId: event.batchId,
+            partial,
+            cpuMs: 1,
+            durationMs: 1,
+            coldStart: false,
+            instanceId: 'n',
+          }),
+        ];
+      });
+    const backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency: 2 });
+    await backend.start({ task: { kind: 'builtin', name: 'test-blobs' } });
+    try {
+      // Act
+      const { result, stats } = await fanout('test-blobs', { items: 8 }, { backend });
+      // Assess
+      expect(result).toEqual({ items: 8, chars: 8 << 20 });
+      expect(ids.sort()).toEqual(['0.0', '0.1']);
+      expect(stats.batches).toBe(2);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(LAMBDA_SYNC_PAYLOAD_BYTES);
+      expect(scope.isDone()).toBe(true);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('fails with EPAYLOAD, sending nothing, when the task cannot subdivide an oversize batch', async () => {
+    // Prepare: no interceptor, and net connect disabled: any request would fail differently
+    const backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency: 2 });
+    await backend.start({ task: { kind: 'builtin', name: 'test-stubborn' } });
+    try {
+      // Act
+      const err = await fanout('test-stubborn', { items: 8 }, { backend }).catch((e: unknown) => e);
+      // Assess
+      expect(isFanoutError(err, 'EPAYLOAD')).toBe(true);
+      expect((err as Error).message).toMatch(/payload limit.*--batch-size/);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('refuses to encode an event over the limit (safety net for callers that bypass fanout)', () => {
+    // Act
+    const encode = (): Uint8Array => encodeEvent({ task: 't', batchId: '7', batch: 'x'.repeat(100) }, 50);
+    // Assess
+    expect(encode).toThrow(/batch 7 encodes to \d+ bytes, over Lambda's 50-byte payload limit/);
+  });
+});

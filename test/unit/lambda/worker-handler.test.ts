@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../../functions/worker.js';
+
+describe('functions/worker handler', () => {
+  it('runs a built-in task by name and returns the partial with its measurements', async () => {
+    // Act
+    const reply = await handler({ task: 'primes', batchId: 'b1', batch: { lo: 0, hi: 1_000_000 } });
+    // Assess
+    expect(reply).toMatchObject({ batchId: 'b1', partial: { count: 78498 } });
+    expect(reply.instanceId).toMatch(/^[0-9a-f]{8}$/);
+    expect(typeof reply.cpuMs).toBe('number');
+    expect(typeof reply.durationMs).toBe('number');
+  });
+
+  it('reports a cold start only on the first invoke of the instance', async () => {
+    // Act
+    const a = await handler({ task: 'primes', batchId: 'x', batch: { lo: 0, hi: 10 } });
+    const b = await handler({ task: 'primes', batchId: 'y', batch: { lo: 0, hi: 10 } });
+    // Assess
+    expect(a.instanceId).toBe(b.instanceId);
+    expect(b.coldStart).toBe(false);
+  });
+
+  it('rejects a malformed event with InvalidEventError naming the fields', async () => {
+    // Act
+    const err = await handler({ task: 3, batch: { lo: 0, hi: 1 } }).catch((e: unknown) => e);
+    // Assess
+    expect((err as Error).name).toBe('InvalidEventError');
+    expect((err as Error).message).toBe(
+      'Invalid worker event, expected { task, batchId, batch }: task: expected string; batchId: expected string',
+    );
+  });
+
+  it('rejects an unknown task by name, never loading code from the event', async () => {
+    // Act
+    const err = await handler({ task: './evil.js', batchId: '1', batch: {} }).catch((e: unknown) => e);
+    // Assess
+    expect((err as Error).name).toBe('UnknownTaskError');
+    expect((err as Error).message).toContain('Unknown task `./evil.js`');
+  });
+
+  it('rethrows a task failure as TaskError with the task message and a trace head naming it', async () => {
+    // Act
+    const err = await handler({ task: 'fault', batchId: '3', batch: { index: 3, ms: 0, fail: true } }).catch(
+      (e: unknown) => e,
+    );
+    // Assess
+    expect((err as Error).name).toBe('TaskError');
+    expect((err as Error).message).toBe('injected failure in batch 3');
+    expect((err as Error).stack?.split('\n')[0]).toBe('TaskError: injected failure in batch 3');
+  });
+});

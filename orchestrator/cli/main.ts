@@ -31,12 +31,19 @@ function report(err: unknown, verbose: boolean): void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `fanout run --help | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const verbose = argv.includes('--verbose');
   try {
     const task = await preResolveTask(argv);
     const program = createProgram(task);
     program.exitOverride();
-    for (const c of program.commands) c.exitOverride();
+    // Fixed help width: readable in a terminal and stable when piped or captured by tests.
+    program.configureHelp({ helpWidth: 110 });
+    for (const c of program.commands) c.exitOverride().configureHelp({ helpWidth: 110 });
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     report(err, verbose);

@@ -68,9 +68,13 @@ describe('FetchPool against a faulty server on 127.0.0.1 (real threads, from dis
       pool.fetch(`${docs.url}/redirect/${encodeURIComponent(big)}`),
     ]);
     expect(missing).toMatchObject({ ok: false, reason: 'HTTP 404', attempts: 1 });
-    expect(tooBig).toMatchObject({ ok: false, reason: 'body over max-body (65536 > 32768 bytes)', attempts: 1 });
-    // the redirect is followed; that document is then over the cap
-    expect(redirected).toMatchObject({ ok: false, reason: expect.stringMatching(/^body over max-body/) });
+    // streamed without Content-Length: cut as soon as the running total passes the cap
+    expect(tooBig).toMatchObject({ ok: false, reason: expect.stringMatching(/^body over max-body \(\d+ > 32768 bytes\)$/), attempts: 1 });
+    // the redirect is followed; that document's Content-Length is then over the cap
+    const size = docs.files.get(big)?.length;
+    expect(redirected).toMatchObject({ ok: false, reason: expect.stringContaining(`body over max-body (${size} > 32768 bytes)`) });
+    const loop = await pool.fetch(`${docs.url}/redirect/redirect/x`);
+    expect(loop).toMatchObject({ ok: false, reason: 'HTTP 404' });
   });
 
   it('gzip bodies are decoded in the fetch thread', async () => {
@@ -80,14 +84,19 @@ describe('FetchPool against a faulty server on 127.0.0.1 (real threads, from dis
 
   it('a server that never answers and a closed port end in failures, never a hang', async () => {
     // Prepare
-    const quick = new FetchPool({ threads: 1, concurrency: 2, timeoutMs: 300, retries: 1, backoff: { baseMs: 10, maxMs: 10 } });
+    const quick = new FetchPool({ threads: 1, concurrency: 3, timeoutMs: 300, retries: 1, maxRedirects: 0, backoff: { baseMs: 10, maxMs: 10 } });
     await quick.start();
     try {
       // Act
-      const [hang, refused] = await Promise.all([quick.fetch(`${odd.url}/hang`), quick.fetch('http://127.0.0.1:1/x')]);
+      const [hang, refused, capped] = await Promise.all([
+        quick.fetch(`${odd.url}/hang`),
+        quick.fetch('http://127.0.0.1:1/x'),
+        quick.fetch(`${docs.url}/redirect/x`),
+      ]);
       // Assess
       expect(hang).toMatchObject({ ok: false, reason: 'timed out after 300 ms (after 2 attempts)' });
       expect(refused).toMatchObject({ ok: false, reason: expect.stringContaining('ECONNREFUSED'), attempts: 2 });
+      expect(capped).toMatchObject({ ok: false, reason: 'more than 0 redirects', attempts: 1 });
     } finally {
       await quick.close();
     }

@@ -1,6 +1,7 @@
 import { FanoutError } from '../../errors.js';
 import type { BatchJob, BatchOutcome } from '../backend.js';
 import type { Lane, SpawnLane } from './lane.js';
+import { type LaunchedLane, launchLane } from './launch-lane.js';
 import { errorFromFarSide, type FromFarSide } from './messages.js';
 
 /** Options of {@link WorkerPool}. */
@@ -84,7 +85,8 @@ export class WorkerPool {
   async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
     signal.throwIfAborted();
     const slot = await this.#acquire(signal);
-    const lane = slot.lane as Lane;
+    const lane = slot.lane;
+    if (!lane) throw new FanoutError('ECRASH', `${this.workerId(slot.index)} is restarting`, { batchId: job.id });
     const workerId = this.workerId(slot.index);
     const seq = ++this.#seq;
     const startedAt = Date.now();
@@ -171,52 +173,26 @@ export class WorkerPool {
   }
 
   #launch(slot: Slot): Promise<void> {
-    const id = this.workerId(slot.index);
-    const readyTimeoutMs = this.#opts.readyTimeoutMs ?? 30_000;
     slot.state = 'starting';
-    return new Promise<void>((resolve, reject) => {
-      let ready = false;
-      let lane: Lane | undefined;
-      let markExited: () => void = () => {};
-      const exited = new Promise<void>((r) => {
-        markExited = r;
+    let launched: LaunchedLane;
+    try {
+      launched = launchLane({
+        spawn: this.#opts.spawn,
+        slot: slot.index,
+        id: this.workerId(slot.index),
+        readyTimeoutMs: this.#opts.readyTimeoutMs ?? 30_000,
+        onReply: (lane, msg) => this.#onReply(slot, lane, msg),
+        onExit: (lane, detail) => this.#onExit(slot, lane, detail),
       });
-      const timer = setTimeout(() => {
-        reject(new FanoutError('ECRASH', `${id} did not become ready within ${readyTimeoutMs} ms`));
-        lane?.kill(true);
-      }, readyTimeoutMs);
-      try {
-        lane = this.#opts.spawn(slot.index, {
-          message: (msg) => {
-            if (msg.type === 'ready') {
-              ready = true;
-              clearTimeout(timer);
-              resolve();
-              if (slot.lane === lane && slot.state === 'starting') this.#release(slot);
-            } else if (msg.type === 'init-error') {
-              clearTimeout(timer);
-              reject(errorFromFarSide(msg.error, undefined));
-              lane?.kill(true);
-            } else if (lane) {
-              this.#onReply(slot, lane, msg);
-            }
-          },
-          exit: (detail) => {
-            clearTimeout(timer);
-            if (lane) this.#exits.delete(lane);
-            markExited();
-            if (!ready) reject(new FanoutError('ECRASH', `${id} exited before it was ready (${detail})`));
-            else if (lane) this.#onExit(slot, lane, detail);
-          },
-        });
-      } catch (err) {
-        clearTimeout(timer);
-        reject(err);
-        return;
-      }
-      slot.lane = lane;
-      lane.setBusy(true); // keep the process alive until the worker is ready
-      this.#exits.set(lane, exited);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { lane } = launched;
+    slot.lane = lane;
+    this.#exits.set(lane, launched.exited);
+    void launched.exited.then(() => this.#exits.delete(lane));
+    return launched.ready.then(() => {
+      if (slot.lane === lane && slot.state === 'starting') this.#release(slot);
     });
   }
 

@@ -80,10 +80,9 @@ export class ThreadBackend implements Backend {
 }
 
 function spawnThread(entry: string, ref: TaskRef, events: LaneEvents): Lane {
-  // execArgv: [] so a test runner's loader flags are not inherited; stdout: true so a task's console.log goes to our
-  // stderr and never corrupts `--json` on stdout.
-  const worker = new Worker(entry, { workerData: { ref }, execArgv: [], stdout: true });
-  worker.stdout.pipe(process.stderr, { end: false });
+  // execArgv: [] so a test runner's loader flags are not inherited. The worker's stdout is not piped here (reading it
+  // keeps a MessagePort referenced, so an idle pool would hold the process open); the entry points console at stderr.
+  const worker = new Worker(entry, { workerData: { ref }, execArgv: [] });
   let uncaught: string | undefined;
   worker.on('message', (msg: FromFarSide) => events.message(msg));
   worker.on('error', (err) => {

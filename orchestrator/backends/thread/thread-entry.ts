@@ -3,6 +3,7 @@
  * process and the Lambda handler run. CPU time is measured as the thread's event-loop busy time (`elu`), because
  * `process.cpuUsage()` would count every thread of the process.
  */
+import { Console } from 'node:console';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TaskRef } from '../../tasks/task.js';
 import { serveBatches } from '../pool/far-side-loop.js';
@@ -11,6 +12,8 @@ import type { ToFarSide } from '../pool/messages.js';
 const port = parentPort;
 if (!port) throw new Error('thread-entry must run in a worker thread');
 const { ref } = workerData as { ref: TaskRef };
+// A task's console.log goes to stderr, as in a child process: stdout belongs to the CLI's `--json` document.
+globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 
 await serveBatches(ref, 'elu', {
   send: (msg) => port.postMessage(msg),

@@ -8,6 +8,8 @@ export default defineConfig({
     // 2-core machines: keep test files from fighting over cores with the workers they start.
     fileParallelism: true,
     maxWorkers: 2,
-    reporters: ['default'],
+    // json: .ci/run reads the pass/fail counts from it
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-output/vitest.json' },
   },
 });

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../backends/backend.js';
 import { type Emulator, startEmulator } from '../backends/lambda/emulator.js';
 import { inputError } from '../errors.js';
+import { fanout } from '../fanout.js';
 import type { FanoutOptions, LambdaOptions } from '../options.js';
 import { type Comparison, runComparison } from '../report/comparison.js';
 import { comparisonJson, formatComparison } from '../report/comparison-table.js';
@@ -66,10 +67,21 @@ export async function withLambdaEndpoint<T>(
   log(`emulator ready at ${emulator.endpoint} (pid ${emulator.pid})`);
   try {
     const concurrency = concurrencyGiven ? lambda.concurrency : emulator.maxConcurrency;
-    return await fn({ ...lambda, endpoint: emulator.endpoint, ...(concurrency ? { concurrency } : {}) }, true);
+    const ready: LambdaOptions = { ...lambda, endpoint: emulator.endpoint, ...(concurrency ? { concurrency } : {}) };
+    await warmUp(ready, concurrency ?? emulator.maxConcurrency);
+    log('emulator warmed up: every instance loaded once, so the backends compared see warm instances alike');
+    return await fn(ready, true);
   } finally {
     await emulator.stop();
   }
+}
+
+/**
+ * One round of short invokes at full concurrency, so the emulator has started its instances (a worker thread each,
+ * loading the bundle on the same cores) before anything is timed; otherwise whichever backend runs first pays for it.
+ */
+async function warmUp(lambda: LambdaOptions, concurrency: number): Promise<void> {
+  await fanout('sleep', { batches: concurrency, ms: 50 }, { backend: 'lambda', lambda, retries: 2, timeoutMs: 120_000 });
 }
 
 /** What one `compare` needs besides the task and input. */

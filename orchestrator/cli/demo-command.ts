@@ -1,35 +1,62 @@
 import { Command } from 'commander';
-import { fanout } from '../fanout.js';
+import { BACKEND_NAMES, type BackendName } from '../backends/backend.js';
+import { demoDocsDir } from '../docs-server/demo-docs.js';
+import { startDocsServer } from '../docs-server/docs-server.js';
 import { defaultWorkers } from '../options.js';
+import { type Comparison, runComparison } from '../report/comparison.js';
+import { formatComparison } from '../report/comparison-table.js';
+import { intFlag } from './common-flags.js';
+import { parseBackendList, withLambdaEndpoint, writeReport } from './compare-command.js';
 
 /**
- * `fanout demo` (what `npm start` runs): primes on every local backend with the same input, and a short comparison.
+ * `fanout demo` (what `npm start` runs): the main job on embedded defaults. Starts the Lambda emulator and a local
+ * document server, compares a wordcount pipeline and primes on every backend, prints the tables and the advice, and
+ * writes one HTML report with a timeline per backend.
  */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('the main job on embedded defaults: primes on every local backend, compared')
-    .option('--limit <n>', 'count primes below this number', '50000000')
-    .action(async (flags: { limit: string }) => {
-      const limit = Number(flags.limit);
-      const workers = defaultWorkers();
-      console.log(
-        `fanout demo: primes below ${limit.toLocaleString('en')}, ${workers} workers, on each local backend\n`,
-      );
-      const rows: { backend: string; wallMs: number; cpuMs: number; count: number }[] = [];
-      for (const backend of ['inline', 'thread', 'process'] as const) {
-        const { result, stats } = await fanout<{ count: number }>('primes', { limit }, { backend, workers });
-        rows.push({ backend, wallMs: stats.wallMs, cpuMs: stats.cpuMs, count: result.count });
-        console.log(`  ${backend.padEnd(8)} ${String(stats.wallMs).padStart(6)} ms  π = ${result.count}`);
-      }
-      const inline = rows[0]?.wallMs ?? 1;
-      console.log('\nbackend   wall ms  speedup  cpu ms  cpu/wall');
-      for (const r of rows) {
-        console.log(
-          `${r.backend.padEnd(9)} ${String(r.wallMs).padStart(7)}  ${(inline / r.wallMs).toFixed(2).padStart(6)}×  ${String(Math.round(r.cpuMs)).padStart(6)}  ${(r.cpuMs / r.wallMs).toFixed(2).padStart(8)}`,
+    .description('the main job on embedded defaults: wordcount and primes on every backend, compared, with a report')
+    .option('--limit <n>', 'primes: count primes below this number', '1000000000')
+    .option('--backends <list>', 'backends to compare', BACKEND_NAMES.join(','))
+    .option('--workers <k>', 'local pool size', String(defaultWorkers()))
+    .option('--runs <r>', 'repetitions per backend (median reported)', '1')
+    .option('--latency-ms <n>', 'wordcount: latency of the local document server, ms', '40')
+    .option('--report <file>', 'where to write the HTML report', 'report.html')
+    .action(async (flags: Record<string, string>) => {
+      const limit = intFlag('limit', flags.limit, false);
+      const workers = intFlag('workers', flags.workers, true);
+      const runs = intFlag('runs', flags.runs, true);
+      const latencyMs = intFlag('latency-ms', flags.latencyMs, false);
+      const backends: BackendName[] = parseBackendList(flags.backends ?? '');
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      const docsDir = demoDocsDir();
+      const docs = await startDocsServer({ dir: docsDir, latencyMs });
+      log(`document server: ${docs.documents.length} texts from ${docsDir} at ${docs.url} (${latencyMs} ms latency)`);
+      const comparisons: Comparison[] = [];
+      try {
+        await withLambdaEndpoint(
+          backends,
+          {},
+          false,
+          async (lambda, emulated) => {
+            const common = { backends, runs, emulated, options: { workers, lambda } };
+            const onRun = (backend: string, run: number, wallMs: number): void =>
+              log(`  ${backend.padEnd(7)} run ${run}: ${(wallMs / 1000).toFixed(2)} s`);
+            log(`\nwordcount over ${docs.documents.length} documents on ${backends.join(', ')}…`);
+            comparisons.push(
+              await runComparison({ ...common, task: 'wordcount', input: { urls: docs.indexUrl, top: 5 }, onRun }),
+            );
+            console.log(`\n${formatComparison(comparisons[0] as Comparison)}`);
+            log(`\nprimes below ${limit.toLocaleString('en')} on ${backends.join(', ')}…`);
+            comparisons.push(await runComparison({ ...common, task: 'primes', input: { limit }, onRun }));
+            console.log(`\n${formatComparison(comparisons[1] as Comparison)}`);
+          },
+          log,
         );
+      } finally {
+        await docs.close();
       }
-      const same = rows.every((r) => r.count === rows[0]?.count);
-      console.log(same ? '\nall backends agree.' : '\nMISMATCH between backends!');
-      if (!same) process.exitCode = 1;
+      const file = writeReport(flags.report ?? 'report.html', comparisons, 'fanout demo: wordcount and primes on every backend');
+      console.log(`\nReport with a timeline per backend: ${file}`);
     });
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { AnyTask } from '../tasks/task.js';
 import { demoCommand } from './demo-command.js';
 import { runCommand } from './run-command.js';
+import { serveDocsCommand } from './serve-docs-command.js';
 
 /** Version from package.json, read once. */
 const VERSION = '0.1.0';
@@ -16,6 +17,7 @@ export function createProgram(task?: AnyTask): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true });
   program.addCommand(runCommand(task));
+  program.addCommand(serveDocsCommand());
   program.addCommand(demoCommand());
   return program;
 }

@@ -116,7 +116,11 @@ export class FetchPool {
 
   #spawn(index: number): Promise<unknown> {
     const data: FetchWorkerData = { options: this.options, counters: this.#counters.handle };
-    const worker = new Worker(compiledEntry(import.meta.url, 'fetch-worker.js'), { workerData: data });
+    // A small young generation: a fetch thread makes short-lived garbage only, and each MB here is RSS per thread.
+    const worker = new Worker(compiledEntry(import.meta.url, 'fetch-worker.js'), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
     const slot: Slot = { index, worker, inFlight: new Map() };
     this.#slots[index] = slot;
     worker.on('message', (msg: FetchReplyMessage) => this.#onReply(slot, msg));

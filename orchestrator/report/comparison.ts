@@ -165,7 +165,8 @@ function serverlessYml(): string {
 /** Stage ratios from the run with the most exact CPU accounting, and the local vs Lambda break-even. */
 function adviceFor(rows: readonly ComparisonRow[], emulated: boolean): string[] {
   const byName = (n: string): ComparisonRow | undefined => rows.find((r) => r.backend === n);
-  const exact = byName('process') ?? byName('lambda') ?? byName('thread') ?? rows[0];
+  // Child processes measure CPU exactly; the emulator's figures are process-wide and its batches queue for the cores.
+  const exact = byName('process') ?? byName('thread') ?? byName('inline') ?? rows[0];
   const stages: StageMeasure[] = Object.entries(exact?.stats.stages ?? {}).map(([stage, s]) => ({
     stage,
     cpuMs: s.cpuMs,

@@ -42,6 +42,8 @@ function comparisonHtml(c: Comparison, index: number): string {
     parts.push(`<ul class="advice">${c.advice.map((a) => `<li>${escapeXml(a)}</li>`).join('')}</ul>`);
   }
   for (const n of c.notes) parts.push(`<p class="note">${escapeXml(n)}</p>`);
+  // one time scale for every backend of a comparison, so bar lengths compare across timelines
+  const span = Math.max(...c.rows.map((r) => Math.max(r.stats.wallMs, ...r.stats.records.map((x) => x.endMs))));
   for (const r of c.rows) {
     const attempts = r.stats.records.length;
     const capped = attempts > MAX_BARS ? ` (first ${MAX_BARS} of ${attempts} drawn)` : '';
@@ -49,7 +51,7 @@ function comparisonHtml(c: Comparison, index: number): string {
       `<div class="run" data-backend="${escapeXml(r.backend)}" data-attempts="${attempts}">`,
       `<h3>${escapeXml(r.backend)} — ${(r.wallMs / 1000).toFixed(2)} s, ${attempts} attempt(s)${escapeXml(capped)}</h3>`,
       `<div class="legend">${legendHtml(r.stats)}</div>`,
-      timelineSvg(r.stats, `${c.task} on ${r.backend}`),
+      timelineSvg(r.stats, `${c.task} on ${r.backend}`, 1200, span),
       '</div>',
     );
   }

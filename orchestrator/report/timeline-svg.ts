@@ -58,9 +58,10 @@ function barTitle(r: BatchRecord): string {
  * The timeline of one run as inline SVG: one lane per worker / thread / Lambda instance (workerId), one bar per batch
  * attempt from its start to its end, coloured by side (or stage), with errors in red, retries outlined, duplicates and
  * cancelled copies faded and dashed, cold starts marked by a triangle, and a `<title>` (hover text) on every bar. Each
- * bar carries `data-batch`, `data-attempt` and `data-status`.
+ * bar carries `data-batch`, `data-attempt` and `data-status`. Pass the same `spanMs` to every timeline of a comparison
+ * so their time axes line up.
  */
-export function timelineSvg(stats: RunStats, label: string, width = 1200): string {
+export function timelineSvg(stats: RunStats, label: string, width = 1200, spanMs?: number): string {
   const records = [...stats.records].slice(0, MAX_BARS);
   const lanes = [...new Map([...records].sort(laneOrder).map((r) => [r.workerId, r])).values()];
   const laneIndex = new Map(lanes.map((r, i) => [r.workerId, i]));
@@ -68,7 +69,7 @@ export function timelineSvg(stats: RunStats, label: string, width = 1200): strin
   const left = 140;
   const top = 8;
   const plotW = width - left - 16;
-  const span = Math.max(1, stats.wallMs, ...records.map((r) => r.endMs));
+  const span = Math.max(1, spanMs ?? 0, stats.wallMs, ...records.map((r) => r.endMs));
   const height = top + lanes.length * laneH + 28;
   const x = (ms: number): number => left + (Math.max(0, ms) / span) * plotW;
   const colour = (() => {
@@ -113,7 +114,8 @@ export function timelineSvg(stats: RunStats, label: string, width = 1200): strin
     const style = [
       `fill="${fill}"`,
       faded ? 'fill-opacity="0.35" stroke="#333" stroke-dasharray="3 2"' : '',
-      r.attempt > 1 && !faded ? 'stroke="#000" stroke-width="1.5"' : '',
+      // a thin white edge keeps back-to-back batches on one lane apart
+      r.attempt > 1 && !faded ? 'stroke="#000" stroke-width="1.5"' : faded ? '' : 'stroke="#fff" stroke-width="0.75"',
     ]
       .filter(Boolean)
       .join(' ');

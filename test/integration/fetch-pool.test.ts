@@ -15,7 +15,15 @@ describe('FetchPool against a faulty server on 127.0.0.1 (real threads, from dis
     // every document misbehaves once: 503, 429 + Retry-After, reset mid-body or a slow answer
     docs = await startDocsServer({ dir: DIR, faults: { rate: 1, attempts: 1, retryAfterS: 1, slowMs: 200 } });
     odd = await startOddServer();
-    pool = new FetchPool({ concurrency: 8, threads: 2, retries: 3, timeoutMs: 3000, maxBodyBytes: 32 * 1024, maxRedirects: 1, backoff: { baseMs: 20, maxMs: 200 } });
+    pool = new FetchPool({
+      concurrency: 8,
+      threads: 2,
+      retries: 3,
+      timeoutMs: 3000,
+      maxBodyBytes: 32 * 1024,
+      maxRedirects: 1,
+      backoff: { baseMs: 20, maxMs: 200 },
+    });
     await pool.start();
   });
   afterAll(async () => {
@@ -69,10 +77,17 @@ describe('FetchPool against a faulty server on 127.0.0.1 (real threads, from dis
     ]);
     expect(missing).toMatchObject({ ok: false, reason: 'HTTP 404', attempts: 1 });
     // streamed without Content-Length: cut as soon as the running total passes the cap
-    expect(tooBig).toMatchObject({ ok: false, reason: expect.stringMatching(/^body over max-body \(\d+ > 32768 bytes\)$/), attempts: 1 });
+    expect(tooBig).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^body over max-body \(\d+ > 32768 bytes\)$/),
+      attempts: 1,
+    });
     // the redirect is followed; that document's Content-Length is then over the cap
     const size = docs.files.get(big)?.length;
-    expect(redirected).toMatchObject({ ok: false, reason: expect.stringContaining(`body over max-body (${size} > 32768 bytes)`) });
+    expect(redirected).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`body over max-body (${size} > 32768 bytes)`),
+    });
     const loop = await pool.fetch(`${docs.url}/redirect/redirect/x`);
     expect(loop).toMatchObject({ ok: false, reason: 'HTTP 404' });
   });
@@ -84,7 +99,14 @@ describe('FetchPool against a faulty server on 127.0.0.1 (real threads, from dis
 
   it('a server that never answers and a closed port end in failures, never a hang', async () => {
     // Prepare
-    const quick = new FetchPool({ threads: 1, concurrency: 3, timeoutMs: 300, retries: 1, maxRedirects: 0, backoff: { baseMs: 10, maxMs: 10 } });
+    const quick = new FetchPool({
+      threads: 1,
+      concurrency: 3,
+      timeoutMs: 300,
+      retries: 1,
+      maxRedirects: 0,
+      backoff: { baseMs: 10, maxMs: 10 },
+    });
     await quick.start();
     try {
       // Act

@@ -134,19 +134,45 @@ describe('ProcessBackend', () => {
     expect(next.partial).toEqual({ count: 25 });
   });
 
+  it('kills a CPU-bound batch that overruns its timeout, retries it, then fails with ETIMEOUT', async () => {
+    // Prepare: one batch of many seconds, a 300 ms timeout, one retry.
+    const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 1);
+    const pidsSeen = new Set<number>();
+    const watch = async (): Promise<void> => {
+      for (let i = 0; i < 2; i++) pidsSeen.add((await backend.nextBatchStart()).pid as number);
+    };
+    const watching = watch();
+    // Act
+    const run = fanout(
+      'primes',
+      { limit: 20_000_000_000 },
+      { backend, batchSize: 20_000_000_000, timeoutMs: 300, retries: 1 },
+    );
+    // Assess
+    await expect(run).rejects.toMatchObject({
+      code: 'ETIMEOUT',
+      message: expect.stringContaining('after 2 attempt(s)'),
+    });
+    await watching;
+    expect(pidsSeen.size).toBe(2); // each attempt ran in a fresh child: the overrunning one was killed
+    await expect.poll(() => [...pidsSeen].some(alive), { timeout: 3_000 }).toBe(false);
+  });
+
   it('leaves no child process behind when a run by name is aborted', async () => {
-    // Prepare
+    // Prepare: only count children this run forks (vitest may reuse this process for other test files).
+    const before = new Set(childPids());
+    const ours = (): number[] => childPids().filter((pid) => !before.has(pid));
     const controller = new AbortController();
     const run = fanout(
       'sleep',
       { batches: 20, ms: 500 },
       { backend: 'process', workers: 2, signal: controller.signal },
     );
-    await expect.poll(() => childPids().length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => ours().length, { timeout: 10_000 }).toBe(2);
     // Act
     controller.abort();
     // Assess
     await expect(run).rejects.toMatchObject({ code: 'ECANCEL' });
-    expect(childPids()).toEqual([]);
+    expect(ours()).toEqual([]);
   });
 });

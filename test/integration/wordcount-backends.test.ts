@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { type DocsServer, startDocsServer } from '../../orchestrator/docs-server/docs-server.js';
 import { fanout } from '../../orchestrator/fanout.js';
@@ -25,14 +25,17 @@ describe('wordcount through fanout(): faulty server → exact counts on every CP
   let expected: ReturnType<typeof referenceWordcount>;
   const badLines = ['ftp://127.0.0.1/x', 'not a url'];
 
-  beforeAll(async () => {
+  /** A fresh server per backend: each path misbehaves only on its first request, so every run meets the faults. */
+  async function serve(): Promise<void> {
+    await server?.close();
     // Half the documents misbehave once (503, 429 with Retry-After, reset mid-body, slow); one URL is a 404.
     server = await startDocsServer({ dir: DIR, latencyMs: 5, faults: { rate: 0.5, retryAfterS: 1, slowMs: 200 } });
     const dir = mkdtempSync(join(tmpdir(), 'fanout-wc-'));
     list = join(dir, 'urls.txt');
     writeFileSync(list, [...server.documents, `${server.url}/docs/missing.txt`, ...badLines, ''].join('\n'));
     expected = referenceWordcount(texts(DIR, server.files.keys()), 10);
-  });
+  }
+
   afterAll(async () => {
     await emulator?.stop();
     await server?.close();
@@ -41,6 +44,7 @@ describe('wordcount through fanout(): faulty server → exact counts on every CP
   for (const backend of ['inline', 'thread', 'process', 'lambda'] as const) {
     it(`${backend}: counts equal a direct count of the files; failed URLs listed; each batch merged once`, async () => {
       // Prepare
+      await serve();
       if (backend === 'lambda') emulator = await startEmulator({ maxConcurrency: 4 });
       const lambda = emulator ? { endpoint: emulator.endpoint, concurrency: 4 } : undefined;
       // Act

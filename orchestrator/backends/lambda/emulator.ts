@@ -20,6 +20,8 @@ export interface EmulatorOptions {
   cwd?: string;
   /** How long to wait for the ready line. @default 60000 */
   readyTimeoutMs?: number;
+  /** Forward the emulator's log lines to this process's stderr once it is ready (`npm run offline`). @default false */
+  logs?: boolean;
 }
 
 /** A running serverless-offline. */
@@ -112,6 +114,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
   try {
     await waitForReady(child, port, opts.readyTimeoutMs ?? 60_000);
+    if (opts.logs) {
+      child.stdout?.pipe(process.stderr, { end: false });
+      child.stderr?.pipe(process.stderr, { end: false });
+    }
   } catch (err) {
     await stop();
     throw err;

@@ -87,6 +87,10 @@ export class WorkerPool {
     const slot = await this.#acquire(signal);
     const lane = slot.lane;
     if (!lane) throw new FanoutError('ECRASH', `${this.workerId(slot.index)} is restarting`, { batchId: job.id });
+    if (signal.aborted) {
+      this.#release(slot);
+      throw signal.reason;
+    }
     const workerId = this.workerId(slot.index);
     const seq = ++this.#seq;
     const startedAt = Date.now();

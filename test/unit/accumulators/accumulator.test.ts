@@ -21,7 +21,12 @@ describe('Accumulator', () => {
   });
 
   it('wraps a merge that throws in an ETASK error naming the batch, and does not mark it merged', () => {
-    const bad = { ...primes, merge: () => { throw new Error('boom'); } };
+    const bad = {
+      ...primes,
+      merge: () => {
+        throw new Error('boom');
+      },
+    };
     const acc = new Accumulator(bad);
     expect(() => acc.add('7', { count: 1 })).toThrow(expect.objectContaining({ code: 'ETASK', batchId: '7' }));
     expect(acc.has('7')).toBe(false);

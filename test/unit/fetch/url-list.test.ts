@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isFanoutError } from '../../../orchestrator/errors.js';
 import { checkHttpUrl, parseRetryAfter } from '../../../orchestrator/fetch/http-url.js';
 import { readUrlList, type UrlItem } from '../../../orchestrator/fetch/url-list.js';
-import { isFanoutError } from '../../../orchestrator/errors.js';
 
 async function collect(source: Parameters<typeof readUrlList>[0]): Promise<UrlItem[]> {
   const out: UrlItem[] = [];
@@ -16,7 +16,10 @@ describe('checkHttpUrl', () => {
   it('accepts http and https only', () => {
     expect(checkHttpUrl('http://127.0.0.1:1/a').ok).toBe(true);
     expect(checkHttpUrl('https://example.org/').ok).toBe(true);
-    expect(checkHttpUrl('ftp://x/y')).toEqual({ ok: false, reason: expect.stringContaining('unsupported scheme `ftp:`') });
+    expect(checkHttpUrl('ftp://x/y')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('unsupported scheme `ftp:`'),
+    });
     expect(checkHttpUrl('file:///etc/passwd')).toEqual({ ok: false, reason: expect.stringContaining('`file:`') });
     expect(checkHttpUrl('no scheme here')).toEqual({ ok: false, reason: 'malformed URL `no scheme here`' });
   });

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { addLambdaFlags, lambdaOptionsFrom } from '../../../orchestrator/cli/lambda-flags.js';
 import { isFanoutError } from '../../../orchestrator/errors.js';
 
@@ -10,6 +10,10 @@ function parse(args: string[]): Record<string, unknown> {
 }
 
 describe('lambda CLI flags', () => {
+  beforeEach(() => {
+    delete process.env.FANOUT_LAMBDA_ENDPOINT;
+  });
+
   it('builds LambdaOptions from the flags', () => {
     // Act
     const opts = lambdaOptionsFrom(

@@ -7,7 +7,8 @@ import { wordcount } from '../../../orchestrator/tasks/wordcount.js';
 /** Reference: the definition, written the obvious way. */
 function reference(texts: string[]): Map<string, number> {
   const m = new Map<string, number>();
-  for (const t of texts) for (const w of t.match(/[A-Za-z]+/g) ?? []) m.set(w.toLowerCase(), (m.get(w.toLowerCase()) ?? 0) + 1);
+  for (const t of texts)
+    for (const w of t.match(/[A-Za-z]+/g) ?? []) m.set(w.toLowerCase(), (m.get(w.toLowerCase()) ?? 0) + 1);
   return m;
 }
 
@@ -21,31 +22,59 @@ describe('wordcount map/merge/finalize', () => {
     const n = countWords("Don't stop: naïve CONSTRUCTOR constructor x2y __proto__", m);
     // Assess
     expect(n).toBe(10);
-    expect(Object.fromEntries(m)).toEqual({ don: 1, t: 1, stop: 1, na: 1, ve: 1, constructor: 2, x: 1, y: 1, proto: 1 });
+    expect(Object.fromEntries(m)).toEqual({
+      don: 1,
+      t: 1,
+      stop: 1,
+      na: 1,
+      ve: 1,
+      constructor: 2,
+      x: 1,
+      y: 1,
+      proto: 1,
+    });
   });
 
   it('top K sorts by count desc, then word asc', () => {
-    const m = new Map([['b', 2], ['a', 2], ['c', 3], ['d', 1]]);
-    expect(topWords(m, 3)).toEqual([{ word: 'c', count: 3 }, { word: 'a', count: 2 }, { word: 'b', count: 2 }]);
+    const m = new Map([
+      ['b', 2],
+      ['a', 2],
+      ['c', 3],
+      ['d', 1],
+    ]);
+    expect(topWords(m, 3)).toEqual([
+      { word: 'c', count: 3 },
+      { word: 'a', count: 2 },
+      { word: 'b', count: 2 },
+    ]);
   });
 
   it('any partition of the documents into batches, merged in any order, gives the reference result', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 40 }), { maxLength: 12 }), fc.integer({ min: 1, max: 5 }), (texts, size) => {
-        // Prepare
-        const batches = [];
-        for (let i = 0; i < texts.length; i += size) batches.push(docs(texts.slice(i, i + size)));
-        // Act: map each batch, JSON round-trip (it crosses processes), merge in reverse order
-        const partials = batches.map((b) => JSON.parse(JSON.stringify(wordcount.map(b, { signal: new AbortController().signal }))));
-        let acc = wordcount.init();
-        for (const p of partials.reverse()) acc = wordcount.merge(acc, p);
-        const result = wordcount.finalize?.(acc, { urls: 'x', top: 5 }) as { totalWords: number; distinctWords: number };
-        // Assess
-        const ref = reference(texts);
-        expect(result.distinctWords).toBe(ref.size);
-        expect(result.totalWords).toBe([...ref.values()].reduce((a, b) => a + b, 0));
-        expect(result).toMatchObject({ top: topWords(ref, 5) });
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 40 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 5 }),
+        (texts, size) => {
+          // Prepare
+          const batches = [];
+          for (let i = 0; i < texts.length; i += size) batches.push(docs(texts.slice(i, i + size)));
+          // Act: map each batch, JSON round-trip (it crosses processes), merge in reverse order
+          const partials = batches.map((b) =>
+            JSON.parse(JSON.stringify(wordcount.map(b, { signal: new AbortController().signal }))),
+          );
+          let acc = wordcount.init();
+          for (const p of partials.reverse()) acc = wordcount.merge(acc, p);
+          const result = wordcount.finalize?.(acc, { urls: 'x', top: 5 }) as {
+            totalWords: number;
+            distinctWords: number;
+          };
+          // Assess
+          const ref = reference(texts);
+          expect(result.distinctWords).toBe(ref.size);
+          expect(result.totalWords).toBe([...ref.values()].reduce((a, b) => a + b, 0));
+          expect(result).toMatchObject({ top: topWords(ref, 5) });
+        },
+      ),
     );
   });
 

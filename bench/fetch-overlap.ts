@@ -1,0 +1,169 @@
+/**
+ * Fetch stage and pipeline overlap (issue 5), measured in one run against a document server in a child process
+ * (127.0.0.1, 50 ms latency per document, so the server never competes with the main thread being measured):
+ * - fetch 500 documents at concurrency 64 with the fetch threads vs the ideal ⌈500/64⌉ × 50 ms and vs a main-thread
+ *   baseline (p-limit + undici, same concurrency and sockets). Goals: ≤ 1.15× ideal, ≥ 1.0× the baseline's speed.
+ * - pipelined wordcount (process backend, 2 workers) vs max(fetch-only, cpu-only) on the same input. Goal ≤ 1.15×.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pLimit from 'p-limit';
+import { Agent, request } from 'undici';
+import { createBackend } from '../orchestrator/backends/create-backend.js';
+import { generateDocs } from '../orchestrator/docs-server/demo-docs.js';
+import { fanout } from '../orchestrator/fanout.js';
+import { FetchPool } from '../orchestrator/fetch/fetch-pool.js';
+import { type DocBatch, fetchDocBatches } from '../orchestrator/fetch/fetch-stage.js';
+import { readUrlList } from '../orchestrator/fetch/url-list.js';
+import { runScheduler } from '../orchestrator/scheduler/scheduler.js';
+import { printTable, repoRoot, writeResult } from './bench-results.js';
+
+const DOCS = 500;
+const LATENCY_MS = 50;
+const CONCURRENCY = 64;
+const WORDS_PER_DOC = 4000;
+const IDEAL_MS = Math.ceil(DOCS / CONCURRENCY) * LATENCY_MS;
+
+/** Starts the docs server in a child process; resolves with its index URL and a stop function. */
+async function serveDocs(dir: string): Promise<{ indexUrl: string; stop(): void }> {
+  const module = join(repoRoot, 'dist', 'orchestrator', 'docs-server', 'docs-server.js');
+  const code = `const { startDocsServer } = await import(${JSON.stringify(module)});
+const s = await startDocsServer({ dir: ${JSON.stringify(dir)}, latencyMs: ${LATENCY_MS} });
+console.log(s.indexUrl);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (c) => reject(new Error(`docs server exited with ${c}`)));
+  });
+  return { indexUrl: first.trim(), stop: () => child.kill('SIGTERM') };
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: Math.round(performance.now() - t0), value };
+}
+
+/** Main-thread baseline: p-limit + undici, bodies read to the end. */
+async function baseline(urls: string[]): Promise<number> {
+  const agent = new Agent({ connections: CONCURRENCY });
+  const limit = pLimit(CONCURRENCY);
+  const sizes = await Promise.all(
+    urls.map((u) =>
+      limit(async () => {
+        const res = await request(u, { dispatcher: agent });
+        return (await res.body.arrayBuffer()).byteLength;
+      }),
+    ),
+  );
+  await agent.close();
+  return sizes.length;
+}
+
+async function threads(urls: string[]): Promise<number> {
+  const pool = new FetchPool({ concurrency: CONCURRENCY, threads: 2 });
+  await pool.start();
+  // Same warm-up as the baseline gets: JIT in each thread and the first connections.
+  await Promise.all(urls.slice(0, CONCURRENCY).map((u) => pool.fetch(u)));
+  const t0 = performance.now();
+  const results = await Promise.all(urls.map((u) => pool.fetch(u)));
+  const ms = performance.now() - t0;
+  await pool.close();
+  if (results.some((r) => !r.ok)) throw new Error('a fetch failed');
+  return Math.round(ms);
+}
+
+/** Runs the bench and writes bench/results/fetch-overlap.json. */
+export async function run(): Promise<void> {
+  const dir = generateDocs(mkdtempSync(join(tmpdir(), 'fanout-bench-docs-')), DOCS, WORDS_PER_DOC);
+  const server = await serveDocs(dir);
+  try {
+    const index = await (await request(server.indexUrl)).body.text();
+    const urls = index.split('\n').filter(Boolean);
+    const list = join(dir, '..', `${dir.split('/').pop()}-urls.txt`);
+    writeFileSync(list, index);
+    await baseline(urls.slice(0, 64)); // warm-up: JIT and the server's first connections
+    const base = await timed(() => baseline(urls));
+    const threadMs = await threads(urls);
+
+    // Fetch-only: the fetch stage with batching, no CPU stage; keeps the batches for the CPU-only run.
+    const batches: DocBatch[] = [];
+    const fetchOnly = await timed(async () => {
+      for await (const b of fetchDocBatches(readUrlList(list), {
+        fetch: { concurrency: CONCURRENCY },
+        maxReadyBatches: 1_000,
+      }))
+        batches.push(b);
+    });
+    // CPU-only: the same batches on the process backend, already fetched.
+    const backend = await createBackend('process', { workers: 2 });
+    await backend.start({ task: { kind: 'builtin', name: 'wordcount' } });
+    const cpuOnly = await timed(() =>
+      runScheduler(
+        batches.map((batch, i) => ({ id: String(i), batch })),
+        { backend, onResult: () => {} },
+      ),
+    );
+    await backend.stop();
+    const piped = await timed(() =>
+      fanout('wordcount', { urls: list, fetchConcurrency: CONCURRENCY }, { backend: 'process', workers: 2 }),
+    );
+    const bound = Math.max(fetchOnly.ms, cpuOnly.ms);
+    const rows = [
+      {
+        measure: 'fetch threads (500 docs, c=64)',
+        ms: threadMs,
+        vs: 'ideal',
+        ref: IDEAL_MS,
+        ratio: (threadMs / IDEAL_MS).toFixed(2),
+        goal: '≤ 1.15',
+      },
+      {
+        measure: 'main-thread p-limit + undici',
+        ms: base.ms,
+        vs: 'ideal',
+        ref: IDEAL_MS,
+        ratio: (base.ms / IDEAL_MS).toFixed(2),
+        goal: '',
+      },
+      {
+        measure: 'fetch threads speed vs baseline',
+        ms: threadMs,
+        vs: 'baseline',
+        ref: base.ms,
+        ratio: (base.ms / threadMs).toFixed(2),
+        goal: '≥ 1.0',
+      },
+      { measure: 'fetch-only stage (with batching)', ms: fetchOnly.ms, vs: '', ref: '', ratio: '', goal: '' },
+      { measure: 'cpu-only (process, 2 workers)', ms: cpuOnly.ms, vs: '', ref: '', ratio: '', goal: '' },
+      {
+        measure: 'pipelined wordcount',
+        ms: piped.ms,
+        vs: 'max(fetch, cpu)',
+        ref: bound,
+        ratio: (piped.ms / bound).toFixed(2),
+        goal: '≤ 1.15',
+      },
+    ];
+    printTable(`fetch-overlap: ${DOCS} docs × ${WORDS_PER_DOC} words, ${LATENCY_MS} ms latency`, rows);
+    await writeResult('fetch-overlap', {
+      docs: DOCS,
+      latencyMs: LATENCY_MS,
+      concurrency: CONCURRENCY,
+      wordsPerDoc: WORDS_PER_DOC,
+      idealMs: IDEAL_MS,
+      fetchThreadsMs: threadMs,
+      baselineMs: base.ms,
+      fetchOnlyMs: fetchOnly.ms,
+      cpuOnlyMs: cpuOnly.ms,
+      pipelinedMs: piped.ms,
+      pipelinedStats: { wallMs: piped.value.stats.wallMs, batches: piped.value.stats.batches },
+      rows,
+    });
+  } finally {
+    server.stop();
+  }
+}

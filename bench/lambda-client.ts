@@ -1,0 +1,151 @@
+/**
+ * Lambda client overhead and emulator throughput (issue 4), in one run:
+ *
+ * 1. client overhead: 2,000 × sleep 100 ms at concurrency 200 against a stand-in Invoke API (bench/invoke-stand-in.ts,
+ *    its own process, replies after the sleep) — through fanout's lambda backend, through a bare SDK promise pool with
+ *    maxSockets raised to 200, and through the SDK's default handler (50 sockets). Ideal wall = ⌈2000/200⌉ × 100 ms.
+ * 2. emulator, warm: 400 × sleep 100 ms at concurrency 100 against serverless-offline after a warm-up round of 100
+ *    (whose extra time over 100 ms is the cold-start cost of 100 new instances).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import pLimit from 'p-limit';
+import { startEmulator } from '../orchestrator/backends/lambda/emulator.js';
+import { LambdaBackend } from '../orchestrator/backends/lambda/lambda-backend.js';
+import { fanout } from '../orchestrator/fanout.js';
+import { printTable, repoRoot, writeResult } from './bench-results.js';
+
+const N = 2000;
+const MS = 100;
+const CONCURRENCY = 200;
+const FUNCTION = 'fanout-dev-worker';
+
+interface Row {
+  [key: string]: string | number;
+  client: string;
+  wallMs: number;
+  idealMs: number;
+  xIdeal: number;
+  invokesPerSec: number;
+}
+
+function row(client: string, wallMs: number, n: number, concurrency: number, ms: number): Row {
+  const idealMs = Math.ceil(n / concurrency) * ms;
+  return {
+    client,
+    wallMs: Math.round(wallMs),
+    idealMs,
+    xIdeal: Math.round((wallMs / idealMs) * 100) / 100,
+    invokesPerSec: Math.round((n / wallMs) * 1000),
+  };
+}
+
+/** Starts the stand-in as a child process and resolves with its endpoint and a stop function. */
+async function standIn(): Promise<{ endpoint: string; stop(): void }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'invoke-stand-in.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`stand-in exited with ${code}`)));
+    child.stdout.on('data', (c: Buffer) => {
+      const m = /listening (\d+)/.exec(c.toString());
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+/** A bare promise pool of InvokeCommands: what a user would write by hand. */
+async function barePool(client: LambdaClient, n: number, concurrency: number): Promise<number> {
+  const limit = pLimit(concurrency);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      limit(async () => {
+        const r = await client.send(
+          new InvokeCommand({
+            FunctionName: FUNCTION,
+            Payload: Buffer.from(JSON.stringify({ task: 'sleep', batchId: String(i), batch: { index: i, ms: MS } })),
+          }),
+        );
+        if (r.FunctionError) throw new Error(`function error on ${i}`);
+      }),
+    ),
+  );
+  return performance.now() - t0;
+}
+
+async function viaFanout(endpoint: string, n: number, concurrency: number): Promise<number> {
+  const backend = new LambdaBackend({ endpoint, concurrency });
+  await backend.start({ task: { kind: 'builtin', name: 'sleep' } });
+  try {
+    const t0 = performance.now();
+    const { result } = await fanout<{ batches: number }>('sleep', { batches: n, ms: MS }, { backend });
+    if (result.batches !== n) throw new Error(`expected ${n} batches, got ${result.batches}`);
+    return performance.now() - t0;
+  } finally {
+    await backend.stop();
+  }
+}
+
+/** Runs the suite, prints the tables and writes bench/results/lambda-client.json. */
+export async function run(): Promise<unknown> {
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
+  const server = await standIn();
+  const base = { region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 1 };
+  const agent = { keepAlive: true, maxSockets: CONCURRENCY };
+  const raised = new LambdaClient({ ...base, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
+  const stock = new LambdaClient(base);
+  let client: Row[];
+  try {
+    // Warm-up: JIT, sockets and the stand-in, so the first measured run does not pay for them.
+    await barePool(raised, 400, CONCURRENCY);
+    await viaFanout(server.endpoint, 400, CONCURRENCY);
+    client = [
+      row('fanout lambda backend', await viaFanout(server.endpoint, N, CONCURRENCY), N, CONCURRENCY, MS),
+      row('bare SDK pool, maxSockets 200', await barePool(raised, N, CONCURRENCY), N, CONCURRENCY, MS),
+      row('bare SDK pool, default handler', await barePool(stock, N, CONCURRENCY), N, CONCURRENCY, MS),
+    ];
+  } finally {
+    raised.destroy();
+    stock.destroy();
+    server.stop();
+  }
+  const [ours, bare, dflt] = client as [Row, Row, Row];
+  const overheadVsBare = Math.round((ours.wallMs / bare.wallMs) * 100) / 100;
+  const throughputVsDefault = Math.round((ours.invokesPerSec / dflt.invokesPerSec) * 100) / 100;
+  printTable(`client overhead: ${N} × sleep ${MS} ms at concurrency ${CONCURRENCY} (stand-in Invoke API)`, client);
+  console.log(
+    `fanout / bare pool wall: ${overheadVsBare}× (goal ≤ 1.10); fanout / default handler throughput: ${throughputVsDefault}× (goal ≥ 2.5)`,
+  );
+
+  const emulator = await startEmulator({ maxConcurrency: 100 });
+  let emu: Row[];
+  try {
+    const coldMs = await viaFanout(emulator.endpoint, 100, 100);
+    const warmMs = await viaFanout(emulator.endpoint, 400, 100);
+    emu = [
+      row('emulator, cold round (100 new instances)', coldMs, 100, 100, MS),
+      row('emulator, warm', warmMs, 400, 100, MS),
+    ];
+  } finally {
+    await emulator.stop();
+  }
+  const coldStartCostMs = Math.round((emu[0]?.wallMs ?? 0) - MS);
+  printTable('serverless-offline: sleep 100 ms at concurrency 100', emu);
+  console.log(`cold-start cost of the first round: ~${coldStartCostMs} ms over the 100 ms ideal`);
+  const data = {
+    n: N,
+    ms: MS,
+    concurrency: CONCURRENCY,
+    client,
+    overheadVsBare,
+    throughputVsDefault,
+    emulator: emu,
+    coldStartCostMs,
+  };
+  await writeResult('lambda-client', data);
+  return data;
+}

@@ -4,6 +4,7 @@
  * 1. client overhead: 2,000 × sleep 100 ms at concurrency 200 against a stand-in Invoke API (bench/invoke-stand-in.ts,
  *    its own process, replies after the sleep) — through fanout's lambda backend, through a bare SDK promise pool with
  *    maxSockets raised to 200, and through the SDK's default handler (50 sockets). Ideal wall = ⌈2000/200⌉ × 100 ms.
+ * Each client runs ROUNDS times in rotating order and keeps its best wall time.
  * 2. emulator, warm: 400 × sleep 100 ms at concurrency 100 against serverless-offline after a warm-up round of 100
  *    (whose extra time over 100 ms is the cold-start cost of 100 new instances).
  */
@@ -21,6 +22,7 @@ const N = 2000;
 const MS = 100;
 const CONCURRENCY = 200;
 const FUNCTION = 'fanout-dev-worker';
+const ROUNDS = 3;
 
 interface Row {
   [key: string]: string | number;
@@ -103,11 +105,20 @@ export async function run(): Promise<unknown> {
     // Warm-up: JIT, sockets and the stand-in, so the first measured run does not pay for them.
     await barePool(raised, 400, CONCURRENCY);
     await viaFanout(server.endpoint, 400, CONCURRENCY);
-    client = [
-      row('fanout lambda backend', await viaFanout(server.endpoint, N, CONCURRENCY), N, CONCURRENCY, MS),
-      row('bare SDK pool, maxSockets 200', await barePool(raised, N, CONCURRENCY), N, CONCURRENCY, MS),
-      row('bare SDK pool, default handler', await barePool(stock, N, CONCURRENCY), N, CONCURRENCY, MS),
+    // Best of ROUNDS, in rotating order: the 2 cores are shared, and a neighbour's burst should not decide the ratio.
+    const contenders: [string, () => Promise<number>][] = [
+      ['fanout lambda backend', () => viaFanout(server.endpoint, N, CONCURRENCY)],
+      ['bare SDK pool, maxSockets 200', () => barePool(raised, N, CONCURRENCY)],
+      ['bare SDK pool, default handler', () => barePool(stock, N, CONCURRENCY)],
     ];
+    const best = contenders.map(() => Number.POSITIVE_INFINITY);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < contenders.length; k++) {
+        const i = (k + round) % contenders.length;
+        best[i] = Math.min(best[i] as number, await (contenders[i] as [string, () => Promise<number>])[1]());
+      }
+    }
+    client = contenders.map(([name], i) => row(name, best[i] as number, N, CONCURRENCY, MS));
   } finally {
     raised.destroy();
     stock.destroy();
@@ -116,7 +127,10 @@ export async function run(): Promise<unknown> {
   const [ours, bare, dflt] = client as [Row, Row, Row];
   const overheadVsBare = Math.round((ours.wallMs / bare.wallMs) * 100) / 100;
   const throughputVsDefault = Math.round((ours.invokesPerSec / dflt.invokesPerSec) * 100) / 100;
-  printTable(`client overhead: ${N} × sleep ${MS} ms at concurrency ${CONCURRENCY} (stand-in Invoke API)`, client);
+  printTable(
+    `client overhead: ${N} × sleep ${MS} ms at concurrency ${CONCURRENCY} (stand-in Invoke API, best of ${ROUNDS})`,
+    client,
+  );
   console.log(
     `fanout / bare pool wall: ${overheadVsBare}× (goal ≤ 1.10); fanout / default handler throughput: ${throughputVsDefault}× (goal ≥ 2.5)`,
   );

@@ -1,0 +1,100 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../bin/fanout.js', import.meta.url));
+
+/** Reference count computed directly from the files: every maximal run of ASCII letters, lowercased. */
+function directCount(dir: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const f of readdirSync(dir)) {
+    for (const w of readFileSync(join(dir, f), 'latin1').match(/[A-Za-z]+/g) ?? []) {
+      const k = w.toLowerCase();
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 120_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('fanout run wordcount through the real binary, against `fanout serve-docs` with injected faults', () => {
+  let dir: string;
+  let server: ChildProcess;
+  let indexUrl: string;
+
+  beforeAll(async () => {
+    // Prepare: texts with punctuation, digits, mixed case and non-ASCII letters, which are word separators
+    dir = mkdtempSync(join(tmpdir(), 'fanout-docs-'));
+    const vocab = ['Alpha', 'beta', 'GAMMA', "don't", 'x1y2', 'naïve', 'über-cool', 'e-mail', 'the', 'The', 'THE'];
+    for (let d = 0; d < 24; d++) {
+      const words: string[] = [];
+      for (let i = 0; i < 300 + d * 7; i++) words.push(vocab[(i * 7 + d * 3) % vocab.length] as string);
+      writeFileSync(join(dir, `doc-${d}.txt`), `${words.join(d % 2 ? ' ' : ',\n')}\n`);
+    }
+    server = spawn(process.execPath, [bin, 'serve-docs', dir, '--fail-rate', '0.5', '--latency-ms', '20'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    indexUrl = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout?.on('data', (c: Buffer) => {
+        out += c.toString();
+        const line = out.split('\n')[0];
+        if (out.includes('\n') && line) resolve(line.trim());
+      });
+      server.once('exit', (code) => reject(new Error(`serve-docs exited ${code}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(['process', 'thread'])('--backend %s prints exactly the direct count, exit 0', async (backend) => {
+    // Act
+    const r = await run(['run', 'wordcount', '--urls', indexUrl, '--backend', backend, '--workers', '2', '--top', '5', '--json']);
+    // Assess
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const ref = directCount(dir);
+    const total = [...ref.values()].reduce((a, b) => a + b, 0);
+    const top = [...ref.entries()]
+      .sort(([aw, ac], [bw, bc]) => bc - ac || (aw < bw ? -1 : aw > bw ? 1 : 0))
+      .slice(0, 5)
+      .map(([word, count]) => ({ word, count }));
+    expect(doc.result).toEqual({ totalWords: total, distinctWords: ref.size, top });
+    expect(doc.stats.failed ?? []).toEqual([]);
+    expect(doc.stats.duplicates).toBe(0);
+  });
+
+  it('a list with an unreachable URL completes, names it in stats.failed and exits 3', async () => {
+    const list = join(dir, '..', `fanout-list-${process.pid}.txt`);
+    const body = await (await fetch(indexUrl)).text();
+    writeFileSync(list, `${body.trim()}\nhttp://127.0.0.1:1/nothing-listens-here\nftp://example.invalid/x\n`);
+    try {
+      const r = await run(['run', 'wordcount', '--urls', list, '--backend', 'inline', '--json']);
+      expect(r.code).toBe(3);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.stats.failed.map((f: { item: string }) => f.item).join(' ')).toContain('127.0.0.1:1');
+      expect(doc.stats.failed).toHaveLength(2);
+      expect(doc.result.totalWords).toBe([...directCount(dir).values()].reduce((a, b) => a + b, 0));
+    } finally {
+      rmSync(list, { force: true });
+    }
+  });
+});

@@ -2,8 +2,10 @@
  * CPU scaling: primes N = 10^8 inline vs thread vs process, 2 workers each, measured in one run (goal on 2 cores:
  * thread and process ≥ 1.85× faster than inline). Pools are started and given one untimed warm-up run (so every
  * worker's JIT has compiled the sieve) before the clock runs: the figure is the steady-state speed-up. Pool start-up
- * is reported on its own.
+ * is reported on its own. Runs are interleaved (inline, thread, process, inline, …) so that load from other programs
+ * on the machine hits every backend alike; the load average is recorded with the result.
  */
+import { loadavg } from 'node:os';
 import type { Backend } from '../orchestrator/backends/backend.js';
 import { InlineBackend } from '../orchestrator/backends/inline/inline-backend.js';
 import { ProcessBackend } from '../orchestrator/backends/process/process-backend.js';
@@ -31,54 +33,54 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-async function measure(name: string, make: () => Backend): Promise<Row> {
-  const backend = make();
-  const t0 = performance.now();
-  await backend.start({ task: { kind: 'builtin', name: 'primes' } });
-  const startMs = performance.now() - t0;
-  const runsMs: number[] = [];
-  let cpuMs = 0;
-  let batches = 0;
-  try {
-    await fanout('primes', { limit: LIMIT }, { backend });
-    for (let i = 0; i < RUNS; i++) {
-      const { result, stats } = await fanout<{ count: number }>(
-        'primes',
-        { limit: LIMIT },
-        { backend, workers: WORKERS },
-      );
-      if (result.count !== EXPECTED) throw new Error(`${name}: got ${result.count} primes, expected ${EXPECTED}`);
-      runsMs.push(stats.wallMs);
-      cpuMs = stats.cpuMs;
-      batches = stats.batches;
-    }
-  } finally {
-    await backend.stop();
-  }
-  return { backend: name, startMs, runsMs, medianMs: median(runsMs), cpuMs, batches };
+async function timedRun(row: Row, backend: Backend): Promise<void> {
+  const { result, stats } = await fanout<{ count: number }>('primes', { limit: LIMIT }, { backend });
+  if (result.count !== EXPECTED) throw new Error(`${row.backend}: got ${result.count} primes, expected ${EXPECTED}`);
+  row.runsMs.push(stats.wallMs);
+  row.cpuMs = stats.cpuMs;
+  row.batches = stats.batches;
 }
 
 /** Runs the benchmark, writes `bench/results/cpu-scaling.json` and prints the table. */
 export async function run(): Promise<void> {
-  const rows = [
-    await measure('inline', () => new InlineBackend(1)),
-    await measure('thread', () => new ThreadBackend({ workers: WORKERS })),
-    await measure('process', () => new ProcessBackend({ workers: WORKERS })),
+  const backends: [string, Backend][] = [
+    ['inline', new InlineBackend(1)],
+    ['thread', new ThreadBackend({ workers: WORKERS })],
+    ['process', new ProcessBackend({ workers: WORKERS })],
   ];
+  const rows: Row[] = [];
+  const loadBefore = loadavg()[0] as number;
+  try {
+    for (const [name, backend] of backends) {
+      const t0 = performance.now();
+      await backend.start({ task: { kind: 'builtin', name: 'primes' } });
+      rows.push({ backend: name, startMs: performance.now() - t0, runsMs: [], medianMs: 0, cpuMs: 0, batches: 0 });
+      await fanout('primes', { limit: LIMIT }, { backend }); // warm-up, untimed
+    }
+    for (let i = 0; i < RUNS; i++) {
+      for (const [j, [, backend]] of backends.entries()) await timedRun(rows[j] as Row, backend);
+    }
+  } finally {
+    for (const [, backend] of backends) await backend.stop();
+  }
+  for (const r of rows) r.medianMs = median(r.runsMs);
   const inline = rows[0] as Row;
   const ratios = Object.fromEntries(rows.slice(1).map((r) => [`${r.backend}/inline`, inline.medianMs / r.medianMs]));
+  const loadAverage1m = { before: loadBefore, after: loadavg()[0] as number };
   await writeResult('cpu-scaling', {
     task: 'primes',
     limit: LIMIT,
     workers: WORKERS,
     runs: RUNS,
-    pools: 'started and warmed up (one untimed run) before timing; start-up reported as startMs',
+    pools: 'started and warmed up (one untimed run) before timing; runs interleaved; start-up reported as startMs',
     goal: `thread and process >= ${GOAL}x faster than inline`,
+    loadAverage1m,
     rows,
     ratios,
   });
   printTable(
-    `primes N=10^8, ${WORKERS} workers, median of ${RUNS} runs (pools started and warmed up before timing)`,
+    `primes N=10^8, ${WORKERS} workers, median of ${RUNS} interleaved runs (pools started and warmed up before timing; ` +
+      `load avg ${loadAverage1m.before.toFixed(1)} → ${loadAverage1m.after.toFixed(1)})`,
     rows.map((r) => ({
       backend: r.backend,
       'median ms': Math.round(r.medianMs),

@@ -9,6 +9,7 @@
  *    (whose extra time over 100 ms is the cold-start cost of 100 new instances).
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -59,10 +60,14 @@ async function standIn(): Promise<{ endpoint: string; stop(): void }> {
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
 
-/** A bare promise pool of InvokeCommands: what a user would write by hand. */
-async function barePool(client: LambdaClient, n: number, concurrency: number): Promise<number> {
+/**
+ * A bare promise pool of InvokeCommands: what a user would write by hand. Like the backend, it makes its client (and so
+ * its sockets) per run, so both pay the same connection set-up.
+ */
+async function barePool(makeClient: () => LambdaClient, n: number, concurrency: number): Promise<number> {
   const limit = pLimit(concurrency);
   const t0 = performance.now();
+  const client = makeClient();
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
       limit(async () => {
@@ -76,7 +81,9 @@ async function barePool(client: LambdaClient, n: number, concurrency: number): P
       }),
     ),
   );
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  client.destroy();
+  return wall;
 }
 
 async function viaFanout(endpoint: string, n: number, concurrency: number): Promise<number> {
@@ -95,11 +102,14 @@ async function viaFanout(endpoint: string, n: number, concurrency: number): Prom
 /** Runs the suite, prints the tables and writes bench/results/lambda-client.json. */
 export async function run(): Promise<unknown> {
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
+  // Other work on the same cores skews every number here: record how busy the machine was.
+  const loadBefore = loadavg()[0];
   const server = await standIn();
   const base = { region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 1 };
   const agent = { keepAlive: true, maxSockets: CONCURRENCY };
-  const raised = new LambdaClient({ ...base, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
-  const stock = new LambdaClient(base);
+  const raised = (): LambdaClient =>
+    new LambdaClient({ ...base, requestHandler: new NodeHttpHandler({ httpAgent: agent }) });
+  const stock = (): LambdaClient => new LambdaClient(base);
   let client: Row[];
   try {
     // Warm-up: JIT, sockets and the stand-in, so the first measured run does not pay for them.
@@ -120,8 +130,6 @@ export async function run(): Promise<unknown> {
     }
     client = contenders.map(([name], i) => row(name, best[i] as number, N, CONCURRENCY, MS));
   } finally {
-    raised.destroy();
-    stock.destroy();
     server.stop();
   }
   const [ours, bare, dflt] = client as [Row, Row, Row];
@@ -151,6 +159,7 @@ export async function run(): Promise<unknown> {
   printTable('serverless-offline: sleep 100 ms at concurrency 100', emu);
   console.log(`cold-start cost of the first round: ~${coldStartCostMs} ms over the 100 ms ideal`);
   const data = {
+    load1m: { before: loadBefore, after: loadavg()[0] },
     n: N,
     ms: MS,
     concurrency: CONCURRENCY,

@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'cpu-scaling': async () => (await import('./cpu-scaling.js')).run(),
   'fetch-overlap': async () => (await import('./fetch-overlap.js')).run(),
   'lambda-client': async () => (await import('./lambda-client.js')).run(),
+  hybrid: async () => (await import('./hybrid.js')).run(),
 };
 
 const only = process.argv.slice(2);

@@ -24,7 +24,8 @@ export function parseBackendList(raw: string): BackendName[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (names.length === 0) throw inputError(`Expected \`--backends\` to list backends (${BACKEND_NAMES.join(',')}), got \`${raw}\``);
+  if (names.length === 0)
+    throw inputError(`Expected \`--backends\` to list backends (${BACKEND_NAMES.join(',')}), got \`${raw}\``);
   const out = names.map(parseBackendName);
   const dup = out.find((n, i) => out.indexOf(n) !== i);
   if (dup) throw inputError(`Expected \`--backends\` to name each backend once, got \`${dup}\` twice`);
@@ -42,8 +43,9 @@ export function parsePrice(raw: unknown): number | undefined {
 }
 
 /**
- * Calls `fn` with Lambda options that point at a running Invoke API: the given endpoint, or — when lambda or hybrid is
- * compared without one — a serverless-offline started here and stopped afterwards (by PID, even when `fn` throws).
+ * Calls `fn` with Lambda options that point at a running Invoke API: the given endpoint (or AWS), or — when lambda or
+ * hybrid is compared with endpoint `auto` (what the Lambda flags give without an endpoint and without AWS credentials)
+ * — one serverless-offline started here for every backend and run, and stopped afterwards by PID, even when `fn` throws.
  * `concurrencyGiven` false means the user did not ask for a concurrency, so the emulator's safe cap applies.
  */
 export async function withLambdaEndpoint<T>(
@@ -56,9 +58,7 @@ export async function withLambdaEndpoint<T>(
   const needsLambda = backends.includes('lambda') || backends.includes('hybrid');
   const endpoint = lambda.endpoint;
   const emulatedEndpoint = endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(endpoint);
-  if (!needsLambda || (endpoint !== undefined && endpoint !== 'auto')) {
-    return fn(lambda, needsLambda && emulatedEndpoint);
-  }
+  if (!needsLambda || endpoint !== 'auto') return fn(lambda, needsLambda && emulatedEndpoint);
   log('starting the Lambda emulator (serverless-offline)…');
   const emulator: Emulator = await startEmulator({
     ...(lambda.stage ? { stage: lambda.stage } : {}),
@@ -81,7 +81,11 @@ export async function withLambdaEndpoint<T>(
  * loading the bundle on the same cores) before anything is timed; otherwise whichever backend runs first pays for it.
  */
 async function warmUp(lambda: LambdaOptions, concurrency: number): Promise<void> {
-  await fanout('sleep', { batches: concurrency, ms: 50 }, { backend: 'lambda', lambda, retries: 2, timeoutMs: 120_000 });
+  await fanout(
+    'sleep',
+    { batches: concurrency, ms: 50 },
+    { backend: 'lambda', lambda, retries: 2, timeoutMs: 120_000 },
+  );
 }
 
 /** What one `compare` needs besides the task and input. */
@@ -155,8 +159,7 @@ export function compareCommand(task?: AnyTask): Command {
     const runs = intFlag('runs', flags.runs, true);
     const localPricePerHour = parsePrice(flags.localPricePerHour);
     const lambda = lambdaOptionsFrom(flags);
-    const concurrencyGiven = cmd.getOptionValueSource('concurrency') !== 'default';
-    if (!concurrencyGiven) delete lambda.concurrency;
+    const concurrencyGiven = lambda.concurrency !== undefined;
     const taskObj = task ?? builtinTasks.get(taskArg);
     const input = taskObj ? taskInputFrom(taskObj, flags) : {};
     const json = flags.json === true;

@@ -36,7 +36,8 @@ export function demoCommand(): Command {
       try {
         await withLambdaEndpoint(
           backends,
-          {},
+          // always the emulator: a demo must not invoke a real function, even where AWS credentials exist
+          { endpoint: 'auto' },
           false,
           async (lambda, emulated) => {
             const common = { backends, runs, emulated, options: { workers, lambda } };
@@ -56,7 +57,11 @@ export function demoCommand(): Command {
       } finally {
         await docs.close();
       }
-      const file = writeReport(flags.report ?? 'report.html', comparisons, 'fanout demo: wordcount and primes on every backend');
+      const file = writeReport(
+        flags.report ?? 'report.html',
+        comparisons,
+        'fanout demo: wordcount and primes on every backend',
+      );
       console.log(`\nReport with a timeline per backend: ${file}`);
     });
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { AnyTask } from '../tasks/task.js';
+import { compareCommand } from './compare-command.js';
 import { demoCommand } from './demo-command.js';
 import { runCommand } from './run-command.js';
 import { serveDocsCommand } from './serve-docs-command.js';
@@ -17,6 +18,7 @@ export function createProgram(task?: AnyTask): Command {
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true });
   program.addCommand(runCommand(task));
+  program.addCommand(compareCommand(task));
   program.addCommand(serveDocsCommand());
   program.addCommand(demoCommand());
   return program;

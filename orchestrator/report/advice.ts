@@ -76,7 +76,8 @@ export function advise(input: AdviceInput): string[] {
   if (input.local && input.lambda) {
     const n = lambdaBreakEven(input.local, input.lambda);
     const where = input.emulated ? ' (measured on the emulator, which shares the local cores)' : '';
-    if (n === undefined) out.push(`Lambda does not beat local at any run size here${where}: its throughput per batch is lower.`);
+    if (n === undefined)
+      out.push(`Lambda does not beat local at any run size here${where}: its throughput per batch is lower.`);
     else if (n === 0) out.push(`Lambda beats local from the first batch${where}.`);
     else out.push(`Lambda beats local once the run exceeds ~${n} batches${where}.`);
   }

@@ -7,7 +7,7 @@ import { fanout, resolveTask } from '../fanout.js';
 import { checkPositiveInt, type FanoutOptions, type LambdaOptions } from '../options.js';
 import type { RunStats } from '../stats.js';
 import type { AnyTask } from '../tasks/task.js';
-import { advise, type SideSpeed, type StageMeasure } from './advice.js';
+import { advise, type StageMeasure } from './advice.js';
 import { costOfRun, type RunCost } from './cost.js';
 import { type LambdaPricing, resolveLambdaPricing } from './lambda-pricing.js';
 
@@ -71,7 +71,9 @@ export interface CompareOptions {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -115,7 +117,9 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
       results.push({ wallMs: stats.wallMs, stats, result });
       opts.onRun?.(name, run, stats.wallMs);
     }
-    const median = [...results].sort((x, y) => x.wallMs - y.wallMs)[Math.floor((results.length - 1) / 2)] as (typeof results)[0];
+    const median = [...results].sort((x, y) => x.wallMs - y.wallMs)[
+      Math.floor((results.length - 1) / 2)
+    ] as (typeof results)[0];
     const { stats } = median;
     rows.push({
       backend: name,
@@ -162,58 +166,52 @@ function serverlessYml(): string {
   }
 }
 
-/** Stage ratios from the run with the most exact CPU accounting, and the local vs Lambda break-even. */
+/**
+ * Stage ratios from the run with the most exact CPU accounting, and the local vs Lambda break-even. Busy time is the
+ * far side's own map time when known (not the caller's view, which adds IPC, network and queueing).
+ */
 function adviceFor(rows: readonly ComparisonRow[], emulated: boolean): string[] {
   const byName = (n: string): ComparisonRow | undefined => rows.find((r) => r.backend === n);
   // Child processes measure CPU exactly; the emulator's figures are process-wide and its batches queue for the cores.
   const exact = byName('process') ?? byName('thread') ?? byName('inline') ?? rows[0];
-  const stages: StageMeasure[] = Object.entries(exact?.stats.stages ?? {}).map(([stage, s]) => ({
-    stage,
-    cpuMs: s.cpuMs,
-    busyMs: s.busyMs,
-    items: s.items,
-  }));
+  const stages = stageMeasures(exact?.stats);
   const local = [byName('process'), byName('thread')]
     .filter((r): r is ComparisonRow => r !== undefined)
     .sort((a, b) => a.wallMs - b.wallMs)[0];
   const lambdaRow = byName('lambda');
-  const localSpeed = local ? sideSpeed(local.stats, local.backend) : undefined;
-  const lambdaSpeed = lambdaRow ? sideSpeed(lambdaRow.stats, 'lambda') : undefined;
+  if (!local || !lambdaRow || lambdaRow.stats.batches === 0) return advise({ stages, emulated });
+  // Backends split the same input into different batch counts, so compare whole-run throughput, counted in batches
+  // of the Lambda run's size: local wall(n) = n·wall/N, Lambda wall(n) = startup + n·(wall − startup)/N.
+  const n = lambdaRow.stats.batches;
+  const startupMs = coldStartOverheadMs(lambdaRow.stats, 'lambda');
   return advise({
     stages,
-    ...(localSpeed ? { local: localSpeed } : {}),
-    ...(lambdaSpeed ? { lambda: lambdaSpeed } : {}),
+    local: { slots: 1, meanBatchMs: local.wallMs / n },
+    lambda: { slots: 1, meanBatchMs: Math.max(0, lambdaRow.wallMs - startupMs) / n, startupMs },
     emulated,
   });
 }
 
-/**
- * Measured speed of one side of a run: peak attempts in flight (slots), mean batch time, and the cold-start overhead
- * (mean cold batch minus mean warm batch) as its one-off start-up cost.
- */
-export function sideSpeed(stats: RunStats, side: string): SideSpeed | undefined {
-  const recs = stats.records.filter((r) => r.stage === 'cpu' && r.side === side && r.status === 'ok');
-  if (recs.length === 0) return undefined;
-  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  const dur = (r: (typeof recs)[0]): number => r.endMs - r.startMs;
-  const cold = recs.filter((r) => r.coldStart).map(dur);
-  const warm = recs.filter((r) => !r.coldStart).map(dur);
-  const startupMs = cold.length > 0 && warm.length > 0 ? Math.max(0, mean(cold) - mean(warm)) : 0;
-  return { slots: peakInFlight(recs), meanBatchMs: mean(warm.length > 0 ? warm : recs.map(dur)), startupMs };
+/** CPU and busy time per stage over every attempt; busy = far-side duration when reported, else end − start. */
+export function stageMeasures(stats: RunStats | undefined): StageMeasure[] {
+  const by = new Map<string, StageMeasure>();
+  for (const r of stats?.records ?? []) {
+    if (r.status !== 'ok') continue;
+    const m = by.get(r.stage) ?? { stage: r.stage, cpuMs: 0, busyMs: 0, items: 0 };
+    m.cpuMs += r.cpuMs ?? 0;
+    m.busyMs += r.durationMs ?? r.endMs - r.startMs;
+    m.items++;
+    by.set(r.stage, m);
+  }
+  // the earlier pipeline stage first (fetch before cpu)
+  return [...by.values()].sort((a, b) => (a.stage === 'cpu' ? 1 : 0) - (b.stage === 'cpu' ? 1 : 0));
 }
 
-/** Most intervals open at once. */
-function peakInFlight(recs: readonly { startMs: number; endMs: number }[]): number {
-  const edges = recs.flatMap((r) => [
-    [r.startMs, 1],
-    [r.endMs, -1],
-  ]) as [number, number][];
-  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let open = 0;
-  let peak = 0;
-  for (const [, d] of edges) {
-    open += d;
-    peak = Math.max(peak, open);
-  }
-  return Math.max(1, peak);
+/** One-off cold-start cost of a side: mean cold batch time minus mean warm batch time (0 when not measurable). */
+export function coldStartOverheadMs(stats: RunStats, side: string): number {
+  const recs = stats.records.filter((r) => r.stage === 'cpu' && r.side === side && r.status === 'ok');
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const cold = recs.filter((r) => r.coldStart).map((r) => r.endMs - r.startMs);
+  const warm = recs.filter((r) => !r.coldStart).map((r) => r.endMs - r.startMs);
+  return cold.length > 0 && warm.length > 0 ? Math.max(0, mean(cold) - mean(warm)) : 0;
 }

@@ -42,7 +42,9 @@ export function resolveLambdaPricing(
   }
   const from = (opt: unknown, file: unknown): string =>
     opt !== undefined ? 'options' : file !== undefined ? 'serverless.yml' : 'default';
-  const source = [...new Set([from(options.memoryMb, fromFile.memoryMb), from(options.architecture, fromFile.architecture)])]
+  const source = [
+    ...new Set([from(options.memoryMb, fromFile.memoryMb), from(options.architecture, fromFile.architecture)]),
+  ]
     .filter((s, _, all) => s !== 'default' || all.length === 1)
     .join(', ');
   return {

@@ -88,7 +88,8 @@ export function timelineSvg(stats: RunStats, label: string, width = 1200, spanMs
   ];
   lanes.forEach((r, i) => {
     const y = top + i * laneH;
-    if (i % 2 === 0) out.push(`<rect class="lane" x="${left}" y="${y}" width="${plotW}" height="${laneH}" fill="#f4f6f8"/>`);
+    if (i % 2 === 0)
+      out.push(`<rect class="lane" x="${left}" y="${y}" width="${plotW}" height="${laneH}" fill="#f4f6f8"/>`);
     if (laneH >= 10) {
       out.push(
         `<text class="lane-label" x="${left - 6}" y="${y + laneH / 2 + 4}" text-anchor="end">${escapeXml(r.workerId)}</text>`,

@@ -60,7 +60,17 @@ describe('runComparison over the local backends', () => {
     expect(doc.rows).toHaveLength(3);
     for (const row of doc.rows) {
       expect(Object.keys(row)).toEqual(
-        expect.arrayContaining(['backend', 'result', 'wallMs', 'speedup', 'cpuMs', 'cpuPerWall', 'batchesBySide', 'retries', 'cost']),
+        expect.arrayContaining([
+          'backend',
+          'result',
+          'wallMs',
+          'speedup',
+          'cpuMs',
+          'cpuPerWall',
+          'batchesBySide',
+          'retries',
+          'cost',
+        ]),
       );
       expect(row.result).toEqual({ count: 78498 });
       expect((row.stats as { records?: unknown }).records).toBeUndefined();

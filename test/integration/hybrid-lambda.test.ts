@@ -10,7 +10,8 @@ Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x',
 
 function okPerBatch(stats: RunStats): Map<string, number> {
   const ok = new Map<string, number>();
-  for (const r of stats.records) if (r.stage === 'cpu' && r.status === 'ok') ok.set(r.batchId, (ok.get(r.batchId) ?? 0) + 1);
+  for (const r of stats.records)
+    if (r.stage === 'cpu' && r.status === 'ok') ok.set(r.batchId, (ok.get(r.batchId) ?? 0) + 1);
   return ok;
 }
 
@@ -38,9 +39,11 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
     await hybrid.start({ task: { kind: 'builtin', name: 'primes' } });
 
     // Act: π(10^7) = 664579 in 40 batches
-    const { result, stats } = await fanout('primes', { limit: 10_000_000 }, { backend: hybrid, batchSize: 250_000 }).finally(
-      () => hybrid.stop(),
-    );
+    const { result, stats } = await fanout(
+      'primes',
+      { limit: 10_000_000 },
+      { backend: hybrid, batchSize: 250_000 },
+    ).finally(() => hybrid.stop());
 
     // Assess
     expect(result).toEqual({ count: 664579 });

@@ -13,7 +13,8 @@ import { sleep } from '../../orchestrator/tasks/sleep.js';
 /** Every batch id merged exactly once: one `ok` record per id, `expected` ids in all. */
 function expectEachBatchOnce(stats: RunStats, expected: number): void {
   const ok = new Map<string, number>();
-  for (const r of stats.records) if (r.stage === 'cpu' && r.status === 'ok') ok.set(r.batchId, (ok.get(r.batchId) ?? 0) + 1);
+  for (const r of stats.records)
+    if (r.stage === 'cpu' && r.status === 'ok') ok.set(r.batchId, (ok.get(r.batchId) ?? 0) + 1);
   expect(ok.size).toBe(expected);
   expect([...ok.values()].every((n) => n === 1)).toBe(true);
 }
@@ -32,7 +33,9 @@ class SlowBackend implements Backend {
   async run(job: BatchJob, _signal: AbortSignal): Promise<BatchOutcome> {
     const startedAt = Date.now();
     await delay(this.extraMs(job));
-    const partial = await sleep.map(job.batch as { index: number; ms: number }, { signal: new AbortController().signal });
+    const partial = await sleep.map(job.batch as { index: number; ms: number }, {
+      signal: new AbortController().signal,
+    });
     return { partial, workerId: 'slow-0', startedAt, endedAt: Date.now() };
   }
   async stop(): Promise<void> {}
@@ -70,7 +73,10 @@ class DyingBackend implements Backend {
 describe('hybrid backend over two local backends', () => {
   it('gives the exact prime count with both sides taking batches', async () => {
     // Prepare: one child process and one worker thread, many small batches so both sides pull work
-    const hybrid = new HybridBackend({ local: new ProcessBackend({ workers: 1 }), remote: new ThreadBackend({ workers: 1 }) });
+    const hybrid = new HybridBackend({
+      local: new ProcessBackend({ workers: 1 }),
+      remote: new ThreadBackend({ workers: 1 }),
+    });
     await hybrid.start({ task: { kind: 'builtin', name: 'primes' } });
 
     // Act
@@ -113,7 +119,12 @@ describe('hybrid backend over two local backends', () => {
   it('finishes on the healthy side when the other side starts failing mid-run', async () => {
     // Prepare: the dying side serves 3 jobs, then every call fails with ENETWORK
     const dying = new DyingBackend(2, 3);
-    const hybrid = new HybridBackend({ local: new InlineBackend(2), remote: dying, localSide: 'good', remoteSide: 'dying' });
+    const hybrid = new HybridBackend({
+      local: new InlineBackend(2),
+      remote: dying,
+      localSide: 'good',
+      remoteSide: 'dying',
+    });
     await hybrid.start({ task: { kind: 'builtin', name: 'fault' } });
 
     // Act: fault task with no failing batch; indexSum is exact only if every batch merged once

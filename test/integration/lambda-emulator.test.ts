@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, findServiceRoot, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
+import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
 import { isFanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 
@@ -77,6 +79,29 @@ describe('lambda backend against serverless-offline (real Invoke API on 127.0.0.
     // Assess
     expect(isFanoutError(err, 'EINPUT')).toBe(true);
     expect((err as Error).message).toContain('`fanout-nope-worker` not found at http://127.0.0.1:');
+  });
+
+  it('starts its own emulator for `endpoint: auto`, caps it at 32 in flight, and stops it afterwards', async () => {
+    // Prepare
+    const backend = new LambdaBackend({ endpoint: 'auto' });
+    // Act
+    await backend.start({ task: { kind: 'builtin', name: 'primes' } });
+    const endpoint = backend.endpoint as string;
+    const capacity = backend.capacity();
+    const { result } = await fanout('primes', { limit: 1_000_000 }, { backend }).finally(() => backend.stop());
+    // Assess
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(capacity).toBe(32);
+    expect(result).toEqual({ count: 78498 });
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(new URL(endpoint).port), '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
   });
 
   it.skipIf(!existsSync(join(root, 'dist', 'orchestrator', 'cli', 'main.js')))(

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -174,5 +175,18 @@ describe('ProcessBackend', () => {
     // Assess
     await expect(run).rejects.toMatchObject({ code: 'ECANCEL' });
     expect(ours()).toEqual([]);
+  });
+
+  it('lets the process exit when the caller forgets stop()', () => {
+    // Act: a real Node process that starts a pool, runs a batch and just returns.
+    const script = fileURLToPath(new URL('../fixtures/forgotten-stop.mjs', import.meta.url));
+    const child = spawnSync(process.execPath, [script, 'process'], { encoding: 'utf8', timeout: 20_000 });
+    // Assess: it ended by itself (a timeout would kill it with SIGTERM), after running the batch
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    const out = JSON.parse(child.stdout) as { workerId: string; pids: number[] };
+    expect(out.workerId).toMatch(/^process-[01]$/);
+    // and its children noticed the parent was gone and left too
+    return expect.poll(() => out.pids.some(alive), { timeout: 5_000 }).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -129,5 +130,16 @@ describe('ThreadBackend', () => {
     const { result, stats } = await fanout('primes', { limit: 10_000_000 }, { backend: 'thread', workers: 2 });
     expect(result).toEqual({ count: 664_579 });
     expect(Object.keys(stats.byWorker).every((id) => /^thread-[01]$/.test(id))).toBe(true);
+  });
+
+  it('lets the process exit when the caller forgets stop()', () => {
+    // Act: a real Node process that starts a pool, runs a batch and just returns.
+    const script = fileURLToPath(new URL('../fixtures/forgotten-stop.mjs', import.meta.url));
+    const child = spawnSync(process.execPath, [script, 'thread'], { encoding: 'utf8', timeout: 20_000 });
+    // Assess: it ended by itself (a timeout would kill it with SIGTERM), after running the batch
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    const out = JSON.parse(child.stdout) as { workerId: string; pids: number[] };
+    expect(out.workerId).toMatch(/^thread-[01]$/);
   });
 });

@@ -2,6 +2,7 @@ import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '..
 import type { LambdaOptions } from '../../options.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { createBackend } from '../create-backend.js';
+import { chooseSide, estimateMs, recordSample } from './side-choice.js';
 
 /** Options of the default hybrid: a local process pool plus Lambda. */
 export interface HybridOptions {
@@ -35,6 +36,11 @@ interface Side {
   inFlight: number;
   healthy: boolean;
   faultsInARow: number;
+  /** Recent batch wall times on this side, ms (see {@link estimateMs}). */
+  samples: number[];
+  lastFinishAt: number | undefined;
+  /** Start times of the batches running here now. */
+  runningSince: number[];
 }
 
 /**
@@ -92,7 +98,16 @@ export class HybridBackend implements Backend {
         side('lambda', await createBackend('lambda', { lambda })),
       ];
     }
-    for (const s of this.#sides) Object.assign(s, { inFlight: 0, healthy: true, faultsInARow: 0 });
+    for (const s of this.#sides) {
+      Object.assign(s, {
+        inFlight: 0,
+        healthy: true,
+        faultsInARow: 0,
+        samples: [],
+        lastFinishAt: undefined,
+        runningSince: [],
+      });
+    }
     const started = await Promise.allSettled(this.#sides.map((s) => s.backend.start(ctx)));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) {
@@ -107,14 +122,18 @@ export class HybridBackend implements Backend {
   }
 
   async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+    // #acquire has already counted the slot as taken, so no other job can claim it meanwhile
     const s = await this.#acquire(job, signal);
-    s.inFlight++;
+    const startedAt = Date.now();
+    s.runningSince.push(startedAt);
     const on = this.#runningOn.get(job.id) ?? [];
     on.push(s.name);
     this.#runningOn.set(job.id, on);
     try {
       const out = await s.backend.run(job, signal);
       s.faultsInARow = 0;
+      s.lastFinishAt = Date.now();
+      recordSample(s.samples, s.lastFinishAt - startedAt);
       this.#faultedOn.delete(job.id);
       const workerId = out.workerId.startsWith(s.name) ? out.workerId : `${s.name}-${out.workerId}`;
       return { ...out, side: s.name, workerId };
@@ -128,6 +147,7 @@ export class HybridBackend implements Backend {
       throw withSide(err, s.name, job.id);
     } finally {
       s.inFlight--;
+      s.runningSince.splice(s.runningSince.indexOf(startedAt), 1);
       on.splice(on.indexOf(s.name), 1);
       if (on.length === 0) this.#runningOn.delete(job.id);
       this.#wake();
@@ -145,29 +165,40 @@ export class HybridBackend implements Backend {
     return healthy.length > 0 ? healthy : this.#sides;
   }
 
-  /** The side for `job`: a free slot, preferring a side not already running it (or not where it just failed). */
-  #pick(job: BatchJob): Side | undefined {
-    const free = this.#usable().filter((s) => s.inFlight < s.backend.capacity());
-    if (free.length === 0) return undefined;
+  /** Picks the side for `job` (see {@link chooseSide}) and takes its slot; undefined means wait for a slot to free. */
+  #take(job: BatchJob): Side | undefined {
     const avoid = new Set(this.#runningOn.get(job.id) ?? []);
     const faulted = this.#faultedOn.get(job.id);
     if (faulted) avoid.add(faulted);
     if (job.avoidSide) avoid.add(job.avoidSide);
-    const preferred = free.filter((s) => !avoid.has(s.name));
-    const pool = preferred.length > 0 ? preferred : free;
-    // Most free capacity, relative to size: an idle side wins over a half-busy one.
-    return pool.reduce((best, s) => (freeShare(s) > freeShare(best) ? s : best));
+    const states = this.#sides.map((s) => ({
+      name: s.name,
+      inFlight: s.inFlight,
+      capacity: s.backend.capacity(),
+      healthy: s.healthy,
+      estimateMs: estimateMs(s.samples),
+      lastFinishAt: s.lastFinishAt,
+      runningSince: s.runningSince,
+    }));
+    const chosen = chooseSide(states, { avoid, now: Date.now() });
+    const s = chosen && this.#sides.find((x) => x.name === chosen.name);
+    if (s) s.inFlight++;
+    return s;
   }
 
-  /** Waits for a free slot: the scheduler may briefly hold more jobs than capacity() after a side turned unhealthy. */
+  /**
+   * The side for `job`, with its slot taken. Waits when every side is full — or when the free side is slow enough that
+   * the busy one will finish the batch sooner; the scheduler may also briefly hold more jobs than capacity() after a
+   * side turned unhealthy.
+   */
   #acquire(job: BatchJob, signal: AbortSignal): Promise<Side> {
     if (this.#sides.length === 0) return Promise.reject(new FanoutError('EINTERNAL', 'HybridBackend.run before start'));
-    const now = this.#pick(job);
+    const now = this.#take(job);
     if (now) return Promise.resolve(now);
     return new Promise<Side>((resolve, reject) => {
       const waiter = {
         retry: (): void => {
-          const s = this.#pick(job);
+          const s = this.#take(job);
           if (s) done(() => resolve(s));
         },
         cancel: (err: unknown): void => done(() => reject(err)),
@@ -190,17 +221,23 @@ export class HybridBackend implements Backend {
 }
 
 function side(name: string, backend: Backend): Side {
-  return { name, backend, inFlight: 0, healthy: true, faultsInARow: 0 };
-}
-
-function freeShare(s: Side): number {
-  const cap = s.backend.capacity();
-  return cap > 0 ? (cap - s.inFlight) / cap : 0;
+  return {
+    name,
+    backend,
+    inFlight: 0,
+    healthy: true,
+    faultsInARow: 0,
+    samples: [],
+    lastFinishAt: undefined,
+    runningSince: [],
+  };
 }
 
 /** A copy of the error that names the side it happened on (a copy: one error object may be shared by many jobs). */
 function withSide(err: unknown, sideName: string, batchId: string): FanoutError {
-  const e = isFanoutError(err) ? err : new FanoutError('EINTERNAL', String((err as Error)?.message ?? err), { cause: err });
+  const e = isFanoutError(err)
+    ? err
+    : new FanoutError('EINTERNAL', String((err as Error)?.message ?? err), { cause: err });
   const copy = new FanoutError(e.code, e.message, {
     cause: e.cause ?? err,
     retryable: e.retryable,

@@ -41,18 +41,29 @@ export function createLambdaClient(opts: LambdaClientOptions): LambdaClient {
 
 /**
  * A deadline for one invoke, combined with the caller's signal: the request is abandoned when either fires. Returns the
- * signal and a `clear` to drop the timer once the invoke settles.
+ * signal and a `clear` to drop the timer and listener once the invoke settles. (A listener rather than
+ * `AbortSignal.any`, which costs noticeably more per call at thousands of invokes per second.)
  */
 export function invokeDeadline(
   signal: AbortSignal,
   ms: number,
 ): { signal: AbortSignal; timedOut(): boolean; clear(): void } {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error(`no reply within ${ms} ms`)), ms);
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = (): void => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`no reply within ${ms} ms`));
+  }, ms);
   timer.unref?.();
   return {
-    signal: AbortSignal.any([signal, deadline.signal]),
-    timedOut: () => deadline.signal.aborted && !signal.aborted,
-    clear: () => clearTimeout(timer),
+    signal: controller.signal,
+    timedOut: () => timedOut && !signal.aborted,
+    clear: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    },
   };
 }

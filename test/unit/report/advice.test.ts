@@ -57,7 +57,9 @@ describe('lambdaBreakEven', () => {
 
   it('is 0 without a start-up gap and undefined when Lambda is not faster per batch', () => {
     expect(lambdaBreakEven({ slots: 2, meanBatchMs: 100 }, { slots: 10, meanBatchMs: 200 })).toBe(0);
-    expect(lambdaBreakEven({ slots: 2, meanBatchMs: 100 }, { slots: 4, meanBatchMs: 400, startupMs: 10 })).toBeUndefined();
+    expect(
+      lambdaBreakEven({ slots: 2, meanBatchMs: 100 }, { slots: 4, meanBatchMs: 400, startupMs: 10 }),
+    ).toBeUndefined();
   });
 });
 

@@ -127,6 +127,8 @@ describe('costOfRun', () => {
 describe('Lambda pricing source', () => {
   it('reads memory and architecture from serverless.yml params defaults, function level first', () => {
     // Prepare
+    // serverless.yml variables are written with a `$` helper so they do not read as JS template placeholders
+    const v = (name: string): string => `$\{param:${name}}`;
     const yml = [
       'params:',
       '  default:',
@@ -134,8 +136,8 @@ describe('Lambda pricing source', () => {
       '    architecture: x86_64',
       'provider:',
       '  name: aws',
-      '  memorySize: ${param:memory}',
-      '  architecture: ${param:architecture}',
+      `  memorySize: ${v('memory')}`,
+      `  architecture: ${v('architecture')}`,
       'functions:',
       '  worker:',
       '    handler: functions/worker.handler',
@@ -145,7 +147,7 @@ describe('Lambda pricing source', () => {
     // Act + Assess
     expect(pricingFromServerlessYml(yml)).toEqual({ memoryMb: 1769, architecture: 'x86_64' });
     expect(pricingFromServerlessYml(fnLevel).memoryMb).toBe(512);
-    expect(pricingFromServerlessYml('provider:\n  memorySize: ${param:mem, 256}\n')).toEqual({ memoryMb: 256 });
+    expect(pricingFromServerlessYml(`provider:\n  memorySize: ${v('mem, 256')}\n`)).toEqual({ memoryMb: 256 });
   });
 
   it('prefers options, then the file, then 1024 MB arm64', () => {
@@ -160,7 +162,11 @@ describe('Lambda pricing source', () => {
       architecture: 'x86_64',
       source: 'options, serverless.yml',
     });
-    expect(resolveLambdaPricing({}, file)).toEqual({ memoryMb: 2048, architecture: 'x86_64', source: 'serverless.yml' });
+    expect(resolveLambdaPricing({}, file)).toEqual({
+      memoryMb: 2048,
+      architecture: 'x86_64',
+      source: 'serverless.yml',
+    });
     expect(resolveLambdaPricing({}, join(dir, 'missing.yml'))).toEqual({
       memoryMb: 1024,
       architecture: 'arm64',

@@ -1,0 +1,97 @@
+/** What the hybrid knows about one side when it places a batch. */
+export interface SideState {
+  name: string;
+  inFlight: number;
+  capacity: number;
+  healthy: boolean;
+  /** Expected batch time on this side, ms (see {@link estimateMs}); undefined until a batch has finished there. */
+  estimateMs: number | undefined;
+  /** When the last batch finished on this side (ms since epoch); undefined if none yet. */
+  lastFinishAt: number | undefined;
+  /** Start times (ms) of the batches running on this side now. */
+  runningSince: readonly number[];
+}
+
+/** Placement constraints of one batch. */
+export interface Placement {
+  /** Sides to avoid: already running this batch (speculation) or where it just failed with a side fault. */
+  avoid: ReadonlySet<string>;
+  now: number;
+  /**
+   * A free slot is taken unless waiting for a busy side would finish the batch more than this fraction sooner.
+   * @default 0.15
+   */
+  tolerance?: number;
+  /** An idle side that has finished nothing for this long gets one batch to re-measure its speed. @default 1000 */
+  probeAfterMs?: number;
+}
+
+/** Batch times kept per side for the estimate. */
+export const SAMPLES_KEPT = 8;
+
+/** Adds one observed batch time to a side's recent samples (keeps the last {@link SAMPLES_KEPT}). */
+export function recordSample(samples: number[], ms: number): void {
+  samples.push(ms);
+  if (samples.length > SAMPLES_KEPT) samples.shift();
+}
+
+/**
+ * A side's expected batch time: the fastest of its recent batches. Optimistic on purpose: cold starts and bursts of
+ * contention only ever make batches slower, so the minimum forgets them as soon as one normal batch comes back.
+ */
+export function estimateMs(samples: readonly number[]): number | undefined {
+  return samples.length > 0 ? Math.min(...samples) : undefined;
+}
+
+function free(s: SideState): boolean {
+  return s.inFlight < s.capacity;
+}
+
+/**
+ * Expected time until a batch placed on `s` now would finish: its estimated batch time, after the earliest running
+ * batch is expected to end when the side is full. An unmeasured side counts as instant, so every side gets work to
+ * learn from.
+ */
+export function expectedFinishMs(s: SideState, now: number): number {
+  const est = s.estimateMs ?? 0;
+  if (free(s)) return est;
+  const earliest = Math.min(...s.runningSince.map((t) => Math.max(0, t + est - now)));
+  return (Number.isFinite(earliest) ? earliest : 0) + est;
+}
+
+/**
+ * Earliest-finish placement (work stealing that is aware of side speed): a batch goes to the side expected to finish it
+ * first, counting the wait for a slot on a busy side. A free slot on a slow side is left idle when the fast side would
+ * still finish sooner — that is what keeps a slow side from holding up the end of a run, and from taking cores the fast
+ * side needs when both share a machine. Batches with sides to avoid (speculative copies, retries after a side fault)
+ * take any free slot elsewhere at once; an idle side unheard of for `probeAfterMs` gets one batch, so a stale estimate
+ * is corrected. Returns undefined to wait for a slot.
+ */
+export function chooseSide(sides: readonly SideState[], placement: Placement): SideState | undefined {
+  const healthy = sides.filter((s) => s.healthy);
+  const usable = healthy.length > 0 ? healthy : [...sides];
+  const { now } = placement;
+  const tolerance = placement.tolerance ?? 0.15;
+  const probeAfterMs = placement.probeAfterMs ?? 1000;
+  const freeShare = (s: SideState): number => (s.capacity > 0 ? (s.capacity - s.inFlight) / s.capacity : 0);
+  const best = (pool: SideState[]): SideState | undefined =>
+    pool.reduce<SideState | undefined>((b, s) => {
+      if (!b) return s;
+      const d = expectedFinishMs(s, now) - expectedFinishMs(b, now);
+      return d < 0 || (d === 0 && freeShare(s) > freeShare(b)) ? s : b;
+    }, undefined);
+
+  if (placement.avoid.size > 0) {
+    const elsewhere = usable.filter((s) => free(s) && !placement.avoid.has(s.name));
+    if (elsewhere.length > 0) return best(elsewhere);
+  }
+  const bestFree = best(usable.filter(free));
+  if (!bestFree) return undefined;
+  const bestAny = best(usable) as SideState;
+  if (bestAny === bestFree) return bestFree;
+  const stale = usable.find(
+    (s) => s.inFlight === 0 && s.capacity > 0 && s.lastFinishAt !== undefined && now - s.lastFinishAt >= probeAfterMs,
+  );
+  if (stale) return stale;
+  return expectedFinishMs(bestAny, now) * (1 + tolerance) < expectedFinishMs(bestFree, now) ? undefined : bestFree;
+}

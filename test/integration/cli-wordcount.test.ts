@@ -66,7 +66,19 @@ describe('fanout run wordcount through the real binary, against `fanout serve-do
 
   it.each(['process', 'thread'])('--backend %s prints exactly the direct count, exit 0', async (backend) => {
     // Act
-    const r = await run(['run', 'wordcount', '--urls', indexUrl, '--backend', backend, '--workers', '2', '--top', '5', '--json']);
+    const r = await run([
+      'run',
+      'wordcount',
+      '--urls',
+      indexUrl,
+      '--backend',
+      backend,
+      '--workers',
+      '2',
+      '--top',
+      '5',
+      '--json',
+    ]);
     // Assess
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -22,18 +22,31 @@ function fanoutCli(args: string[]): Promise<Run> {
 }
 
 describe('fanout CLI', () => {
-  it.each(['inline', 'thread', 'process'])('run primes --json on %s prints the documented document', async (backend) => {
-    const r = await fanoutCli(['run', 'primes', '--limit', '10000000', '--backend', backend, '--workers', '2', '--json']);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ task: 'primes', backend, result: { count: 664579 } });
-    expect(doc.stats.wallMs).toBeGreaterThan(0);
-    expect(doc.stats.retries).toBe(0);
-    expect(doc.stats.batches).toBeGreaterThan(1);
-    expect(doc.stats.byBackend[backend].batches).toBe(doc.stats.batches);
-    expect(doc.stats.records).toBeUndefined();
-  });
+  it.each(['inline', 'thread', 'process'])(
+    'run primes --json on %s prints the documented document',
+    async (backend) => {
+      const r = await fanoutCli([
+        'run',
+        'primes',
+        '--limit',
+        '10000000',
+        '--backend',
+        backend,
+        '--workers',
+        '2',
+        '--json',
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc).toMatchObject({ task: 'primes', backend, result: { count: 664579 } });
+      expect(doc.stats.wallMs).toBeGreaterThan(0);
+      expect(doc.stats.retries).toBe(0);
+      expect(doc.stats.batches).toBeGreaterThan(1);
+      expect(doc.stats.byBackend[backend].batches).toBe(doc.stats.batches);
+      expect(doc.stats.records).toBeUndefined();
+    },
+  );
 
   it('prints a human summary with result, wall time, batches and per-worker share', async () => {
     const r = await fanoutCli(['run', 'primes', '--limit', '1000000', '--backend', 'process', '--workers', '2']);
@@ -44,7 +57,17 @@ describe('fanout CLI', () => {
   });
 
   it('runs a user task module on the process backend', async () => {
-    const r = await fanoutCli(['run', `${fixtures}squares-task.js`, '--input', '{"n":1000}', '--backend', 'process', '--workers', '2', '--json']);
+    const r = await fanoutCli([
+      'run',
+      `${fixtures}squares-task.js`,
+      '--input',
+      '{"n":1000}',
+      '--backend',
+      'process',
+      '--workers',
+      '2',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
     expect(doc.task).toBe('squares');
@@ -79,9 +102,22 @@ describe('fanout CLI', () => {
   });
 
   it('a failing task exits 1 with one typed error line', async () => {
-    const r = await fanoutCli(['run', 'fault', '--batches', '4', '--fail-on', '2', '--backend', 'inline', '--retries', '0']);
+    const r = await fanoutCli([
+      'run',
+      'fault',
+      '--batches',
+      '4',
+      '--fail-on',
+      '2',
+      '--backend',
+      'inline',
+      '--retries',
+      '0',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^fanout: batch 2 failed after 1 attempt\(s\): injected failure in batch 2 \[ETASK\]$/);
+    expect(r.stderr.trim()).toMatch(
+      /^fanout: batch 2 failed after 1 attempt\(s\): injected failure in batch 2 \[ETASK\]$/,
+    );
   });
 
   it('--help lists every command; run --help lists every option with defaults and the tasks', async () => {
@@ -89,7 +125,18 @@ describe('fanout CLI', () => {
     expect(top.stdout).toMatch(/run \[options\] <task>/);
     const run = await fanoutCli(['run', '--help']);
     expect(run.code).toBe(0);
-    for (const flag of ['--backend', '--workers', '--batch-size', '--json', '--verbose', '--limit', '--ms', '--rounds', '--lambda-endpoint', '--concurrency']) {
+    for (const flag of [
+      '--backend',
+      '--workers',
+      '--batch-size',
+      '--json',
+      '--verbose',
+      '--limit',
+      '--ms',
+      '--rounds',
+      '--lambda-endpoint',
+      '--concurrency',
+    ]) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toMatch(/default: "process"/);

@@ -16,7 +16,12 @@ interface Run {
 
 /** Runs the real binary (compiled dist/). Dummy AWS credentials: Lambda only ever goes to the local emulator here. */
 function fanoutCli(args: string[], timeout = 90_000): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    AWS_REGION: 'us-east-1',
+  };
   delete env.FANOUT_LAMBDA_ENDPOINT;
   return new Promise((resolve) => {
     execFile(process.execPath, [bin, ...args], { timeout, env }, (err, stdout, stderr) => {
@@ -69,7 +74,16 @@ describe('fanout compare (CLI)', () => {
 
   it('prints the table with every column and the advice', async () => {
     // Act
-    const r = await fanoutCli(['compare', 'primes', '--limit', '2000000', '--backends', 'inline,process', '--workers', '2']);
+    const r = await fanoutCli([
+      'compare',
+      'primes',
+      '--limit',
+      '2000000',
+      '--backends',
+      'inline,process',
+      '--workers',
+      '2',
+    ]);
 
     // Assess
     expect(r.code).toBe(0);
@@ -123,7 +137,13 @@ describe('fanout compare (CLI)', () => {
     // Assess
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.rows.map((row: { backend: string }) => row.backend)).toEqual(['inline', 'thread', 'process', 'lambda', 'hybrid']);
+    expect(doc.rows.map((row: { backend: string }) => row.backend)).toEqual([
+      'inline',
+      'thread',
+      'process',
+      'lambda',
+      'hybrid',
+    ]);
     for (const row of doc.rows) expect(row.result).toEqual({ count: 1270607 });
     const lambda = doc.rows[3];
     expect(lambda.cost.lambda.requests).toBeGreaterThanOrEqual(lambda.batchesBySide.lambda);

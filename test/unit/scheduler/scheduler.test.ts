@@ -55,7 +55,13 @@ describe('runScheduler', () => {
 
   it('retries retryable errors with backoff, then fails with the last error', async () => {
     const backend = new FakeBackend((job) => (job.id === '2' ? { ms: 5, error: crash() } : { ms: 5 }));
-    const run = runScheduler(batches(4), { backend, retries: 3, backoff: { baseMs: 100 }, random: () => 1, onResult: () => {} });
+    const run = runScheduler(batches(4), {
+      backend,
+      retries: 3,
+      backoff: { baseMs: 100 },
+      random: () => 1,
+      onResult: () => {},
+    });
     const assertion = expect(run).rejects.toMatchObject({ code: 'ECRASH', batchId: '2' });
     await vi.runAllTimersAsync();
     await assertion;
@@ -68,7 +74,12 @@ describe('runScheduler', () => {
       starts.push(Date.now());
       return job.attempt < 3 ? { ms: 0, error: crash() } : { ms: 0 };
     });
-    const run = runScheduler(batches(1), { backend, backoff: { baseMs: 100, maxMs: 1000 }, random: () => 1, onResult: () => {} });
+    const run = runScheduler(batches(1), {
+      backend,
+      backoff: { baseMs: 100, maxMs: 1000 },
+      random: () => 1,
+      onResult: () => {},
+    });
     await vi.runAllTimersAsync();
     await run;
     // a failing attempt may itself take one fake-timer tick (setTimeout 0 can be clamped to 1 ms)
@@ -82,7 +93,9 @@ describe('runScheduler', () => {
     const starts: number[] = [];
     const backend = new FakeBackend((job) => {
       starts.push(Date.now());
-      return job.attempt === 1 ? { ms: 0, error: new FanoutError('ETHROTTLED', 'slow down', { retryAfterMs: 3000 }) } : { ms: 0 };
+      return job.attempt === 1
+        ? { ms: 0, error: new FanoutError('ETHROTTLED', 'slow down', { retryAfterMs: 3000 }) }
+        : { ms: 0 };
     });
     const run = runScheduler(batches(1), { backend, backoff: { baseMs: 10 }, onResult: () => {} });
     await vi.runAllTimersAsync();
@@ -123,7 +136,9 @@ describe('runScheduler', () => {
     const backend = new FakeBackend(() => ({ ms: 1 }));
     const controller = new AbortController();
     controller.abort();
-    await expect(runScheduler(batches(2), { backend, signal: controller.signal, onResult: () => {} })).rejects.toMatchObject({
+    await expect(
+      runScheduler(batches(2), { backend, signal: controller.signal, onResult: () => {} }),
+    ).rejects.toMatchObject({
       code: 'ECANCEL',
     });
     expect(backend.seen).toHaveLength(0);

@@ -47,7 +47,16 @@ describe('primes: segmented sieve', () => {
       }),
       { numRuns: 60 },
     );
-    for (const [lo, hi] of [[2, 3], [3, 5], [7, 11], [11, 12], [65_521, 65_537], [65_537, 65_538], [1, 2], [2, 2]]) {
+    for (const [lo, hi] of [
+      [2, 3],
+      [3, 5],
+      [7, 11],
+      [11, 12],
+      [65_521, 65_537],
+      [65_537, 65_538],
+      [1, 2],
+      [2, 2],
+    ]) {
       expect(countPrimesInRange(lo as number, hi as number)).toBe(naiveCount(lo as number, hi as number));
     }
   });
@@ -65,23 +74,36 @@ describe('primes: segmented sieve', () => {
 describe('primes: split', () => {
   it('covers [0, limit) exactly once, in order, without gaps or overlaps', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.option(fc.integer({ min: 2_000, max: 3_000_000 })), fc.integer({ min: 1, max: 64 }), (limit, size, workers) => {
-        const ranges = [...(primes.split({ limit }, { batchSize: size ?? undefined, workers }) as Iterable<{ lo: number; hi: number }>)];
-        let next = 0;
-        for (const r of ranges) {
-          expect(r.lo).toBe(next);
-          expect(r.hi).toBeGreaterThanOrEqual(r.lo);
-          next = r.hi;
-        }
-        expect(next).toBe(limit);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.option(fc.integer({ min: 2_000, max: 3_000_000 })),
+        fc.integer({ min: 1, max: 64 }),
+        (limit, size, workers) => {
+          const ranges = [
+            ...(primes.split({ limit }, { batchSize: size ?? undefined, workers }) as Iterable<{
+              lo: number;
+              hi: number;
+            }>),
+          ];
+          let next = 0;
+          for (const r of ranges) {
+            expect(r.lo).toBe(next);
+            expect(r.hi).toBeGreaterThanOrEqual(r.lo);
+            next = r.hi;
+          }
+          expect(next).toBe(limit);
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('subdivides a range into halves that cover it', () => {
     const parts = primes.subdivide!({ lo: 10, hi: 21 });
-    expect(parts).toEqual([{ lo: 10, hi: 15 }, { lo: 15, hi: 21 }]);
+    expect(parts).toEqual([
+      { lo: 10, hi: 15 },
+      { lo: 15, hi: 21 },
+    ]);
   });
 
   it.each([[-1], [1.5], [Number.NaN], [1e13]])('rejects limit %s with EINPUT', (limit) => {

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chooseSide,
+  estimateMs,
+  expectedFinishMs,
+  recordSample,
+  SAMPLES_KEPT,
+  type SideState,
+} from '../../../orchestrator/backends/hybrid/side-choice.js';
+
+const NOW = 10_000;
+
+function side(name: string, over: Partial<SideState> = {}): SideState {
+  return {
+    name,
+    inFlight: 0,
+    capacity: 2,
+    healthy: true,
+    estimateMs: undefined,
+    lastFinishAt: NOW - 10,
+    runningSince: [],
+    ...over,
+  };
+}
+
+describe('hybrid side choice', () => {
+  it('fills unmeasured sides by free share, so both sides start working', () => {
+    // Prepare: process has 1 of 2 slots busy, lambda 0 of 8
+    const sides = [side('process', { inFlight: 1, runningSince: [NOW] }), side('lambda', { capacity: 8 })];
+
+    // Act + Assess
+    expect(chooseSide(sides, { avoid: new Set(), now: NOW })?.name).toBe('lambda');
+  });
+
+  it('takes the free slot when both sides are about as fast', () => {
+    // Prepare: process full (finishes in ~50 ms), lambda free, both ~100 ms per batch
+    const sides = [
+      side('process', { inFlight: 2, estimateMs: 100, runningSince: [NOW - 50, NOW - 20] }),
+      side('lambda', { capacity: 8, inFlight: 3, estimateMs: 105, runningSince: [NOW, NOW, NOW] }),
+    ];
+
+    // Act + Assess
+    expect(chooseSide(sides, { avoid: new Set(), now: NOW })?.name).toBe('lambda');
+  });
+
+  it('waits for the fast side when the slow free side would finish later', () => {
+    // Prepare: process full but done in ~2 ms, 10 ms batches; lambda free but 60 ms batches
+    const sides = [
+      side('process', { inFlight: 2, estimateMs: 10, runningSince: [NOW - 8, NOW - 3] }),
+      side('lambda', { capacity: 4, inFlight: 1, estimateMs: 60, runningSince: [NOW - 5] }),
+    ];
+
+    // Act
+    const chosen = chooseSide(sides, { avoid: new Set(), now: NOW });
+
+    // Assess: 2 + 10 = 12 ms by waiting beats 60 ms now
+    expect(expectedFinishMs(sides[0] as SideState, NOW)).toBe(12);
+    expect(chosen).toBeUndefined();
+  });
+
+  it('probes an idle side whose estimate is stale, instead of waiting forever', () => {
+    // Prepare: lambda looked slow (a cold start) and has run nothing for 2 s
+    const sides = [
+      side('process', { inFlight: 2, estimateMs: 10, runningSince: [NOW - 8, NOW - 3] }),
+      side('lambda', { capacity: 4, estimateMs: 500, lastFinishAt: NOW - 2000 }),
+    ];
+
+    // Act + Assess
+    expect(chooseSide(sides, { avoid: new Set(), now: NOW })?.name).toBe('lambda');
+  });
+
+  it('sends a speculative copy to the other side, and waits when only its own side is free', () => {
+    // Prepare
+    const sides = [side('process', { estimateMs: 10 }), side('lambda', { estimateMs: 50 })];
+    const full = [
+      side('process', { estimateMs: 10 }),
+      side('lambda', { inFlight: 2, estimateMs: 50, runningSince: [NOW, NOW] }),
+    ];
+
+    // Act + Assess: the copy avoids process even though process is faster
+    expect(chooseSide(sides, { avoid: new Set(['process']), now: NOW })?.name).toBe('lambda');
+    expect(chooseSide(full, { avoid: new Set(['lambda']), now: NOW })?.name).toBe('process');
+  });
+
+  it('never picks an unhealthy side while a healthy one exists', () => {
+    const sides = [side('process', { inFlight: 2, runningSince: [NOW, NOW] }), side('lambda', { healthy: false })];
+    expect(chooseSide(sides, { avoid: new Set(), now: NOW })).toBeUndefined();
+    expect(chooseSide([side('process', { healthy: false })], { avoid: new Set(), now: NOW })?.name).toBe('process');
+  });
+
+  it('estimates from the fastest recent batch, forgetting cold starts', () => {
+    // Prepare
+    const samples: number[] = [];
+    for (const ms of [900, 850, 120, 110, ...new Array<number>(SAMPLES_KEPT).fill(130)]) recordSample(samples, ms);
+
+    // Assess: the cold 900/850 and the 110 have been shifted out
+    expect(samples).toHaveLength(SAMPLES_KEPT);
+    expect(estimateMs(samples)).toBe(130);
+    expect(estimateMs([])).toBeUndefined();
+  });
+});

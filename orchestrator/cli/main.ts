@@ -30,7 +30,20 @@ function report(err: unknown, verbose: boolean): void {
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
 }
 
+/**
+ * Warnings as one line each, without the AWS SDK's multi-line notice about future Node versions (it says nothing about
+ * this run, and stderr is for the run's own messages).
+ */
+function quietWarnings(verbose: boolean): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name === 'NodeVersionSupportWarning' && !verbose) return;
+    process.stderr.write(`fanout: warning: ${w.name}: ${w.message.split('\n')[0]}\n`);
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  quietWarnings(argv.includes('--verbose'));
   // `fanout run --help | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -37,7 +37,8 @@ function report(err: unknown, verbose: boolean): void {
 function quietWarnings(verbose: boolean): void {
   process.removeAllListeners('warning');
   process.on('warning', (w) => {
-    if (w.name === 'NodeVersionSupportWarning' && !verbose) return;
+    const sdkNotice = w.name === 'NodeVersionSupportWarning' || w.message.startsWith('NodeVersionSupportWarning');
+    if (sdkNotice && !verbose) return;
     process.stderr.write(`fanout: warning: ${w.name}: ${w.message.split('\n')[0]}\n`);
   });
 }

@@ -5,7 +5,7 @@
  * - sleep batches (100 ms each): the sides don't compete for cores, so the goal is hybrid throughput ≥ 0.9× the sum of
  *   the two sides' throughputs.
  * Backends are started once and given an untimed warm-up run, so the figures are steady state (no pool or instance
- * start-up). Each primes figure is the median of 5 runs.
+ * start-up). Each primes figure is the median of 5 runs, all with the same 48 batches.
  */
 import type { Backend } from '../orchestrator/backends/backend.js';
 import { HybridBackend } from '../orchestrator/backends/hybrid/hybrid-backend.js';
@@ -20,6 +20,8 @@ const PRIMES_LIMIT = 1e8;
 const PRIMES_EXPECTED = 5_761_455;
 const PRIMES_RUNS = 5;
 const PRIMES_CONCURRENCY = 4;
+/** The same batches for every configuration (48, what the hybrid's 6 slots would choose), so only placement differs. */
+const PRIMES_BATCH = Math.ceil(PRIMES_LIMIT / 48);
 const SLEEP_MS = 100;
 const SLEEP_CONCURRENCY = 16;
 
@@ -42,11 +44,12 @@ async function withStarted<T>(make: Make, task: string, fn: (b: Backend) => Prom
 
 async function primesMedian(name: string, make: Make): Promise<{ wallMs: number; runsMs: number[]; sides: string }> {
   return withStarted(make, 'primes', async (backend) => {
-    await fanout('primes', { limit: PRIMES_LIMIT }, { backend, workers: WORKERS }); // warm-up: JIT, instances
+    const options = { backend, batchSize: PRIMES_BATCH };
+    await fanout('primes', { limit: PRIMES_LIMIT }, options); // warm-up: JIT, instances
     const runsMs: number[] = [];
     let sides = '';
     for (let i = 0; i < PRIMES_RUNS; i++) {
-      const { result, stats } = await fanout<{ count: number }>('primes', { limit: PRIMES_LIMIT }, { backend });
+      const { result, stats } = await fanout<{ count: number }>('primes', { limit: PRIMES_LIMIT }, options);
       if (result.count !== PRIMES_EXPECTED)
         throw new Error(`${name}: ${result.count} primes, expected ${PRIMES_EXPECTED}`);
       runsMs.push(stats.wallMs);

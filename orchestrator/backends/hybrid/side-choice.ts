@@ -49,13 +49,16 @@ function free(s: SideState): boolean {
 
 /**
  * Expected time until a batch placed on `s` now would finish: its estimated batch time, after the earliest running
- * batch is expected to end when the side is full. An unmeasured side counts as instant, so every side gets work to
- * learn from.
+ * batch is expected to end when the side is full. An unmeasured side with a free slot counts as instant, so every side
+ * gets work to learn from; a full unmeasured side counts as never.
  */
 export function expectedFinishMs(s: SideState, now: number): number {
-  const est = s.estimateMs ?? 0;
-  if (free(s)) return est;
-  const earliest = Math.min(...s.runningSince.map((t) => Math.max(0, t + est - now)));
+  if (free(s)) return s.estimateMs ?? 0;
+  // Full and never measured: no idea when a slot frees, so never worth waiting for.
+  if (s.estimateMs === undefined) return Number.POSITIVE_INFINITY;
+  const est = s.estimateMs;
+  // A batch past its expected end is a straggler: the longer it overruns, the less we count on it ending soon.
+  const earliest = Math.min(...s.runningSince.map((t) => Math.abs(t + est - now)));
   return (Number.isFinite(earliest) ? earliest : 0) + est;
 }
 

@@ -99,3 +99,15 @@ describe('hybrid side choice', () => {
     expect(estimateMs([])).toBeUndefined();
   });
 });
+
+describe('expected finish of a full side', () => {
+  it('is never for an unmeasured side, and grows as its running batch overruns', () => {
+    // Prepare
+    const unmeasured = side('lambda', { inFlight: 2, runningSince: [NOW, NOW] });
+    const overrun = side('process', { inFlight: 2, estimateMs: 10, runningSince: [NOW - 40, NOW - 35] });
+
+    // Assess: |NOW-35 + 10 - NOW| = 25 ms overdue → 25 + 10
+    expect(expectedFinishMs(unmeasured, NOW)).toBe(Number.POSITIVE_INFINITY);
+    expect(expectedFinishMs(overrun, NOW)).toBe(35);
+  });
+});

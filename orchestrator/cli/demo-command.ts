@@ -8,6 +8,11 @@ import { formatComparison } from '../report/comparison-table.js';
 import { intFlag } from './common-flags.js';
 import { parseBackendList, withLambdaEndpoint, writeReport } from './compare-command.js';
 
+/** Lambda invocations in flight in the demo (the emulator runs them on this machine's cores). */
+const DEMO_LAMBDA_CONCURRENCY = 8;
+/** Documents per CPU batch in the demo: small, so the handful of demo texts makes several batches to overlap. */
+const WORDCOUNT_BATCH_DOCS = 2;
+
 /**
  * `fanout demo` (what `npm start` runs): the main job on embedded defaults. Starts the Lambda emulator and a local
  * document server, compares a wordcount pipeline and primes on every backend, prints the tables and the advice, and
@@ -36,16 +41,23 @@ export function demoCommand(): Command {
       try {
         await withLambdaEndpoint(
           backends,
-          // always the emulator: a demo must not invoke a real function, even where AWS credentials exist
-          { endpoint: 'auto' },
-          false,
+          // Always the emulator: a demo must not invoke a real function, even where AWS credentials exist. It shares
+          // the local cores, so more than a few instances in flight only adds contention.
+          { endpoint: 'auto', concurrency: DEMO_LAMBDA_CONCURRENCY },
+          true,
           async (lambda, emulated) => {
             const common = { backends, runs, emulated, options: { workers, lambda } };
             const onRun = (backend: string, run: number, wallMs: number): void =>
               log(`  ${backend.padEnd(7)} run ${run}: ${(wallMs / 1000).toFixed(2)} s`);
             log(`\nwordcount over ${docs.documents.length} documents on ${backends.join(', ')}…`);
             comparisons.push(
-              await runComparison({ ...common, task: 'wordcount', input: { urls: docs.indexUrl, top: 5 }, onRun }),
+              await runComparison({
+                ...common,
+                options: { ...common.options, batchSize: WORDCOUNT_BATCH_DOCS },
+                task: 'wordcount',
+                input: { urls: docs.indexUrl, top: 5 },
+                onRun,
+              }),
             );
             console.log(`\n${formatComparison(comparisons[0] as Comparison)}`);
             log(`\nprimes below ${limit.toLocaleString('en')} on ${backends.join(', ')}…`);

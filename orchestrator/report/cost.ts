@@ -89,7 +89,12 @@ export function costOfRun(stats: RunStats, opts: CostOptions): RunCost {
     notes.push(
       `Lambda priced at ${opts.pricing.memoryMb} MB ${opts.pricing.architecture} (from ${opts.pricing.source}), us-east-1 prices.`,
     );
-    if (opts.emulated) notes.push('Lambda durations were measured on the local emulator; they stand in for real ones.');
+    if (opts.emulated) {
+      notes.push('Lambda durations were measured on the local emulator; they stand in for real ones.');
+      notes.push(
+        "On the emulator every instance shares one process, so Lambda batches' CPU times (and the CPU, CPU/wall columns of lambda and hybrid) overstate.",
+      );
+    }
   }
   return { local, ...(lambda ? { lambda } : {}), totalUsd: (lambda?.totalUsd ?? 0) + (local.usd ?? 0), notes };
 }

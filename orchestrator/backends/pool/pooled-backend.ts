@@ -1,0 +1,88 @@
+import { FanoutError } from '../../errors.js';
+import { checkPositiveInt, defaultWorkers } from '../../options.js';
+import type { TaskRef } from '../../tasks/task.js';
+import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import { farSideEntry } from '../far-side-entry.js';
+import type { Lane, LaneEvents } from './lane.js';
+import { type BatchStartEvent, WorkerPool } from './worker-pool.js';
+
+/** Options of a pooled backend (thread, process). */
+export interface PooledBackendOptions {
+  /** Workers in the pool (= batches in flight). @default number of cores */
+  workers?: number;
+}
+
+/**
+ * What the thread and process backends share: a {@link WorkerPool} of lanes, one batch per lane at a time, started
+ * eagerly. A subclass says only how to start one worker on the far side.
+ */
+export abstract class PooledBackend implements Backend {
+  abstract readonly name: 'thread' | 'process';
+  readonly #workers: number;
+  readonly #entryUrl: string;
+  readonly #entryName: string;
+  #pool: WorkerPool | undefined;
+
+  /**
+   * @param entryUrl `import.meta.url` of the subclass module (the far-side entry sits next to it)
+   * @param entryName file name of the far-side entry without extension
+   */
+  protected constructor(options: PooledBackendOptions, entryUrl: string, entryName: string) {
+    this.#workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
+    this.#entryUrl = entryUrl;
+    this.#entryName = entryName;
+  }
+
+  /** Starts one far-side worker running `entry` for the task `ref`. */
+  protected abstract spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane;
+
+  /** Starts every worker in parallel, each loading the task, so pool start-up is not billed to the first batch. */
+  async start(ctx: BackendStartContext): Promise<void> {
+    if (this.#pool) throw new FanoutError('EINTERNAL', `${this.name} backend started twice; stop it first`);
+    const entry = farSideEntry(this.#entryUrl, this.#entryName);
+    const pool = new WorkerPool({
+      kind: this.name,
+      workers: this.#workers,
+      spawn: (_slot, events) => this.spawn(entry, ctx.task, events),
+    });
+    this.#pool = pool;
+    try {
+      await pool.start();
+    } catch (err) {
+      this.#pool = undefined;
+      throw err;
+    }
+  }
+
+  capacity(): number {
+    return this.#workers;
+  }
+
+  run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+    if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend: run before start`));
+    return this.#pool.run(job, signal);
+  }
+
+  /** Stops every worker and waits until all have exited; safe to call twice. */
+  async stop(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.stop();
+  }
+
+  /** The running pool (for subclass test hooks). */
+  protected get pool(): WorkerPool | undefined {
+    return this.#pool;
+  }
+
+  /** Test hook: resolves with the next batch handed to a worker. */
+  nextBatchStart(): Promise<BatchStartEvent> {
+    if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend not started`));
+    return this.#pool.nextBatchStart();
+  }
+
+  /** Workers started and not yet exited. */
+  liveWorkers(): number {
+    return this.#pool?.liveWorkers() ?? 0;
+  }
+}

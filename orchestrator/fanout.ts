@@ -104,7 +104,7 @@ export async function fanout<R = unknown>(
   const accumulator = new Accumulator<R>(resolved.task);
   const collector = new StatsCollector(backend.name);
   try {
-    if (owned) await backend.start({ task: resolved.ref });
+    if (owned) await backend.start({ task: resolved.ref, instance: resolved.task });
     collector.begin();
     const maxPayload = (backend as { maxPayloadBytes?: number }).maxPayloadBytes;
     // The split gets its own signal so an async split (a fetch stage) stops when the run fails or is aborted.
@@ -131,6 +131,7 @@ export async function fanout<R = unknown>(
         }
       },
       onAttempt: (report) => collector.attempt(report),
+      onFailure: (err) => splitAbort.abort(err),
     }).finally(() => {
       options.signal?.removeEventListener('abort', onOuterAbort);
       splitAbort.abort();

@@ -1,4 +1,4 @@
-import type { TaskRef } from '../tasks/task.js';
+import type { AnyTask, TaskRef } from '../tasks/task.js';
 
 /** Names of the backends fanout ships. */
 export const BACKEND_NAMES = ['inline', 'thread', 'process', 'lambda', 'hybrid'] as const;
@@ -15,6 +15,8 @@ export interface BatchJob {
   speculative?: boolean;
   /** Side that is already running this batch; a speculative copy should go elsewhere. */
   avoidSide?: string;
+  /** Set by a composite backend (hybrid) to the side it placed this attempt on, for speculation and stats. */
+  side?: string;
 }
 
 /** What a backend returns for a batch that succeeded. */
@@ -39,6 +41,8 @@ export interface BatchOutcome {
 export interface BackendStartContext {
   /** Where the far side finds the task. */
   task: TaskRef;
+  /** The task object itself, for backends that run it in this thread (inline) and need not load it by reference. */
+  instance?: AnyTask;
 }
 
 /**

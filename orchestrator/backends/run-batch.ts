@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { loadTask } from '../tasks/registry.js';
-import type { TaskRef } from '../tasks/task.js';
+import type { AnyTask, TaskRef } from '../tasks/task.js';
 
 /** What the far side sends back for one batch. */
 export interface FarSideResult {
@@ -19,12 +19,12 @@ export interface FarSideResult {
  * event-loop busy time instead (CPU-bound maps are busy all along; awaiting I/O is idle).
  */
 export async function runBatch(
-  ref: TaskRef,
+  ref: TaskRef | AnyTask,
   batch: unknown,
   signal: AbortSignal,
   measure: 'cpu' | 'elu' = 'cpu',
 ): Promise<FarSideResult> {
-  const task = await loadTask(ref);
+  const task = 'kind' in ref ? await loadTask(ref) : ref;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();

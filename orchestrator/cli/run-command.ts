@@ -8,7 +8,7 @@ import { onInterrupt } from './interrupt.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { ProgressBar } from './progress-bar.js';
 import { runJson, runText } from './run-output.js';
-import { addTaskFlags, taskInputFrom, tasksHelp } from './task-flags.js';
+import { addTaskFlagsFor, taskInputFrom } from './task-flags.js';
 
 /** Parses `--input <json>`: a JSON object, or a clear EINPUT error. */
 function jsonInput(raw: unknown): Record<string, unknown> {
@@ -41,19 +41,7 @@ export function runCommand(task: AnyTask | undefined): Command {
   cmd.option('--input <json>', 'task input as a JSON object (for user tasks; merged over the task options)');
   cmd.option('--records', 'with --json: include one record per batch attempt (for timelines)', false);
   addLambdaFlags(cmd);
-  if (task) {
-    addTaskFlags(cmd, task);
-  } else {
-    const seen = new Set<string>();
-    for (const t of builtinTasks.values()) {
-      for (const o of t.options ?? []) {
-        if (seen.has(o.name)) continue;
-        seen.add(o.name);
-        addTaskFlags(cmd, { ...t, options: [o] });
-      }
-    }
-    cmd.addHelpText('after', tasksHelp(builtinTasks.values()));
-  }
+  addTaskFlagsFor(cmd, task, builtinTasks.values());
   cmd.action(async (taskArg: string, flags: Record<string, unknown>) => {
     const backend = parseBackendName(String(flags.backend));
     const options = runOptionsFrom(flags);

@@ -65,3 +65,24 @@ export function tasksHelp(tasks: Iterable<AnyTask>): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Registers the options of `task` when the task was resolved before parsing; otherwise every built-in task's options
+ * (each flag once) plus a help section listing the tasks.
+ */
+export function addTaskFlagsFor(cmd: Command, task: AnyTask | undefined, all: Iterable<AnyTask>): void {
+  if (task) {
+    addTaskFlags(cmd, task);
+    return;
+  }
+  const tasks = [...all];
+  const seen = new Set<string>();
+  for (const t of tasks) {
+    for (const o of t.options ?? []) {
+      if (seen.has(o.name)) continue;
+      seen.add(o.name);
+      addTaskFlags(cmd, { ...t, options: [o] });
+    }
+  }
+  cmd.addHelpText('after', tasksHelp(tasks));
+}

@@ -49,6 +49,8 @@ export interface SchedulerOptions {
   /** Called for every attempt that ended (success, failure, cancelled duplicate). */
   onAttempt?(report: AttemptReport): void;
   onProgress?(progress: SchedulerProgress): void;
+  /** Called once, at the first error that will fail the run (before in-flight work has settled). */
+  onFailure?(error: FanoutError): void;
   now?: () => number;
   random?: () => number;
 }
@@ -135,7 +137,11 @@ export function runScheduler(
     };
 
     const fail = (err: FanoutError): void => {
-      if (!failure) failure = err;
+      if (!failure) {
+        failure = err;
+        // lets the owner stop an async source (a fetch stage) that a pending pull may be waiting on
+        opts.onFailure?.(err);
+      }
       for (const r of running) r.controller.abort(err);
       finish();
     };
@@ -284,7 +290,8 @@ export function runScheduler(
       if (!oldest) return false;
       speculatedIds.add(oldest.job.id);
       speculated++;
-      launch({ ...oldest.job, speculative: true, avoidSide: (oldest.job as { side?: string }).side });
+      const { side, ...original } = oldest.job;
+      launch({ ...original, speculative: true, ...(side ? { avoidSide: side } : {}) });
       return true;
     };
 

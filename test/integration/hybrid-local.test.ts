@@ -111,6 +111,8 @@ describe('hybrid backend over two local backends', () => {
     expect(stats.records.some((r) => r.speculative)).toBe(true);
     const speculativeWins = stats.records.filter((r) => r.speculative && r.status === 'ok');
     expect(speculativeWins.every((r) => r.side === 'fast')).toBe(true);
+    // every attempt, cancelled copies included, is drawn on the side it ran on
+    expect(stats.records.every((r) => r.side === 'fast' || r.side === 'slow')).toBe(true);
     expect(stats.duplicates).toBeGreaterThan(0);
     await delay(700); // let the slow side's last timers end before the next test
     await hybrid.stop();

@@ -124,6 +124,7 @@ export class HybridBackend implements Backend {
   async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
     // #acquire has already counted the slot as taken, so no other job can claim it meanwhile
     const s = await this.#acquire(job, signal);
+    job.side = s.name;
     const startedAt = Date.now();
     s.runningSince.push(startedAt);
     const on = this.#runningOn.get(job.id) ?? [];

@@ -1,5 +1,5 @@
 import { isFanoutError, serializeError, taskErrorFrom } from '../../errors.js';
-import type { TaskRef } from '../../tasks/task.js';
+import type { AnyTask, TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { runBatch } from '../run-batch.js';
 
@@ -10,7 +10,7 @@ import { runBatch } from '../run-batch.js';
 export class InlineBackend implements Backend {
   readonly name = 'inline';
   readonly #concurrency: number;
-  #task: TaskRef | undefined;
+  #task: TaskRef | AnyTask | undefined;
 
   /** @param concurrency batches in flight at once; only async maps overlap. @default 1 */
   constructor(concurrency = 1) {
@@ -18,7 +18,7 @@ export class InlineBackend implements Backend {
   }
 
   async start(ctx: BackendStartContext): Promise<void> {
-    this.#task = ctx.task;
+    this.#task = ctx.instance ?? ctx.task;
   }
 
   capacity(): number {

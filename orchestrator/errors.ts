@@ -58,6 +58,8 @@ export class FanoutError extends Error {
   readonly retryable: boolean;
   readonly batchId: string | undefined;
   readonly retryAfterMs: number | undefined;
+  /** Set on the error that fails a run: what had been merged so far, so finished work is not lost. */
+  partial?: { result: unknown; batchesMerged: number };
   readonly side: string | undefined;
 
   constructor(code: FanoutErrorCode, message: string, options: FanoutErrorOptions = {}) {

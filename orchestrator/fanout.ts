@@ -132,10 +132,18 @@ export async function fanout<R = unknown>(
       },
       onAttempt: (report) => collector.attempt(report),
       onFailure: (err) => splitAbort.abort(err),
-    }).finally(() => {
-      options.signal?.removeEventListener('abort', onOuterAbort);
-      splitAbort.abort();
-    });
+    })
+      .catch((err: unknown) => {
+        // keep what finished: the caller can report or resume from the partial result
+        if (err instanceof FanoutError && err.partial === undefined) {
+          err.partial = { result: accumulator.value, batchesMerged: accumulator.size };
+        }
+        throw err;
+      })
+      .finally(() => {
+        options.signal?.removeEventListener('abort', onOuterAbort);
+        splitAbort.abort();
+      });
     const merged = accumulator.value;
     const result = (resolved.task.finalize ? resolved.task.finalize(merged, input) : merged) as R;
     return { result, stats: collectStats(collector, sched, accumulator.duplicates) };

@@ -16,6 +16,10 @@ async function preResolveTask(argv: string[]): Promise<AnyTask | undefined> {
   return loadTask(taskRefFromArg(taskArg));
 }
 
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /** Prints one line for an error (the stack only with --verbose) and sets the exit code: 2 for bad input, else 1. */
 function report(err: unknown, verbose: boolean): void {
   if (err instanceof CommanderError) {
@@ -26,7 +30,11 @@ function report(err: unknown, verbose: boolean): void {
   process.exitCode = input ? 2 : isFanoutError(err, 'ECANCEL') ? 130 : 1;
   const message = err instanceof Error ? err.message : String(err);
   const code = isFanoutError(err) ? ` [${err.code}]` : '';
-  process.stderr.write(`fanout: ${message.split('\n')[0]}${input ? '' : code}\n`);
+  const partial = isFanoutError(err) && err.partial && err.partial.batchesMerged > 0 ? err.partial : undefined;
+  const kept = partial
+    ? ` (${partial.batchesMerged} batch(es) had finished; partial result: ${clip(JSON.stringify(partial.result))})`
+    : '';
+  process.stderr.write(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
 }
 

@@ -5,7 +5,7 @@
  * - sleep batches (100 ms each): the sides don't compete for cores, so the goal is hybrid throughput ≥ 0.9× the sum of
  *   the two sides' throughputs.
  * Backends are started once and given an untimed warm-up run, so the figures are steady state (no pool or instance
- * start-up). Each primes figure is the median of 5 runs, all with the same 48 batches.
+ * start-up). Each primes figure is the median of 5 interleaved rounds, all with the same 48 batches.
  */
 import type { Backend } from '../orchestrator/backends/backend.js';
 import { HybridBackend } from '../orchestrator/backends/hybrid/hybrid-backend.js';
@@ -42,23 +42,48 @@ async function withStarted<T>(make: Make, task: string, fn: (b: Backend) => Prom
   }
 }
 
-async function primesMedian(name: string, make: Make): Promise<{ wallMs: number; runsMs: number[]; sides: string }> {
-  return withStarted(make, 'primes', async (backend) => {
-    const options = { backend, batchSize: PRIMES_BATCH };
-    await fanout('primes', { limit: PRIMES_LIMIT }, options); // warm-up: JIT, instances
-    const runsMs: number[] = [];
-    let sides = '';
-    for (let i = 0; i < PRIMES_RUNS; i++) {
-      const { result, stats } = await fanout<{ count: number }>('primes', { limit: PRIMES_LIMIT }, options);
-      if (result.count !== PRIMES_EXPECTED)
-        throw new Error(`${name}: ${result.count} primes, expected ${PRIMES_EXPECTED}`);
-      runsMs.push(stats.wallMs);
-      sides = Object.entries(stats.byBackend)
-        .map(([s, t]) => `${s} ${t.batches}`)
-        .join(' · ');
+interface PrimesFigure {
+  wallMs: number;
+  runsMs: number[];
+  sides: string;
+}
+
+/**
+ * Median wall of each configuration over {@link PRIMES_RUNS} rounds. Rounds interleave the configurations (process,
+ * lambda, hybrid, process, …) so a change in background load on the shared machine hits all three alike.
+ */
+async function primesMedians(configs: Record<string, Make>): Promise<Record<string, PrimesFigure>> {
+  const started: [string, Backend][] = [];
+  try {
+    for (const [name, make] of Object.entries(configs)) {
+      const backend = make();
+      started.push([name, backend]);
+      await backend.start({ task: { kind: 'builtin', name: 'primes' } });
+      await fanout('primes', { limit: PRIMES_LIMIT }, { backend, batchSize: PRIMES_BATCH }); // warm-up: JIT, instances
     }
-    return { wallMs: median(runsMs), runsMs, sides };
-  });
+    const out: Record<string, PrimesFigure> = {};
+    for (let i = 0; i < PRIMES_RUNS; i++) {
+      for (const [name, backend] of started) {
+        const { result, stats } = await fanout<{ count: number }>(
+          'primes',
+          { limit: PRIMES_LIMIT },
+          { backend, batchSize: PRIMES_BATCH },
+        );
+        if (result.count !== PRIMES_EXPECTED)
+          throw new Error(`${name}: ${result.count} primes, expected ${PRIMES_EXPECTED}`);
+        const fig = out[name] ?? { wallMs: 0, runsMs: [], sides: '' };
+        fig.runsMs.push(stats.wallMs);
+        fig.sides = Object.entries(stats.byBackend)
+          .map(([side, t]) => `${side} ${t.batches}`)
+          .join(' · ');
+        out[name] = fig;
+      }
+    }
+    for (const fig of Object.values(out)) fig.wallMs = median(fig.runsMs);
+    return out;
+  } finally {
+    await Promise.allSettled(started.map(([, b]) => b.stop()));
+  }
 }
 
 async function sleepThroughput(
@@ -92,9 +117,14 @@ export async function run(): Promise<void> {
     const hybrid = (concurrency: number) => (): HybridBackend =>
       new HybridBackend({ local: proc(), remote: lambda(concurrency) });
 
-    const pProcess = await primesMedian('process', proc);
-    const pLambda = await primesMedian('lambda', () => lambda(PRIMES_CONCURRENCY));
-    const pHybrid = await primesMedian('hybrid', hybrid(PRIMES_CONCURRENCY));
+    const figures = await primesMedians({
+      process: proc,
+      lambda: () => lambda(PRIMES_CONCURRENCY),
+      hybrid: hybrid(PRIMES_CONCURRENCY),
+    });
+    const pProcess = figures.process as PrimesFigure;
+    const pLambda = figures.lambda as PrimesFigure;
+    const pHybrid = figures.hybrid as PrimesFigure;
     const better = Math.min(pProcess.wallMs, pLambda.wallMs);
     const primesRatio = pHybrid.wallMs / better;
 

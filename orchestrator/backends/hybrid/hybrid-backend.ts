@@ -55,8 +55,8 @@ export class HybridBackend implements Backend {
   readonly #options: HybridOptions | undefined;
   readonly #unhealthyAfter: number;
   #sides: Side[] = [];
-  /** Sides currently running each batch id (a speculative copy makes two). */
-  readonly #runningOn = new Map<string, string[]>();
+  /** Where and since when each batch id is running (a speculative copy makes two entries). */
+  readonly #runningOn = new Map<string, { side: string; since: number }[]>();
   /** Side where each batch id last failed with a side fault: its retry should go elsewhere. */
   readonly #faultedOn = new Map<string, string>();
   /** Jobs waiting for a free slot; each retries its pick when a slot frees, or gives up with an error. */
@@ -128,8 +128,11 @@ export class HybridBackend implements Backend {
     const startedAt = Date.now();
     s.runningSince.push(startedAt);
     const on = this.#runningOn.get(job.id) ?? [];
-    on.push(s.name);
+    const entry = { side: s.name, since: startedAt };
+    on.push(entry);
     this.#runningOn.set(job.id, on);
+    // a speculative copy waiting for its original to start may be placeable now
+    if (this.#waiters.length > 0) this.#wake();
     try {
       const out = await s.backend.run(job, signal);
       s.faultsInARow = 0;
@@ -149,7 +152,7 @@ export class HybridBackend implements Backend {
     } finally {
       s.inFlight--;
       s.runningSince.splice(s.runningSince.indexOf(startedAt), 1);
-      on.splice(on.indexOf(s.name), 1);
+      on.splice(on.indexOf(entry), 1);
       if (on.length === 0) this.#runningOn.delete(job.id);
       this.#wake();
     }
@@ -168,7 +171,8 @@ export class HybridBackend implements Backend {
 
   /** Picks the side for `job` (see {@link chooseSide}) and takes its slot; undefined means wait for a slot to free. */
   #take(job: BatchJob): Side | undefined {
-    const avoid = new Set(this.#runningOn.get(job.id) ?? []);
+    const running = this.#runningOn.get(job.id) ?? [];
+    const avoid = new Set(running.map((r) => r.side));
     const faulted = this.#faultedOn.get(job.id);
     if (faulted) avoid.add(faulted);
     if (job.avoidSide) avoid.add(job.avoidSide);
@@ -181,10 +185,25 @@ export class HybridBackend implements Backend {
       lastFinishAt: s.lastFinishAt,
       runningSince: s.runningSince,
     }));
-    const chosen = chooseSide(states, { avoid, now: Date.now() });
+    const now = Date.now();
+    const chosen = chooseSide(states, {
+      avoid,
+      now,
+      ...(job.speculative ? { originalRemainingMs: this.#remainingMs(running, now) } : {}),
+    });
     const s = chosen && this.#sides.find((x) => x.name === chosen.name);
     if (s) s.inFlight++;
     return s;
+  }
+
+  /** Expected time left for the running copies of a batch (the soonest), or 0 when none is running yet. */
+  #remainingMs(running: readonly { side: string; since: number }[], now: number): number {
+    let best = Number.POSITIVE_INFINITY;
+    for (const r of running) {
+      const est = estimateMs(this.#sides.find((s) => s.name === r.side)?.samples ?? []) ?? 0;
+      best = Math.min(best, Math.abs(r.since + est - now));
+    }
+    return Number.isFinite(best) ? best : 0;
   }
 
   /**

@@ -22,8 +22,14 @@ export interface Placement {
    * @default 0.15
    */
   tolerance?: number;
-  /** An idle side that has finished nothing for this long gets one batch to re-measure its speed. @default 1000 */
+  /** An idle side that has finished nothing for this long gets one batch to re-measure its speed. @default 5000 */
   probeAfterMs?: number;
+  /**
+   * For a speculative copy: expected time left for the original (0 when it has not started). The copy is only placed
+   * on a side expected to finish it sooner than that; otherwise it waits (and is usually cancelled when the original
+   * wins), so copies never take cores from useful work.
+   */
+  originalRemainingMs?: number;
 }
 
 /** Batch times kept per side for the estimate. */
@@ -66,16 +72,16 @@ export function expectedFinishMs(s: SideState, now: number): number {
  * Earliest-finish placement (work stealing that is aware of side speed): a batch goes to the side expected to finish it
  * first, counting the wait for a slot on a busy side. A free slot on a slow side is left idle when the fast side would
  * still finish sooner — that is what keeps a slow side from holding up the end of a run, and from taking cores the fast
- * side needs when both share a machine. Batches with sides to avoid (speculative copies, retries after a side fault)
- * take any free slot elsewhere at once; an idle side unheard of for `probeAfterMs` gets one batch, so a stale estimate
- * is corrected. Returns undefined to wait for a slot.
+ * side needs when both share a machine. A speculative copy goes only to a free side, not running the original, that is
+ * expected to beat the original's remaining time; a retry after a side fault takes any free slot elsewhere at once; an
+ * idle side unheard of for `probeAfterMs` gets one batch, so a stale estimate is corrected. Returns undefined to wait.
  */
 export function chooseSide(sides: readonly SideState[], placement: Placement): SideState | undefined {
   const healthy = sides.filter((s) => s.healthy);
   const usable = healthy.length > 0 ? healthy : [...sides];
   const { now } = placement;
   const tolerance = placement.tolerance ?? 0.15;
-  const probeAfterMs = placement.probeAfterMs ?? 1000;
+  const probeAfterMs = placement.probeAfterMs ?? 5000;
   const freeShare = (s: SideState): number => (s.capacity > 0 ? (s.capacity - s.inFlight) / s.capacity : 0);
   const best = (pool: SideState[]): SideState | undefined =>
     pool.reduce<SideState | undefined>((b, s) => {
@@ -84,6 +90,13 @@ export function chooseSide(sides: readonly SideState[], placement: Placement): S
       return d < 0 || (d === 0 && freeShare(s) > freeShare(b)) ? s : b;
     }, undefined);
 
+  const remaining = placement.originalRemainingMs;
+  if (remaining !== undefined) {
+    const faster = usable.filter(
+      (s) => free(s) && !placement.avoid.has(s.name) && (s.estimateMs ?? Number.POSITIVE_INFINITY) < remaining,
+    );
+    return best(faster);
+  }
   if (placement.avoid.size > 0) {
     const elsewhere = usable.filter((s) => free(s) && !placement.avoid.has(s.name));
     if (elsewhere.length > 0) return best(elsewhere);

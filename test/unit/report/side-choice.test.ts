@@ -59,10 +59,10 @@ describe('hybrid side choice', () => {
   });
 
   it('probes an idle side whose estimate is stale, instead of waiting forever', () => {
-    // Prepare: lambda looked slow (a cold start) and has run nothing for 2 s
+    // Prepare: lambda looked slow (a cold start) and has run nothing for 6 s (probe after 5 s by default)
     const sides = [
       side('process', { inFlight: 2, estimateMs: 10, runningSince: [NOW - 8, NOW - 3] }),
-      side('lambda', { capacity: 4, estimateMs: 500, lastFinishAt: NOW - 2000 }),
+      side('lambda', { capacity: 4, estimateMs: 500, lastFinishAt: NOW - 6000 }),
     ];
 
     // Act + Assess
@@ -80,6 +80,20 @@ describe('hybrid side choice', () => {
     // Act + Assess: the copy avoids process even though process is faster
     expect(chooseSide(sides, { avoid: new Set(['process']), now: NOW })?.name).toBe('lambda');
     expect(chooseSide(full, { avoid: new Set(['lambda']), now: NOW })?.name).toBe('process');
+  });
+
+  it('places a speculative copy only where it should beat the original', () => {
+    // Prepare: the original runs on process (est. 10 ms); lambda is free with 40 ms batches
+    const sides = [
+      side('process', { inFlight: 1, estimateMs: 10, runningSince: [NOW - 100] }),
+      side('lambda', { capacity: 4, estimateMs: 40 }),
+    ];
+    const avoid = new Set(['process']);
+
+    // Act + Assess: 90 ms overdue → lambda's 40 ms wins; 5 ms left → wait; original not started → wait
+    expect(chooseSide(sides, { avoid, now: NOW, originalRemainingMs: 90 })?.name).toBe('lambda');
+    expect(chooseSide(sides, { avoid, now: NOW, originalRemainingMs: 5 })).toBeUndefined();
+    expect(chooseSide(sides, { avoid: new Set(), now: NOW, originalRemainingMs: 0 })).toBeUndefined();
   });
 
   it('never picks an unhealthy side while a healthy one exists', () => {

@@ -4,9 +4,16 @@
  * processes, and returns the partial with the measurements the timeline needs.
  */
 import { randomUUID } from 'node:crypto';
+import { isMainThread } from 'node:worker_threads';
 import * as z from 'zod/mini';
 import { runBatch } from '../orchestrator/backends/run-batch.js';
 import { builtinTasks } from '../orchestrator/tasks/registry.js';
+
+/**
+ * On real Lambda the handler owns its process, so process CPU time is exact. serverless-offline runs every instance as
+ * a worker thread of one process, where process CPU would count all instances: there, measure the thread's busy time.
+ */
+const CPU_MEASURE: 'cpu' | 'elu' = isMainThread ? 'cpu' : 'elu';
 
 /** What the caller sends: a built-in task name, the batch id (for the reply) and the JSON batch. */
 // zod/mini rather than zod: the same checks, and it keeps the bundle ~15× smaller (zod's full build is ~450 KB minified).
@@ -82,7 +89,7 @@ export async function handler(event: unknown, context: WorkerContext = {}): Prom
       ? new AbortController().signal
       : AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
   try {
-    const r = await runBatch({ kind: 'builtin', name: task }, batch, signal, 'cpu');
+    const r = await runBatch({ kind: 'builtin', name: task }, batch, signal, CPU_MEASURE);
     return { batchId, partial: r.partial, cpuMs: r.cpuMs, durationMs: r.durationMs, coldStart, instanceId };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -63,3 +63,11 @@ export function checkNonNegativeInt(name: string, value: unknown): number {
   }
   return value;
 }
+
+/** Checks an integer option within [min, max], naming it in the error. */
+export function checkIntInRange(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw inputError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``);
+  }
+  return value;
+}

@@ -13,7 +13,7 @@ import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common-flags.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
-import { addTaskFlags, taskInputFrom, tasksHelp } from './task-flags.js';
+import { addTaskFlagsFor, taskInputFrom } from './task-flags.js';
 
 /** Backends compared when `--backends` is not given: the local ones (no emulator needed). */
 export const DEFAULT_COMPARE_BACKENDS = 'inline,thread,process';
@@ -142,18 +142,7 @@ export function compareCommand(task?: AnyTask): Command {
     .addOption(new Option('--local-price-per-hour <usd>', 'price of this machine per hour, to show local cost in USD'));
   addRunFlags(cmd);
   addLambdaFlags(cmd);
-  if (task) {
-    addTaskFlags(cmd, task);
-  } else {
-    const seen = new Set<string>();
-    for (const t of builtinTasks.values()) {
-      for (const o of t.options ?? []) {
-        if (!seen.has(o.name)) addTaskFlags(cmd, { ...t, options: [o] });
-        seen.add(o.name);
-      }
-    }
-    cmd.addHelpText('after', tasksHelp(builtinTasks.values()));
-  }
+  addTaskFlagsFor(cmd, task, builtinTasks.values());
   cmd.action(async (taskArg: string, flags: Record<string, unknown>) => {
     const backends = parseBackendList(String(flags.backends));
     const runs = intFlag('runs', flags.runs, true);

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { inputError } from '../errors.js';
+import { checkIntInRange } from '../options.js';
 import { defineTask } from './task.js';
 
 /** Input of the fault-injection task. */
@@ -31,9 +31,7 @@ export const fault = defineTask<FaultInput, FaultBatch, FaultResult, FaultResult
     { name: 'fail-on', kind: 'nonNegativeInt', description: 'index of the batch that throws', default: 0 },
   ],
   *split({ batches, ms, failOn }) {
-    if (!Number.isSafeInteger(batches) || batches < 1) {
-      throw inputError(`Expected \`batches\` to be a positive integer, got \`${batches}\``);
-    }
+    checkIntInRange('batches', batches, 1, 1e7);
     for (let index = 0; index < batches; index++) yield { index, ms, fail: index === failOn };
   },
   async map({ index, ms, fail }, { signal }) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { inputError } from '../errors.js';
+import { checkIntInRange } from '../options.js';
 import { defineTask } from './task.js';
 
 /** Input of the hash task. */
@@ -57,9 +57,7 @@ export const hash = defineTask<HashInput, HashBatch, HashResult, HashResult>({
       ['rounds', rounds, 1e9],
       ['bytes', bytes, 1 << 20],
     ] as const) {
-      if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-        throw inputError(`Expected \`${key}\` to be an integer from 1 to ${max}, got \`${value}\``);
-      }
+      checkIntInRange(key, value, 1, max);
     }
     for (let index = 0; index < batches; index++) yield { index, rounds, bytes };
   },

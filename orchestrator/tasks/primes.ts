@@ -1,4 +1,4 @@
-import { inputError } from '../errors.js';
+import { checkIntInRange } from '../options.js';
 import { countPrimesInRange } from './prime-sieve.js';
 import { defineTask } from './task.js';
 
@@ -29,9 +29,7 @@ export const primes = defineTask<PrimesInput, PrimesBatch, PrimesCount, PrimesCo
     { name: 'limit', kind: 'nonNegativeInt', description: 'count primes below this number', default: 10_000_000 },
   ],
   *split({ limit }, { batchSize, workers }) {
-    if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_PRIMES_LIMIT) {
-      throw inputError(`Expected \`limit\` to be an integer from 0 to ${MAX_PRIMES_LIMIT}, got \`${limit}\``);
-    }
+    checkIntInRange('limit', limit, 0, MAX_PRIMES_LIMIT);
     // Default: about 8 batches per slot, so a slow slot does not hold up the end of the run.
     const size = batchSize ?? Math.max(MIN_DEFAULT_BATCH, Math.ceil(limit / (Math.max(1, workers) * 8)));
     if (limit === 0) {

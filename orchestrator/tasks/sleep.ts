@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { inputError } from '../errors.js';
+import { checkIntInRange } from '../options.js';
 import { defineTask } from './task.js';
 
 /** Input of the sleep task. */
@@ -27,12 +27,8 @@ export const sleep = defineTask<SleepInput, SleepBatch, SleepResult, SleepResult
     { name: 'ms', kind: 'nonNegativeInt', description: 'milliseconds each batch waits', default: 100 },
   ],
   *split({ batches, ms }) {
-    if (!Number.isSafeInteger(batches) || batches < 1) {
-      throw inputError(`Expected \`batches\` to be a positive integer, got \`${batches}\``);
-    }
-    if (!Number.isSafeInteger(ms) || ms < 0 || ms > 900_000) {
-      throw inputError(`Expected \`ms\` to be an integer from 0 to 900000, got \`${ms}\``);
-    }
+    checkIntInRange('batches', batches, 1, 1e7);
+    checkIntInRange('ms', ms, 0, 900_000);
     for (let index = 0; index < batches; index++) yield { index, ms };
   },
   async map({ ms }, { signal }) {

@@ -98,16 +98,7 @@ export class HybridBackend implements Backend {
         side('lambda', await createBackend('lambda', { lambda })),
       ];
     }
-    for (const s of this.#sides) {
-      Object.assign(s, {
-        inFlight: 0,
-        healthy: true,
-        faultsInARow: 0,
-        samples: [],
-        lastFinishAt: undefined,
-        runningSince: [],
-      });
-    }
+    for (const s of this.#sides) Object.assign(s, freshSideState());
     const started = await Promise.allSettled(this.#sides.map((s) => s.backend.start(ctx)));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) {
@@ -241,16 +232,12 @@ export class HybridBackend implements Backend {
 }
 
 function side(name: string, backend: Backend): Side {
-  return {
-    name,
-    backend,
-    inFlight: 0,
-    healthy: true,
-    faultsInARow: 0,
-    samples: [],
-    lastFinishAt: undefined,
-    runningSince: [],
-  };
+  return { name, backend, ...freshSideState() };
+}
+
+/** The per-run state of a side, reset at every start. */
+function freshSideState(): Omit<Side, 'name' | 'backend'> {
+  return { inFlight: 0, healthy: true, faultsInARow: 0, samples: [], lastFinishAt: undefined, runningSince: [] };
 }
 
 /** A copy of the error that names the side it happened on (a copy: one error object may be shared by many jobs). */

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import * as z from 'zod/mini';
-import { runBatch } from '../orchestrator/backends/run-batch.js';
+import { type CpuMeasure, runBatch } from '../orchestrator/backends/run-batch.js';
 import { builtinTasks } from '../orchestrator/tasks/registry.js';
 
 /**
  * On real Lambda the handler owns its process, so process CPU time is exact. serverless-offline runs every instance as
  * a worker thread of one process, where process CPU would count all instances: there, measure the thread's busy time.
  */
-const CPU_MEASURE: 'cpu' | 'elu' = isMainThread ? 'cpu' : 'elu';
+const CPU_MEASURE: CpuMeasure = isMainThread ? 'process' : 'thread';
 
 /** What the caller sends: a built-in task name, the batch id (for the reply) and the JSON batch. */
 // zod/mini rather than zod: the same checks, and it keeps the bundle ~15× smaller (zod's full build is ~450 KB minified).

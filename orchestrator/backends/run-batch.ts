@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadTask } from '../tasks/registry.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
@@ -5,38 +6,59 @@ import type { AnyTask, TaskRef } from '../tasks/task.js';
 /** What the far side sends back for one batch. */
 export interface FarSideResult {
   partial: unknown;
-  /** CPU time of this process while the batch ran (user + system), ms. In a worker thread: busy (non-idle) time. */
+  /** CPU time spent on this batch, ms (see {@link runBatch} for how it is measured). */
   cpuMs: number;
   durationMs: number;
+}
+
+/** How to measure a batch's CPU time: `process` where one batch owns the process, `thread` inside a worker thread. */
+export type CpuMeasure = 'process' | 'thread';
+
+/**
+ * CPU time of the calling OS thread in ns, from Linux's /proc/thread-self/schedstat (Node 20 has no
+ * `process.threadCpuUsage`); undefined where that file does not exist.
+ */
+function threadCpuNs(): number | undefined {
+  try {
+    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]);
+    return Number.isFinite(ns) ? ns : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * The trampoline every far side runs: the worker-thread entry, the child-process entry and the Lambda handler all call
  * this, so a task runs the same code wherever it is put.
  *
- * CPU time: `process.cpuUsage()` is per process, exact in a child process or Lambda where one batch runs at a time. In
- * a worker thread it would count the whole process, so the caller passes `measure: 'elu'` and gets the thread's
- * event-loop busy time instead (CPU-bound maps are busy all along; awaiting I/O is idle).
+ * CPU time: `process.cpuUsage()` is exact in a child process or on Lambda, where one batch owns the process. In a worker
+ * thread (the thread backend, or serverless-offline's instances) it would count every thread of the process, so
+ * `measure: 'thread'` reads the thread's own CPU time from Linux, and falls back to the thread's event-loop busy time
+ * elsewhere (which also counts time the thread waited for a core, so it overstates on a loaded machine).
  */
 export async function runBatch(
   ref: TaskRef | AnyTask,
   batch: unknown,
   signal: AbortSignal,
-  measure: 'cpu' | 'elu' = 'cpu',
+  measure: CpuMeasure = 'process',
 ): Promise<FarSideResult> {
   const task = 'kind' in ref ? await loadTask(ref) : ref;
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = measure === 'process' ? process.cpuUsage() : undefined;
+  const thread0 = measure === 'thread' ? threadCpuNs() : undefined;
   const elu0 = performance.eventLoopUtilization();
   const partial = await task.map(batch, { signal });
   const durationMs = performance.now() - t0;
   let cpuMs: number;
-  if (measure === 'elu') {
-    const elu = performance.eventLoopUtilization(elu0);
-    cpuMs = elu.active;
-  } else {
+  if (cpu0) {
     const cpu = process.cpuUsage(cpu0);
     cpuMs = (cpu.user + cpu.system) / 1000;
+  } else {
+    const thread1 = thread0 === undefined ? undefined : threadCpuNs();
+    cpuMs =
+      thread0 !== undefined && thread1 !== undefined
+        ? (thread1 - thread0) / 1e6
+        : performance.eventLoopUtilization(elu0).active;
   }
   return { partial, cpuMs: Math.round(cpuMs * 100) / 100, durationMs: Math.round(durationMs * 100) / 100 };
 }

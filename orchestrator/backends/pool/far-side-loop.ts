@@ -1,7 +1,7 @@
 import { serializeError } from '../../errors.js';
 import { loadTask } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
-import { runBatch } from '../run-batch.js';
+import { type CpuMeasure, runBatch } from '../run-batch.js';
 import type { FromFarSide, ToFarSide } from './messages.js';
 
 /** The message channel of one far side: a worker thread's parentPort or a child process's IPC. */
@@ -14,7 +14,7 @@ export interface FarSidePort {
  * The loop a worker thread or child process runs: load the task once (so a bad module fails `start()`, not the first
  * batch), say `ready`, then answer each `run` with the partial from {@link runBatch} or the serialised error.
  */
-export async function serveBatches(ref: TaskRef, measure: 'cpu' | 'elu', port: FarSidePort): Promise<void> {
+export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarSidePort): Promise<void> {
   try {
     await loadTask(ref);
   } catch (err) {
@@ -27,7 +27,7 @@ export async function serveBatches(ref: TaskRef, measure: 'cpu' | 'elu', port: F
   port.send({ type: 'ready' });
 }
 
-async function handle(ref: TaskRef, measure: 'cpu' | 'elu', port: FarSidePort, seq: number, batch: unknown) {
+async function handle(ref: TaskRef, measure: CpuMeasure, port: FarSidePort, seq: number, batch: unknown) {
   // Cancellation kills the whole worker (a CPU-bound map cannot be interrupted), so this signal never fires; it is
   // here because maps expect one.
   const never = new AbortController().signal;

@@ -13,7 +13,7 @@ if (!send) throw new Error('process-entry must be forked with an IPC channel');
 process.on('disconnect', () => process.exit(0));
 const ref = JSON.parse(process.argv[2] ?? 'null') as TaskRef;
 
-await serveBatches(ref, 'cpu', {
+await serveBatches(ref, 'process', {
   send: (msg: FromFarSide) => {
     send(msg);
   },

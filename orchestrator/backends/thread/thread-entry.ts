@@ -15,7 +15,7 @@ const { ref } = workerData as { ref: TaskRef };
 // A task's console.log goes to stderr, as in a child process: stdout belongs to the CLI's `--json` document.
 globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 
-await serveBatches(ref, 'elu', {
+await serveBatches(ref, 'thread', {
   send: (msg) => port.postMessage(msg),
   onMessage: (handler) => port.on('message', (msg: ToFarSide) => handler(msg)),
 });

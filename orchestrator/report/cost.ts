@@ -92,7 +92,7 @@ export function costOfRun(stats: RunStats, opts: CostOptions): RunCost {
     if (opts.emulated) {
       notes.push('Lambda durations were measured on the local emulator; they stand in for real ones.');
       notes.push(
-        "On the emulator every instance shares one process, so Lambda batches' CPU times (and the CPU, CPU/wall columns of lambda and hybrid) overstate.",
+        "The emulator runs every instance as a thread of one process on the local cores: Lambda CPU times are those threads' own CPU time, and its wall times compete with the local backends for the same cores.",
       );
     }
   }

@@ -2,18 +2,62 @@ import type { AttemptReport, SchedulerResult } from './scheduler/scheduler.js';
 import type { BackendTotals, BatchRecord, RunStats } from './stats.js';
 import type { StageRecord } from './tasks/task.js';
 
-/** Builds {@link BatchRecord}s from scheduler attempt reports, relative to the run's start. */
+/** Detailed records kept per stage; beyond this only the totals are kept, so memory stays flat on huge runs. */
+export const DEFAULT_MAX_RECORDS_PER_STAGE = 10_000;
+
+type StageTotals = NonNullable<RunStats['stages']>[string] & { first: number; last: number };
+
+/**
+ * Builds {@link BatchRecord}s from scheduler attempt reports (relative to the run's start) and keeps the run's totals
+ * as they come. Totals are exact for any run size; the per-attempt records (for the timeline) are capped per stage.
+ */
 export class StatsCollector {
   readonly records: BatchRecord[] = [];
   /** Items that failed for good without failing the run. */
   readonly failed: { item: string; reason: string }[] = [];
   readonly #backend: string;
   readonly #stage: string;
+  readonly #maxPerStage: number;
+  readonly #kept = new Map<string, number>();
+  readonly stages = new Map<string, StageTotals>();
+  readonly byBackend: Record<string, BackendTotals> = {};
+  readonly byWorker: Record<string, BackendTotals> = {};
+  cpuMs = 0;
+  duplicates = 0;
+  dropped = 0;
   #t0 = Date.now();
 
-  constructor(backend: string, stage = 'cpu') {
+  constructor(backend: string, stage = 'cpu', maxRecordsPerStage = DEFAULT_MAX_RECORDS_PER_STAGE) {
     this.#backend = backend;
     this.#stage = stage;
+    this.#maxPerStage = maxRecordsPerStage;
+  }
+
+  /** Folds a record into the totals, and keeps it unless its stage already has the maximum. */
+  #add(r: BatchRecord): void {
+    this.cpuMs += r.cpuMs ?? 0;
+    let st = this.stages.get(r.stage);
+    if (!st) {
+      st = { items: 0, busyMs: 0, cpuMs: 0, wallMs: 0, first: r.startMs, last: r.endMs };
+      this.stages.set(r.stage, st);
+    }
+    st.items++;
+    st.busyMs += r.endMs - r.startMs;
+    st.cpuMs += r.cpuMs ?? 0;
+    st.first = Math.min(st.first, r.startMs);
+    st.last = Math.max(st.last, r.endMs);
+    if (r.status === 'duplicate') this.duplicates++;
+    if (r.status === 'ok' && r.stage === this.#stage) {
+      add(this.byBackend, r.side, r.cpuMs ?? 0);
+      add(this.byWorker, r.workerId, r.cpuMs ?? 0);
+    }
+    const kept = this.#kept.get(r.stage) ?? 0;
+    if (kept < this.#maxPerStage) {
+      this.#kept.set(r.stage, kept + 1);
+      this.records.push(r);
+    } else {
+      this.dropped++;
+    }
   }
 
   /** Marks the start of the run (time 0 of the timeline). */
@@ -32,7 +76,7 @@ export class StatsCollector {
     const startedAt = o?.startedAt ?? r.startedAt;
     const endedAt = o?.endedAt ?? r.endedAt;
     const status: BatchRecord['status'] = r.cancelled ? (o ? 'duplicate' : 'cancelled') : o ? 'ok' : 'error';
-    this.records.push({
+    this.#add({
       batchId: r.job.id,
       attempt: r.job.attempt,
       backend: this.#backend,
@@ -52,7 +96,7 @@ export class StatsCollector {
 
   /** Records one item of an earlier pipeline stage (a fetch) as a timeline bar. */
   stage(r: StageRecord): void {
-    this.records.push({
+    this.#add({
       batchId: r.item,
       attempt: r.attempt ?? 1,
       backend: r.stage,
@@ -80,33 +124,14 @@ function add(map: Record<string, BackendTotals>, key: string, cpuMs: number): vo
   map[key] = t;
 }
 
-/** Folds the records into {@link RunStats}. Only the winning (`ok`) attempt of a batch counts as a batch. */
+/** The run's {@link RunStats}. Only the winning (`ok`) attempt of a batch counts as a batch. */
 export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicates: number): RunStats {
-  const byBackend: Record<string, BackendTotals> = {};
-  const byWorker: Record<string, BackendTotals> = {};
-  let cpuMs = 0;
-  const stages: NonNullable<RunStats['stages']> = {};
-  for (const r of c.records) {
-    cpuMs += r.cpuMs ?? 0;
-    const st = stages[r.stage] ?? { items: 0, busyMs: 0, cpuMs: 0, wallMs: 0, first: r.startMs, last: r.endMs };
-    st.items++;
-    st.busyMs += r.endMs - r.startMs;
-    st.cpuMs += r.cpuMs ?? 0;
-    st.first = Math.min(st.first ?? r.startMs, r.startMs);
-    st.last = Math.max(st.last ?? r.endMs, r.endMs);
-    st.wallMs = (st.last ?? 0) - (st.first ?? 0);
-    stages[r.stage] = st;
-    if (r.status !== 'ok' || r.stage !== 'cpu') continue;
-    add(byBackend, r.side, r.cpuMs ?? 0);
-    add(byWorker, r.workerId, r.cpuMs ?? 0);
-  }
   const round = (n: number): number => Math.round(n * 100) / 100;
-  for (const t of [...Object.values(byBackend), ...Object.values(byWorker)]) t.cpuMs = round(t.cpuMs);
-  for (const st of Object.values(stages)) {
-    st.busyMs = round(st.busyMs);
-    st.cpuMs = round(st.cpuMs);
-    delete (st as { first?: number }).first;
-    delete (st as { last?: number }).last;
+  const totals = (m: Record<string, BackendTotals>): Record<string, BackendTotals> =>
+    Object.fromEntries(Object.entries(m).map(([k, t]) => [k, { batches: t.batches, cpuMs: round(t.cpuMs) }]));
+  const stages: NonNullable<RunStats['stages']> = {};
+  for (const [name, st] of c.stages) {
+    stages[name] = { items: st.items, busyMs: round(st.busyMs), cpuMs: round(st.cpuMs), wallMs: st.last - st.first };
   }
   return {
     wallMs: c.elapsed(),
@@ -114,10 +139,11 @@ export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicat
     ...(c.failed.length > 0 ? { failed: c.failed } : {}),
     batches: sched.batches,
     retries: sched.retries,
-    duplicates: duplicates + c.records.filter((r) => r.status === 'duplicate').length,
-    cpuMs: round(cpuMs),
-    byBackend,
-    byWorker,
+    duplicates: duplicates + c.duplicates,
+    cpuMs: round(c.cpuMs),
+    byBackend: totals(c.byBackend),
+    byWorker: totals(c.byWorker),
     records: c.records,
+    ...(c.dropped > 0 ? { recordsDropped: c.dropped } : {}),
   };
 }

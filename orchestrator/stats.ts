@@ -40,12 +40,12 @@ export interface RunStats {
   cpuMs: number;
   byBackend: Record<string, BackendTotals>;
   byWorker: Record<string, BackendTotals>;
+  /** One record per attempt (and per fetch), for the timeline; capped per stage on huge runs (see recordsDropped). */
   records: BatchRecord[];
+  /** Records left out of `records` because their stage had reached the cap; every total above still counts them. */
+  recordsDropped?: number;
   /** Items that failed for good but did not fail the run (e.g. URLs in wordcount). */
   failed?: { item: string; reason: string }[];
   /** Per-stage totals for pipelines: wall/CPU per stage. */
-  stages?: Record<
-    string,
-    { items: number; busyMs: number; cpuMs: number; wallMs: number; first?: number; last?: number }
-  >;
+  stages?: Record<string, { items: number; busyMs: number; cpuMs: number; wallMs: number }>;
 }

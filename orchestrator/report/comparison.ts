@@ -143,6 +143,13 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
   const baseline = rows.find((r) => r.backend === 'inline') ?? (rows[0] as ComparisonRow);
   for (const r of rows) r.speedup = r.wallMs > 0 ? baseline.wallMs / r.wallMs : 0;
   const notes = [...new Set(rows.flatMap((r) => r.cost.notes))];
+  for (const r of rows) {
+    if (r.stats.recordsDropped) {
+      notes.push(
+        `${r.backend}: the timeline shows the first ${r.stats.records.length.toLocaleString('en')} records; ${r.stats.recordsDropped.toLocaleString('en')} more are counted in the totals only.`,
+      );
+    }
+  }
   return {
     task: taskName,
     input: opts.input,

@@ -1,5 +1,6 @@
 import { FanoutError } from '../errors.js';
 import type { AnyTask } from '../tasks/task.js';
+import { BatchIdSet } from './batch-id-set.js';
 
 /**
  * Owns the merge state of one run. Partials are merged as they arrive, each batch id at most once: a second partial for
@@ -9,7 +10,7 @@ import type { AnyTask } from '../tasks/task.js';
  */
 export class Accumulator<R = unknown> {
   readonly #task: AnyTask;
-  readonly #merged = new Set<string>();
+  readonly #merged = new BatchIdSet();
   #value: R;
   #duplicates = 0;
 

@@ -1,5 +1,6 @@
 import { FanoutError } from '../errors.js';
 import { AsyncMutex } from './async-mutex.js';
+import { BatchIdSet } from './batch-id-set.js';
 
 /** A merge that may await (write a partial to disk, call a service) before returning the new state. */
 export type AsyncMerge<R, P> = (acc: R, partial: P) => R | Promise<R>;
@@ -19,7 +20,7 @@ export class AsyncAccumulator<R, P = unknown> {
   readonly #mutex = new AsyncMutex();
   readonly #lock: boolean;
   /** Ids claimed before their merge ran, so a duplicate arriving mid-merge is dropped too. */
-  readonly #claimed = new Set<string>();
+  readonly #claimed = new BatchIdSet();
   #value: R;
   #duplicates = 0;
 

@@ -1,67 +1,36 @@
-import type { Backend, BatchJob, BatchOutcome } from '../backends/backend.js';
+import type { BatchJob, BatchOutcome } from '../backends/backend.js';
 import { FanoutError, isFanoutError } from '../errors.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import { DurationWindow } from './duration-window.js';
+import type { QueuedBatch, SchedulerOptions, SchedulerResult } from './scheduler-types.js';
+import { finalBatchError, toFanoutError } from './to-fanout-error.js';
 
-/** A batch waiting to run: stable id plus the JSON batch. */
-export interface QueuedBatch {
-  id: string;
-  batch: unknown;
+export type {
+  AttemptReport,
+  QueuedBatch,
+  SchedulerOptions,
+  SchedulerProgress,
+  SchedulerResult,
+} from './scheduler-types.js';
+export { toFanoutError } from './to-fanout-error.js';
+
+/**
+ * Runs every batch of `source` on `opts.backend` with bounded in-flight work, per-attempt timeouts, retries with
+ * jittered backoff for retryable errors, optional speculation, and cancellation. Pulls from `source` only when a slot
+ * is free, so an async source (a pipeline stage) gets backpressure instead of being buffered.
+ *
+ * Resolves when every batch has succeeded once; rejects with the first non-retryable error (or ECANCEL on abort), after
+ * every in-flight attempt has settled. Memory does not grow with the number of batches: only batches in flight, waiting
+ * for a retry, or pulled and not yet started are held.
+ */
+export function runScheduler(
+  source: Iterable<QueuedBatch> | AsyncIterable<QueuedBatch>,
+  opts: SchedulerOptions,
+): Promise<SchedulerResult> {
+  return new Promise((resolve, reject) => new SchedulerRun(source, opts, resolve, reject).start());
 }
 
-/** What the scheduler reports for every attempt that ended. */
-export interface AttemptReport {
-  job: BatchJob;
-  /** ms since epoch */
-  startedAt: number;
-  endedAt: number;
-  outcome?: BatchOutcome;
-  error?: FanoutError;
-  /** True when this attempt was aborted because another copy of the batch already won, or the run stopped. */
-  cancelled?: boolean;
-}
-
-/** Scheduler progress snapshot. */
-export interface SchedulerProgress {
-  done: number;
-  /** Known once the source is exhausted. */
-  total: number | undefined;
-  inFlight: number;
-  retries: number;
-}
-
-/** Options of {@link runScheduler}. */
-export interface SchedulerOptions {
-  backend: Backend;
-  /** Most batches in flight. @default backend.capacity() */
-  concurrency?: number;
-  /** Per-attempt timeout in ms; 0 disables. @default 0 */
-  timeoutMs?: number;
-  /** Retries per batch for retryable errors. @default 2 */
-  retries?: number;
-  backoff?: BackoffOptions;
-  signal?: AbortSignal;
-  /** Re-run stragglers on a free slot once the queue is empty; the first result wins. @default false */
-  speculate?: boolean;
-  /** A straggler is a batch running longer than this factor × the median batch time. @default 1.5 */
-  speculateFactor?: number;
-  /** Called once per batch id, with the first successful outcome. May throw to fail the run. */
-  onResult(id: string, outcome: BatchOutcome): void;
-  /** Called for every attempt that ended (success, failure, cancelled duplicate). */
-  onAttempt?(report: AttemptReport): void;
-  onProgress?(progress: SchedulerProgress): void;
-  /** Called once, at the first error that will fail the run (before in-flight work has settled). */
-  onFailure?(error: FanoutError): void;
-  now?: () => number;
-  random?: () => number;
-}
-
-/** Totals of a scheduler run. */
-export interface SchedulerResult {
-  batches: number;
-  retries: number;
-  speculated: number;
-}
-
+/** One attempt in flight. */
 interface Running {
   job: BatchJob;
   controller: AbortController;
@@ -69,287 +38,282 @@ interface Running {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-/**
- * Runs every batch of `source` on `backend` with bounded in-flight work, per-attempt timeouts, retries with jittered
- * backoff for retryable errors, optional speculation, and cancellation. Pulls from `source` only when a slot is free,
- * so an async source (a pipeline stage) gets backpressure instead of being buffered.
- *
- * Resolves when every batch has succeeded once; rejects with the first non-retryable error (or ECANCEL on abort), after
- * every in-flight attempt has settled.
- */
-export function runScheduler(
-  source: Iterable<QueuedBatch> | AsyncIterable<QueuedBatch>,
-  opts: SchedulerOptions,
-): Promise<SchedulerResult> {
-  const { backend } = opts;
-  const now = opts.now ?? Date.now;
-  const random = opts.random ?? Math.random;
-  const maxRetries = opts.retries ?? 2;
-  const timeoutMs = opts.timeoutMs ?? 0;
-  const factor = opts.speculateFactor ?? 1.5;
-  const iterator: Iterator<QueuedBatch> | AsyncIterator<QueuedBatch> =
-    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+/** The state of one {@link runScheduler} call. */
+class SchedulerRun {
+  readonly #opts: SchedulerOptions;
+  readonly #iterator: Iterator<QueuedBatch> | AsyncIterator<QueuedBatch>;
+  readonly #resolve: (r: SchedulerResult) => void;
+  readonly #reject: (e: unknown) => void;
+  readonly #now: () => number;
+  readonly #ready: BatchJob[] = [];
+  readonly #running = new Set<Running>();
+  /** Copies in flight per batch id (more than one only while speculating). */
+  readonly #copies = new Map<string, number>();
+  /** Batches that succeeded while another copy was still running; dropped once the last copy settles. */
+  readonly #wonWhileRunning = new Set<string>();
+  readonly #speculatedIds = new Set<string>();
+  readonly #pendingRetries = new Set<ReturnType<typeof setTimeout>>();
+  readonly #durations = new DurationWindow();
+  readonly #onAbort = (): void => {
+    const reason = this.#opts.signal?.reason;
+    this.#fail(
+      isFanoutError(reason) ? reason : new FanoutError('ECANCEL', 'run aborted', { cause: reason, retryable: false }),
+    );
+  };
+  #pulled = 0;
+  #completed = 0;
+  #exhausted = false;
+  #pulling = false;
+  #pumping = false;
+  #retries = 0;
+  #speculated = 0;
+  #failure: FanoutError | undefined;
+  #settled = false;
+  #specTimer: ReturnType<typeof setInterval> | undefined;
 
-  const ready: BatchJob[] = [];
-  const running = new Set<Running>();
-  const pendingRetries = new Set<ReturnType<typeof setTimeout>>();
-  const done = new Set<string>();
-  const attemptsOf = new Map<string, number>();
-  const speculatedIds = new Set<string>();
-  const durations: number[] = [];
-  let pulled = 0;
-  let exhausted = false;
-  let pulling = false;
-  let retries = 0;
-  let speculated = 0;
-  let failure: FanoutError | undefined;
-  let settled = false;
+  constructor(
+    source: Iterable<QueuedBatch> | AsyncIterable<QueuedBatch>,
+    opts: SchedulerOptions,
+    resolve: (r: SchedulerResult) => void,
+    reject: (e: unknown) => void,
+  ) {
+    this.#opts = opts;
+    this.#iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#now = opts.now ?? Date.now;
+  }
 
-  return new Promise<SchedulerResult>((resolve, reject) => {
-    const limit = (): number => Math.max(1, Math.min(opts.concurrency ?? Number.POSITIVE_INFINITY, backend.capacity()));
-
-    const progress = (): void =>
-      opts.onProgress?.({ done: done.size, total: exhausted ? pulled : undefined, inFlight: running.size, retries });
-
-    const finish = (): void => {
-      if (settled) return;
-      if (failure) {
-        if (running.size > 0 || pulling) return; // wait for in-flight attempts to settle
-        settled = true;
-        for (const t of pendingRetries) clearTimeout(t);
-        opts.signal?.removeEventListener('abort', onAbort);
-        void closeSource().finally(() => reject(failure));
-        return;
-      }
-      if (exhausted && !pulling && done.size === pulled && running.size === 0 && ready.length === 0) {
-        settled = true;
-        opts.signal?.removeEventListener('abort', onAbort);
-        resolve({ batches: done.size, retries, speculated });
-      }
-    };
-
-    const closeSource = async (): Promise<void> => {
-      try {
-        await iterator.return?.();
-      } catch {
-        // the source's own cleanup failed; the run's error is the one to report
-      }
-    };
-
-    const fail = (err: FanoutError): void => {
-      if (!failure) {
-        failure = err;
-        // lets the owner stop an async source (a fetch stage) that a pending pull may be waiting on
-        opts.onFailure?.(err);
-      }
-      for (const r of running) r.controller.abort(err);
-      finish();
-    };
-
-    const onAbort = (): void => {
-      const reason = opts.signal?.reason;
-      fail(
-        isFanoutError(reason) ? reason : new FanoutError('ECANCEL', 'run aborted', { cause: reason, retryable: false }),
-      );
-    };
-    if (opts.signal?.aborted) {
-      onAbort();
+  start(): void {
+    if (this.#opts.signal?.aborted) {
+      this.#onAbort();
       return;
     }
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const launch = (job: BatchJob): void => {
-      const controller = new AbortController();
-      const entry: Running = { job, controller, startedAt: now(), timer: undefined };
-      if (timeoutMs > 0) {
-        entry.timer = setTimeout(() => {
-          controller.abort(
-            new FanoutError('ETIMEOUT', `batch ${job.id} timed out after ${timeoutMs} ms`, { batchId: job.id }),
-          );
-        }, timeoutMs);
-      }
-      running.add(entry);
-      let promise: Promise<BatchOutcome>;
-      try {
-        promise = backend.run(job, controller.signal);
-      } catch (err) {
-        promise = Promise.reject(err);
-      }
-      promise.then(
-        (outcome) => settle(entry, outcome, undefined),
-        (err: unknown) => settle(entry, undefined, err),
-      );
-    };
-
-    const settle = (entry: Running, outcome: BatchOutcome | undefined, err: unknown): void => {
-      if (entry.timer) clearTimeout(entry.timer);
-      running.delete(entry);
-      const { job } = entry;
-      const endedAt = now();
-      const alreadyDone = done.has(job.id);
-      if (outcome && !failure) {
-        if (alreadyDone) {
-          opts.onAttempt?.({ job, startedAt: entry.startedAt, endedAt, outcome, cancelled: true });
-        } else {
-          done.add(job.id);
-          durations.push(endedAt - entry.startedAt);
-          opts.onAttempt?.({ job, startedAt: entry.startedAt, endedAt, outcome });
-          try {
-            opts.onResult(job.id, outcome);
-          } catch (mergeErr) {
-            fail(toFanoutError(mergeErr, job.id));
-          }
-          // the first copy won: stop the other copies of this batch
-          for (const r of running)
-            if (r.job.id === job.id) r.controller.abort(new FanoutError('ECANCEL', 'superseded'));
-        }
-      } else if (outcome === undefined) {
-        const error = entry.controller.signal.aborted
-          ? toFanoutError(entry.controller.signal.reason ?? err, job.id)
-          : toFanoutError(err, job.id);
-        const cancelled = alreadyDone || (failure !== undefined && error.code === 'ECANCEL') || error === failure;
-        opts.onAttempt?.({ job, startedAt: entry.startedAt, endedAt, error, cancelled });
-        if (!alreadyDone && !failure) {
-          const hasTwin = [...running].some((r) => r.job.id === job.id);
-          if (hasTwin) {
-            // a speculative twin is still running: let it decide
-          } else if (error.retryable && job.attempt <= maxRetries) {
-            retries++;
-            const wait = backoffDelay(job.attempt, opts.backoff, random, error.retryAfterMs);
-            const next: BatchJob = { id: job.id, batch: job.batch, attempt: job.attempt + 1 };
-            attemptsOf.set(job.id, next.attempt);
-            const t = setTimeout(() => {
-              pendingRetries.delete(t);
-              ready.push(next);
-              pump();
-            }, wait);
-            pendingRetries.add(t);
-          } else {
-            const final =
-              error.code === 'ETASK' || error.code === 'EREMOTE' || job.attempt > 1
-                ? new FanoutError(
-                    error.code,
-                    `batch ${job.id} failed after ${job.attempt} attempt(s): ${error.message}`,
-                    {
-                      cause: error,
-                      batchId: job.id,
-                      retryable: false,
-                    },
-                  )
-                : error;
-            fail(final);
-          }
-        }
-      }
-      progress();
-      pump();
-    };
-
-    const pull = (): void => {
-      pulling = true;
-      let step: IteratorResult<QueuedBatch> | Promise<IteratorResult<QueuedBatch>>;
-      try {
-        step = iterator.next();
-      } catch (err) {
-        pulling = false;
-        fail(toFanoutError(err, undefined));
-        return;
-      }
-      const onStep = (r: IteratorResult<QueuedBatch>): void => {
-        pulling = false;
-        if (r.done) {
-          exhausted = true;
-        } else {
-          pulled++;
-          attemptsOf.set(r.value.id, 1);
-          ready.push({ id: r.value.id, batch: r.value.batch, attempt: 1 });
-        }
-        progress();
-        pump();
-      };
-      if (step instanceof Promise) {
-        step.then(onStep, (err: unknown) => {
-          pulling = false;
-          fail(toFanoutError(err, undefined));
-        });
-      } else {
-        onStep(step);
-      }
-    };
-
-    const speculate = (): boolean => {
-      if (!opts.speculate || durations.length === 0) return false;
-      const sorted = [...durations].sort((a, b) => a - b);
-      const median = sorted[Math.floor(sorted.length / 2)] as number;
-      const t = now();
-      let oldest: Running | undefined;
-      for (const r of running) {
-        if (speculatedIds.has(r.job.id) || done.has(r.job.id)) continue;
-        if (t - r.startedAt > factor * median && (!oldest || r.startedAt < oldest.startedAt)) oldest = r;
-      }
-      if (!oldest) return false;
-      speculatedIds.add(oldest.job.id);
-      speculated++;
-      const { side, ...original } = oldest.job;
-      launch({ ...original, speculative: true, ...(side ? { avoidSide: side } : {}) });
-      return true;
-    };
-
-    let pumping = false;
-    const pump = (): void => {
-      if (pumping || settled) return;
-      pumping = true;
-      try {
-        while (!failure && running.size < limit()) {
-          const job = ready.shift();
-          if (job) {
-            launch(job);
-            continue;
-          }
-          if (!exhausted) {
-            if (!pulling) pull();
-            if (pulling) break; // async source: wait for the next batch
-            continue;
-          }
-          if (pendingRetries.size === 0 && speculate()) continue;
-          break;
-        }
-      } finally {
-        pumping = false;
-      }
-      finish();
-    };
-
-    // Speculation needs a clock tick to notice stragglers while nothing else happens.
-    let specTimer: ReturnType<typeof setInterval> | undefined;
-    if (opts.speculate) {
-      specTimer = setInterval(pump, 50);
-      specTimer.unref?.();
+    this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (this.#opts.speculate) {
+      // Speculation needs a clock tick to notice stragglers while nothing else happens.
+      this.#specTimer = setInterval(() => this.#pump(), 50);
+      this.#specTimer.unref?.();
     }
-    const cleanup = (): void => {
-      if (specTimer) clearInterval(specTimer);
-    };
-    const origResolve = resolve;
-    const origReject = reject;
-    resolve = ((v: SchedulerResult) => {
-      cleanup();
-      origResolve(v);
-    }) as typeof resolve;
-    reject = ((e: unknown) => {
-      cleanup();
-      origReject(e);
-    }) as typeof reject;
-
-    pump();
-  });
-}
-
-/** Normalises anything a backend rejects with into a {@link FanoutError}. */
-export function toFanoutError(err: unknown, batchId: string | undefined): FanoutError {
-  if (isFanoutError(err)) return err;
-  if (err instanceof Error && err.name === 'AbortError') {
-    return new FanoutError('ECANCEL', 'run aborted', { cause: err, batchId, retryable: false });
+    this.#pump();
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return new FanoutError('EINTERNAL', message, { cause: err, batchId, retryable: false });
+
+  #limit(): number {
+    return Math.max(1, Math.min(this.#opts.concurrency ?? Number.POSITIVE_INFINITY, this.#opts.backend.capacity()));
+  }
+
+  #progress(): void {
+    this.#opts.onProgress?.({
+      done: this.#completed,
+      total: this.#exhausted ? this.#pulled : undefined,
+      inFlight: this.#running.size,
+      retries: this.#retries,
+    });
+  }
+
+  #finish(): void {
+    if (this.#settled) return;
+    if (this.#failure) {
+      if (this.#running.size > 0 || this.#pulling) return; // wait for in-flight attempts to settle
+      this.#settle();
+      for (const t of this.#pendingRetries) clearTimeout(t);
+      const failure = this.#failure;
+      void this.#closeSource().finally(() => this.#reject(failure));
+      return;
+    }
+    const allDone = this.#completed === this.#pulled && this.#running.size === 0 && this.#ready.length === 0;
+    if (this.#exhausted && !this.#pulling && allDone) {
+      this.#settle();
+      this.#resolve({ batches: this.#completed, retries: this.#retries, speculated: this.#speculated });
+    }
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    if (this.#specTimer) clearInterval(this.#specTimer);
+    this.#opts.signal?.removeEventListener('abort', this.#onAbort);
+  }
+
+  async #closeSource(): Promise<void> {
+    try {
+      await this.#iterator.return?.();
+    } catch {
+      // the source's own cleanup failed; the run's error is the one to report
+    }
+  }
+
+  #fail(err: FanoutError): void {
+    if (!this.#failure) {
+      this.#failure = err;
+      // lets the owner stop an async source (a fetch stage) that a pending pull may be waiting on
+      this.#opts.onFailure?.(err);
+    }
+    for (const r of this.#running) r.controller.abort(err);
+    this.#finish();
+  }
+
+  #launch(job: BatchJob): void {
+    const controller = new AbortController();
+    const entry: Running = { job, controller, startedAt: this.#now(), timer: undefined };
+    const timeoutMs = this.#opts.timeoutMs ?? 0;
+    if (timeoutMs > 0) {
+      entry.timer = setTimeout(() => {
+        const err = new FanoutError('ETIMEOUT', `batch ${job.id} timed out after ${timeoutMs} ms`, { batchId: job.id });
+        controller.abort(err);
+      }, timeoutMs);
+    }
+    this.#running.add(entry);
+    this.#copies.set(job.id, (this.#copies.get(job.id) ?? 0) + 1);
+    let promise: Promise<BatchOutcome>;
+    try {
+      promise = this.#opts.backend.run(job, controller.signal);
+    } catch (err) {
+      promise = Promise.reject(err);
+    }
+    promise.then(
+      (outcome) => this.#onSettled(entry, outcome, undefined),
+      (err: unknown) => this.#onSettled(entry, undefined, err),
+    );
+  }
+
+  #onSettled(entry: Running, outcome: BatchOutcome | undefined, err: unknown): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    this.#running.delete(entry);
+    const { job } = entry;
+    const copiesLeft = (this.#copies.get(job.id) ?? 1) - 1;
+    if (copiesLeft > 0) this.#copies.set(job.id, copiesLeft);
+    else this.#copies.delete(job.id);
+    const alreadyDone = this.#wonWhileRunning.has(job.id);
+    if (alreadyDone && copiesLeft === 0) this.#wonWhileRunning.delete(job.id);
+    const endedAt = this.#now();
+    const attempt = { job, startedAt: entry.startedAt, endedAt };
+    if (outcome && !this.#failure) {
+      if (alreadyDone) {
+        this.#opts.onAttempt?.({ ...attempt, outcome, cancelled: true });
+      } else {
+        this.#succeeded(entry, outcome, copiesLeft, endedAt);
+      }
+    } else if (outcome === undefined) {
+      const signal = entry.controller.signal;
+      const error = toFanoutError(signal.aborted ? (signal.reason ?? err) : err, job.id);
+      const cancelled =
+        alreadyDone || (this.#failure !== undefined && error.code === 'ECANCEL') || error === this.#failure;
+      this.#opts.onAttempt?.({ ...attempt, error, cancelled });
+      // with a speculative twin still running, let the twin decide
+      if (!alreadyDone && !this.#failure && copiesLeft === 0) this.#failed(job, error);
+    }
+    this.#progress();
+    this.#pump();
+  }
+
+  #succeeded(entry: Running, outcome: BatchOutcome, copiesLeft: number, endedAt: number): void {
+    const { job } = entry;
+    this.#completed++;
+    this.#speculatedIds.delete(job.id);
+    this.#durations.add(endedAt - entry.startedAt);
+    this.#opts.onAttempt?.({ job, startedAt: entry.startedAt, endedAt, outcome });
+    try {
+      this.#opts.onResult(job.id, outcome);
+    } catch (mergeErr) {
+      this.#fail(toFanoutError(mergeErr, job.id));
+    }
+    if (copiesLeft > 0) {
+      // the first copy won: stop the other copies of this batch
+      this.#wonWhileRunning.add(job.id);
+      for (const r of this.#running) {
+        if (r.job.id === job.id) r.controller.abort(new FanoutError('ECANCEL', 'superseded'));
+      }
+    }
+  }
+
+  #failed(job: BatchJob, error: FanoutError): void {
+    this.#speculatedIds.delete(job.id);
+    if (!error.retryable || job.attempt > (this.#opts.retries ?? 2)) {
+      this.#fail(finalBatchError(error, job.id, job.attempt));
+      return;
+    }
+    this.#retries++;
+    const wait = backoffDelay(job.attempt, this.#opts.backoff, this.#opts.random ?? Math.random, error.retryAfterMs);
+    const next: BatchJob = { id: job.id, batch: job.batch, attempt: job.attempt + 1 };
+    const t = setTimeout(() => {
+      this.#pendingRetries.delete(t);
+      this.#ready.push(next);
+      this.#pump();
+    }, wait);
+    this.#pendingRetries.add(t);
+  }
+
+  #pull(): void {
+    this.#pulling = true;
+    let step: IteratorResult<QueuedBatch> | Promise<IteratorResult<QueuedBatch>>;
+    try {
+      step = this.#iterator.next();
+    } catch (err) {
+      this.#pulling = false;
+      this.#fail(toFanoutError(err, undefined));
+      return;
+    }
+    const onStep = (r: IteratorResult<QueuedBatch>): void => {
+      this.#pulling = false;
+      if (r.done) {
+        this.#exhausted = true;
+      } else {
+        this.#pulled++;
+        this.#ready.push({ id: r.value.id, batch: r.value.batch, attempt: 1 });
+      }
+      this.#progress();
+      this.#pump();
+    };
+    if (step instanceof Promise) {
+      step.then(onStep, (err: unknown) => {
+        this.#pulling = false;
+        this.#fail(toFanoutError(err, undefined));
+      });
+    } else {
+      onStep(step);
+    }
+  }
+
+  /** Launches a copy of the oldest straggler (running > factor × median) on a free slot; false when there is none. */
+  #speculate(): boolean {
+    const median = this.#opts.speculate ? this.#durations.median() : undefined;
+    if (median === undefined) return false;
+    const threshold = (this.#opts.speculateFactor ?? 1.5) * median;
+    const t = this.#now();
+    let oldest: Running | undefined;
+    for (const r of this.#running) {
+      if (this.#speculatedIds.has(r.job.id) || this.#wonWhileRunning.has(r.job.id)) continue;
+      if (t - r.startedAt > threshold && (!oldest || r.startedAt < oldest.startedAt)) oldest = r;
+    }
+    if (!oldest) return false;
+    this.#speculatedIds.add(oldest.job.id);
+    this.#speculated++;
+    const { side, ...original } = oldest.job;
+    this.#launch({ ...original, speculative: true, ...(side ? { avoidSide: side } : {}) });
+    return true;
+  }
+
+  #pump(): void {
+    if (this.#pumping || this.#settled) return;
+    this.#pumping = true;
+    try {
+      while (!this.#failure && this.#running.size < this.#limit()) {
+        const job = this.#ready.shift();
+        if (job) {
+          this.#launch(job);
+          continue;
+        }
+        if (!this.#exhausted) {
+          if (!this.#pulling) this.#pull();
+          if (this.#pulling) break; // async source: wait for the next batch
+          continue;
+        }
+        if (this.#pendingRetries.size === 0 && this.#speculate()) continue;
+        break;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.#finish();
+  }
 }

@@ -64,35 +64,29 @@ describe('fanout run wordcount through the real binary, against `fanout serve-do
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(['process', 'thread'])('--backend %s prints exactly the direct count, exit 0', async (backend) => {
-    // Act
-    const r = await run([
-      'run',
-      'wordcount',
-      '--urls',
-      indexUrl,
-      '--backend',
-      backend,
-      '--workers',
-      '2',
-      '--top',
-      '5',
-      '--json',
-    ]);
-    // Assess
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
-    const ref = directCount(dir);
-    const total = [...ref.values()].reduce((a, b) => a + b, 0);
-    const top = [...ref.entries()]
-      .sort(([aw, ac], [bw, bc]) => bc - ac || (aw < bw ? -1 : aw > bw ? 1 : 0))
-      .slice(0, 5)
-      .map(([word, count]) => ({ word, count }));
-    expect(doc.result).toEqual({ totalWords: total, distinctWords: ref.size, top });
-    expect(doc.stats.failed ?? []).toEqual([]);
-    expect(doc.stats.duplicates).toBe(0);
-  });
+  // lambda: `--lambda-endpoint auto` makes the CLI start serverless-offline itself for the run, and stop it after
+  it.each([['process'], ['thread'], ['lambda', '--lambda-endpoint', 'auto', '--concurrency', '8']])(
+    '--backend %s prints exactly the direct count, exit 0',
+    async (backend, ...extra) => {
+      // Act
+      const args = ['run', 'wordcount', '--urls', indexUrl, '--backend', backend, '--workers', '2', '--top', '5'];
+      const r = await run([...args, '--json', ...extra]);
+      // Assess
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      const ref = directCount(dir);
+      const total = [...ref.values()].reduce((a, b) => a + b, 0);
+      const top = [...ref.entries()]
+        .sort(([aw, ac], [bw, bc]) => bc - ac || (aw < bw ? -1 : aw > bw ? 1 : 0))
+        .slice(0, 5)
+        .map(([word, count]) => ({ word, count }));
+      expect(doc.result).toEqual({ totalWords: total, distinctWords: ref.size, top });
+      expect(doc.stats.failed ?? []).toEqual([]);
+      expect(doc.stats.duplicates).toBe(0);
+      expect(doc.stats.byBackend[backend].batches).toBe(doc.stats.batches);
+    },
+  );
 
   it('a list with an unreachable URL completes, names it in stats.failed and exits 3', async () => {
     const list = join(dir, '..', `fanout-list-${process.pid}.txt`);

@@ -2,6 +2,10 @@
  * `npm run bench`: every benchmark, one after another (never in parallel: they measure the same 2 cores).
  * Each writes bench/results/<name>.json and prints a table. `npm run bench -- <name…>` runs only those.
  */
+import { quietWarnings } from '../orchestrator/cli/quiet-warnings.js';
+
+quietWarnings(false);
+
 const suites: Record<string, () => Promise<unknown>> = {
   'cpu-scaling': async () => (await import('./cpu-scaling.js')).run(),
   'fetch-overlap': async () => (await import('./fetch-overlap.js')).run(),

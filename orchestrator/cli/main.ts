@@ -3,6 +3,7 @@ import { isFanoutError } from '../errors.js';
 import { loadTask, taskRefFromArg } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { createProgram } from './program.js';
+import { quietWarnings } from './quiet-warnings.js';
 
 /** Commands whose first argument is a task whose options must be known before parsing. */
 const TASK_COMMANDS = new Set(['run', 'compare']);
@@ -36,19 +37,6 @@ function report(err: unknown, verbose: boolean): void {
     : '';
   process.stderr.write(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-}
-
-/**
- * Warnings as one line each, without the AWS SDK's multi-line notice about future Node versions (it says nothing about
- * this run, and stderr is for the run's own messages).
- */
-function quietWarnings(verbose: boolean): void {
-  process.removeAllListeners('warning');
-  process.on('warning', (w) => {
-    const sdkNotice = w.name === 'NodeVersionSupportWarning' || w.message.startsWith('NodeVersionSupportWarning');
-    if (sdkNotice && !verbose) return;
-    process.stderr.write(`fanout: warning: ${w.name}: ${w.message.split('\n')[0]}\n`);
-  });
 }
 
 async function main(argv: string[]): Promise<void> {

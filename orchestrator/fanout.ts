@@ -45,15 +45,45 @@ async function* batchesOf(
   maxPayloadBytes: number | undefined,
 ): AsyncGenerator<QueuedBatch> {
   let index = 0;
-  const split = task.split(input, ctx);
-  for await (const batch of split as AsyncIterable<unknown>) {
-    const id = String(index++);
-    if (maxPayloadBytes === undefined) {
-      yield { id, batch };
-      continue;
+  try {
+    const split = task.split(input, ctx);
+    if (!isIterable(split)) {
+      throw new FanoutError(
+        'ETASK',
+        `split of task \`${task.name}\` must return an iterable of batches, got \`${split === null ? 'null' : typeof split}\``,
+        { retryable: false },
+      );
     }
-    yield* fitPayload(task, id, batch, maxPayloadBytes);
+    for await (const batch of split as AsyncIterable<unknown>) {
+      const id = String(index++);
+      if (maxPayloadBytes === undefined) {
+        yield { id, batch };
+        continue;
+      }
+      yield* fitPayload(task, id, batch, maxPayloadBytes);
+    }
+  } catch (err) {
+    throw splitError(task, err);
   }
+}
+
+function isIterable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  const v = value as Record<symbol, unknown>;
+  return typeof v[Symbol.iterator] === 'function' || typeof v[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * An error out of the task's own `split` is the task's fault, like one out of `map`: ETASK naming the task, not
+ * retried (the split cannot be resumed). Fanout's own errors (EINPUT from a task's checks, EPAYLOAD) and aborts pass.
+ */
+function splitError(task: AnyTask, err: unknown): unknown {
+  if (err instanceof FanoutError || (err instanceof Error && err.name === 'AbortError')) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new FanoutError('ETASK', `split of task \`${task.name}\` failed: ${message}`, {
+    cause: err,
+    retryable: false,
+  });
 }
 
 function* fitPayload(task: AnyTask, id: string, batch: unknown, max: number): Generator<QueuedBatch> {

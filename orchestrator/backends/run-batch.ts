@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { FanoutError } from '../errors.js';
 import { loadTask } from '../tasks/registry.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
 
@@ -48,6 +49,7 @@ export async function runBatch(
   const thread0 = measure === 'thread' ? threadCpuNs() : undefined;
   const elu0 = performance.eventLoopUtilization();
   const partial = await task.map(batch, { signal });
+  checkJsonPartial(task.name, partial);
   const durationMs = performance.now() - t0;
   let cpuMs: number;
   if (cpu0) {
@@ -61,4 +63,24 @@ export async function runBatch(
         : performance.eventLoopUtilization(elu0).active;
   }
   return { partial, cpuMs: Math.round(cpuMs * 100) / 100, durationMs: Math.round(durationMs * 100) / 100 };
+}
+
+/**
+ * Partials cross thread, process and network boundaries as JSON, so one JSON cannot hold (a BigInt, a cycle, a bare
+ * function) fails here, as ETASK naming the task, on every backend alike; otherwise it would fail on Lambda, be
+ * cloned as-is by a thread, and surface only when the CLI prints the result.
+ */
+function checkJsonPartial(taskName: string, partial: unknown): void {
+  let why: string | undefined;
+  if (typeof partial === 'function' || typeof partial === 'symbol') why = `a ${typeof partial}`;
+  else {
+    try {
+      JSON.stringify(partial);
+    } catch (err) {
+      why = (err as Error).message.split('\n')[0];
+    }
+  }
+  if (why) {
+    throw new FanoutError('ETASK', `map of task \`${taskName}\` returned a partial that is not JSON: ${why}`);
+  }
 }

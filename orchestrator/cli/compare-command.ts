@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../backends/backend.js';
 import { type Emulator, startEmulator } from '../backends/lambda/emulator.js';
@@ -12,6 +12,7 @@ import { htmlReport } from '../report/html-report.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common-flags.js';
+import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { addTaskFlagsFor, taskInputFrom } from './task-flags.js';
 
@@ -120,6 +121,28 @@ export function compareFlow(task: AnyTask | string, input: unknown, flow: Compar
   );
 }
 
+/**
+ * Checks, before any backend runs, that `--report` names a file that can be written: a run can take minutes, and its
+ * result must not be lost to a typo in the path at the very end.
+ */
+export function checkReportPath(path: string): void {
+  const file = resolve(path);
+  let why: string | undefined;
+  try {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) why = 'a directory';
+    else {
+      // open for append: the only check that also holds for root and odd file systems; a probe file is removed again
+      const existed = existsSync(file);
+      closeSync(openSync(file, 'a'));
+      if (!existed) rmSync(file, { force: true });
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    why = e.code === 'ENOENT' && !existsSync(dirname(file)) ? `${dirname(file)} does not exist` : (e.code ?? e.message);
+  }
+  if (why) throw inputError(`Expected \`--report\` to be a writable file path, got \`${path}\` (${why})`);
+}
+
 /** Writes the HTML report and returns its absolute path. */
 export function writeReport(path: string, comparisons: readonly Comparison[], title?: string): string {
   const file = resolve(path);
@@ -147,6 +170,7 @@ export function compareCommand(task?: AnyTask): Command {
     const backends = parseBackendList(String(flags.backends));
     const runs = intFlag('runs', flags.runs, true);
     const localPricePerHour = parsePrice(flags.localPricePerHour);
+    if (typeof flags.report === 'string') checkReportPath(flags.report);
     const lambda = lambdaOptionsFrom(flags);
     const concurrencyGiven = lambda.concurrency !== undefined;
     const taskObj = task ?? builtinTasks.get(taskArg);
@@ -163,7 +187,7 @@ export function compareCommand(task?: AnyTask): Command {
     });
     const reportFile = typeof flags.report === 'string' ? writeReport(flags.report, [comparison]) : undefined;
     if (json) {
-      process.stdout.write(`${JSON.stringify({ ...(comparisonJson(comparison) as object), report: reportFile })}\n`);
+      writeStdout(`${JSON.stringify({ ...(comparisonJson(comparison) as object), report: reportFile })}\n`);
     } else {
       console.log(`\n${formatComparison(comparison)}`);
       if (reportFile) console.log(`\nReport: ${reportFile}`);

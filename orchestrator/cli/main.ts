@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { isFanoutError } from '../errors.js';
 import { loadTask, taskRefFromArg } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
+import { reserveStdoutForJson, writeStdout } from './json-stdout.js';
 import { createProgram } from './program.js';
 import { quietWarnings } from './quiet-warnings.js';
 
@@ -47,13 +48,17 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   });
   const verbose = argv.includes('--verbose');
+  // before the task module is imported: its top-level output must not land in the JSON document
+  if (argv.includes('--json')) reserveStdoutForJson();
   try {
     const task = await preResolveTask(argv);
     const program = createProgram(task);
     program.exitOverride();
     // Fixed help width: readable in a terminal and stable when piped or captured by tests.
-    program.configureHelp({ helpWidth: 110 });
-    for (const c of program.commands) c.exitOverride().configureHelp({ helpWidth: 110 });
+    program.configureHelp({ helpWidth: 110 }).configureOutput({ writeOut: writeStdout });
+    for (const c of program.commands) {
+      c.exitOverride().configureHelp({ helpWidth: 110 }).configureOutput({ writeOut: writeStdout });
+    }
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     report(err, verbose);

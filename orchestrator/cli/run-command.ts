@@ -5,6 +5,7 @@ import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, backendOption, parseBackendName, runOptionsFrom } from './common-flags.js';
 import { onInterrupt } from './interrupt.js';
+import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { ProgressBar } from './progress-bar.js';
 import { runJson, runText } from './run-output.js';
@@ -51,6 +52,13 @@ export function runCommand(task: AnyTask | undefined): Command {
     const bar = new ProgressBar(process.stderr, !flags.json && process.stderr.isTTY === true);
     const controller = new AbortController();
     const release = onInterrupt(controller);
+    // A task that calls process.exit() on the main thread (inline, or in split/merge) must not pass for a success.
+    const onEarlyExit = (code: number): void => {
+      if (code !== 0) return;
+      process.exitCode = 1;
+      process.stderr.write('fanout: the task called process.exit() before the run finished [ETASK]\n');
+    };
+    process.on('exit', onEarlyExit);
     try {
       const res = await fanout(target, input, {
         ...options,
@@ -61,10 +69,11 @@ export function runCommand(task: AnyTask | undefined): Command {
       });
       bar.done();
       const name = taskObj?.name ?? taskArg;
-      if (flags.json) process.stdout.write(`${JSON.stringify(runJson(name, backend, res, flags.records === true))}\n`);
+      if (flags.json) writeStdout(`${JSON.stringify(runJson(name, backend, res, flags.records === true))}\n`);
       else console.log(runText(name, backend, res));
       if (res.stats.failed?.length) process.exitCode = EXIT_SOME_FAILED;
     } finally {
+      process.off('exit', onEarlyExit);
       bar.done();
       release();
     }

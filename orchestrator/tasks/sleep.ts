@@ -32,7 +32,9 @@ export const sleep = defineTask<SleepInput, SleepBatch, SleepResult, SleepResult
     for (let index = 0; index < batches; index++) yield { index, ms };
   },
   async map({ ms }, { signal }) {
-    await delay(ms, undefined, { signal });
+    // a 0 ms timer still waits for the next timer tick (~1 ms): 100,000 batches of `--ms 0` would take minutes
+    if (ms > 0) await delay(ms, undefined, { signal });
+    else signal.throwIfAborted();
     return { batches: 1, sleptMs: ms };
   },
   init: () => ({ batches: 0, sleptMs: 0 }),

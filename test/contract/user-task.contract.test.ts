@@ -11,6 +11,8 @@ import { fixtures } from './backend-fixtures.js';
 
 const squaresPath = fileURLToPath(new URL('../fixtures/squares-task.js', import.meta.url));
 const notATaskPath = fileURLToPath(new URL('../fixtures/not-a-task.js', import.meta.url));
+const hangPath = fileURLToPath(new URL('../fixtures/hang-task.js', import.meta.url));
+const misbehavingPath = fileURLToPath(new URL('../fixtures/misbehaving-task.js', import.meta.url));
 const distIndex = new URL('../../dist/orchestrator/index.js', import.meta.url).href;
 
 /** Σ k² for 0 ≤ k < n. */
@@ -43,6 +45,37 @@ describe.each(fixtures.filter((f) => f.userModules))('user task module: $name', 
     const { result } = await api.fanout<Squares>(mod.default, { n: 2000 }, { backend: backendName, batchSize: 150 });
     // Assess
     expect(result.sum).toBe(sumOfSquares(2000));
+  });
+
+  it('ends a map that never settles with ETIMEOUT after --timeout (inline too: no silent exit)', async () => {
+    // Act: before the fix, inline never settled; the CLI then exited 13 with no message once the timer was gone
+    const run = fanout(hangPath, {}, { backend: backendName, workers: 1, timeoutMs: 300, retries: 0 });
+    // Assess
+    await expect(run).rejects.toMatchObject({ code: 'ETIMEOUT', message: 'batch 0 timed out after 300 ms' });
+  });
+
+  it.each([
+    ['bigint', 'Do not know how to serialize a BigInt'],
+    ['cycle', 'Converting circular structure to JSON'],
+    ['function', 'a function'],
+  ])('fails a %s partial with the same ETASK, naming the task', async (mode, why) => {
+    // Act
+    const run = fanout(misbehavingPath, { mode }, { backend: backendName, workers: 1, retries: 0 });
+    // Assess: one line, the same on every backend (it used to pass inline and fail only when printed, or in a clone)
+    await expect(run).rejects.toMatchObject({
+      code: 'ETASK',
+      message: `batch 0 failed after 1 attempt(s): map of task \`misbehaving-task\` returned a partial that is not JSON: ${why}`,
+    });
+  });
+
+  it.each([
+    ['split-throws', 'split of task `misbehaving-task` failed: split broke at item 2'],
+    ['split-not-iterable', 'split of task `misbehaving-task` must return an iterable of batches, got `number`'],
+  ])('reports a broken split (%s) as ETASK naming the task, not as a fanout bug', async (mode, message) => {
+    // Act
+    const run = fanout(misbehavingPath, { mode }, { backend: backendName, workers: 1 });
+    // Assess
+    await expect(run).rejects.toMatchObject({ code: 'ETASK', message, retryable: false });
   });
 
   it('rejects a module that exports no task with EINPUT naming the module', async () => {

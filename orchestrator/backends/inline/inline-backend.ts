@@ -30,7 +30,9 @@ export class InlineBackend implements Backend {
     signal.throwIfAborted();
     const startedAt = Date.now();
     try {
-      const r = await runBatch(this.#task, job.batch, signal);
+      // A map that never settles (or ignores its signal) must not hold the run: the attempt ends when its signal
+      // aborts (timeout, cancel), and the map's own promise is left behind.
+      const r = await untilAborted(runBatch(this.#task, job.batch, signal), signal);
       signal.throwIfAborted();
       return {
         partial: r.partial,
@@ -48,4 +50,13 @@ export class InlineBackend implements Backend {
   }
 
   async stop(): Promise<void> {}
+}
+
+/** `work`, or a rejection with the signal's reason as soon as `signal` aborts, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import * as z from 'zod/mini';
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../orchestrator/backends/lambda/payload.js';
 import { type CpuMeasure, runBatch } from '../orchestrator/backends/run-batch.js';
 import { builtinTasks } from '../orchestrator/tasks/registry.js';
 
@@ -60,6 +61,14 @@ UnknownTaskError.prototype.name = 'UnknownTaskError';
 export class TaskError extends Error {}
 TaskError.prototype.name = 'TaskError';
 
+/**
+ * The partial would make a reply over Lambda's 6 MB response limit. Real Lambda refuses such a reply itself
+ * (`Function.ResponseSizeTooLarge`); raising it here makes the emulator and `sls invoke local` behave the same, and lets
+ * the caller subdivide the batch instead of retrying it.
+ */
+export class ResponseTooLargeError extends Error {}
+ResponseTooLargeError.prototype.name = 'ResponseTooLargeError';
+
 /** Execution-environment state: module scope lives as long as the instance. */
 const instanceId = randomUUID().slice(0, 8);
 let cold = true;
@@ -88,11 +97,19 @@ export async function handler(event: unknown, context: WorkerContext = {}): Prom
     remaining === undefined
       ? new AbortController().signal
       : AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
+  let reply: WorkerReply;
   try {
     const r = await runBatch({ kind: 'builtin', name: task }, batch, signal, CPU_MEASURE);
-    return { batchId, partial: r.partial, cpuMs: r.cpuMs, durationMs: r.durationMs, coldStart, instanceId };
+    reply = { batchId, partial: r.partial, cpuMs: r.cpuMs, durationMs: r.durationMs, coldStart, instanceId };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new TaskError(message, { cause: err });
   }
+  const bytes = Buffer.byteLength(JSON.stringify(reply));
+  if (bytes > LAMBDA_SYNC_PAYLOAD_BYTES) {
+    throw new ResponseTooLargeError(
+      `reply of batch ${batchId} is ${bytes} bytes, over Lambda's ${LAMBDA_SYNC_PAYLOAD_BYTES}-byte response limit`,
+    );
+  }
+  return reply;
 }

@@ -162,6 +162,7 @@ export async function fanout<R = unknown>(
       },
       onAttempt: (report) => collector.attempt(report),
       onFailure: (err) => splitAbort.abort(err),
+      ...(resolved.task.subdivide ? { subdivide: (b: unknown) => resolved.task.subdivide?.(b) } : {}),
     })
       .catch((err: unknown) => {
         // keep what finished: the caller can report or resume from the partial result

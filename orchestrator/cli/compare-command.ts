@@ -14,7 +14,7 @@ import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common-flags.js';
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
-import { addTaskFlagsFor, taskInputFrom } from './task-flags.js';
+import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 
 /** Backends compared when `--backends` is not given: the local ones (no emulator needed). */
 export const DEFAULT_COMPARE_BACKENDS = 'inline,thread,process';
@@ -164,6 +164,7 @@ export function compareCommand(task?: AnyTask): Command {
     .option('--report <file>', 'write a self-contained HTML report with a timeline per backend')
     .addOption(new Option('--local-price-per-hour <usd>', 'price of this machine per hour, to show local cost in USD'));
   addRunFlags(cmd);
+  addInputFlag(cmd);
   addLambdaFlags(cmd);
   addTaskFlagsFor(cmd, task, builtinTasks.values());
   cmd.action(async (taskArg: string, flags: Record<string, unknown>) => {
@@ -174,7 +175,7 @@ export function compareCommand(task?: AnyTask): Command {
     const lambda = lambdaOptionsFrom(flags);
     const concurrencyGiven = lambda.concurrency !== undefined;
     const taskObj = task ?? builtinTasks.get(taskArg);
-    const input = taskObj ? taskInputFrom(taskObj, flags) : {};
+    const input = { ...(taskObj ? taskInputFrom(taskObj, flags) : {}), ...jsonInput(flags.input) };
     const json = flags.json === true;
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
     const comparison = await compareFlow(task ?? taskArg, input, {

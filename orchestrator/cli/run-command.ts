@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { inputError } from '../errors.js';
 import { fanout } from '../fanout.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
@@ -9,22 +8,7 @@ import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { ProgressBar } from './progress-bar.js';
 import { runJson, runText } from './run-output.js';
-import { addTaskFlagsFor, taskInputFrom } from './task-flags.js';
-
-/** Parses `--input <json>`: a JSON object, or a clear EINPUT error. */
-function jsonInput(raw: unknown): Record<string, unknown> {
-  if (raw === undefined) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(String(raw));
-  } catch (err) {
-    throw inputError(`Expected \`--input\` to be a JSON object, got invalid JSON (${(err as Error).message})`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw inputError(`Expected \`--input\` to be a JSON object, got \`${String(raw)}\``);
-  }
-  return value as Record<string, unknown>;
-}
+import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 
 /** Exit code when the run completed but some input items failed for good (listed in stats.failed). */
 export const EXIT_SOME_FAILED = 3;
@@ -39,7 +23,7 @@ export function runCommand(task: AnyTask | undefined): Command {
     .argument('<task>', `a built-in task (${[...builtinTasks.keys()].join(', ')}) or a path to a task module`)
     .addOption(backendOption());
   addRunFlags(cmd);
-  cmd.option('--input <json>', 'task input as a JSON object (for user tasks; merged over the task options)');
+  addInputFlag(cmd);
   cmd.option('--records', 'with --json: include one record per batch attempt (for timelines)', false);
   addLambdaFlags(cmd);
   addTaskFlagsFor(cmd, task, builtinTasks.values());

@@ -7,6 +7,11 @@ export function runJson(task: string, backend: string, res: FanoutResult, withRe
   return { task, backend, result: res.result, stats: withRecords ? { ...rest, records } : rest };
 }
 
+/** Keeps a line readable when a failed item is a 2 MB URL; the full text stays in `--json`. */
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
 function fmtMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }
@@ -33,7 +38,7 @@ export function runText(task: string, backend: string, res: FanoutResult): strin
   ];
   if (s.failed?.length) {
     lines.push(`failed    ${s.failed.length} item(s):`);
-    for (const f of s.failed.slice(0, 10)) lines.push(`  ${f.item}: ${f.reason}`);
+    for (const f of s.failed.slice(0, 10)) lines.push(`  ${clip(f.item)}: ${clip(f.reason)}`);
     if (s.failed.length > 10) lines.push(`  … ${s.failed.length - 10} more (see --json)`);
   }
   return lines.join('\n');

@@ -86,3 +86,23 @@ export function addTaskFlagsFor(cmd: Command, task: AnyTask | undefined, all: It
   }
   cmd.addHelpText('after', tasksHelp(tasks));
 }
+
+/** Parses `--input <json>`: a JSON object, or a clear EINPUT error. */
+export function jsonInput(raw: unknown): Record<string, unknown> {
+  if (raw === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(String(raw));
+  } catch (err) {
+    throw inputError(`Expected \`--input\` to be a JSON object, got invalid JSON (${(err as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw inputError(`Expected \`--input\` to be a JSON object, got \`${String(raw)}\``);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Registers `--input <json>` (task input as JSON, for user tasks; merged over the task's own options). */
+export function addInputFlag(cmd: Command): Command {
+  return cmd.option('--input <json>', 'task input as a JSON object (for user tasks; merged over the task options)');
+}

@@ -51,6 +51,11 @@ export interface SchedulerOptions {
   onProgress?(progress: SchedulerProgress): void;
   /** Called once, at the first error that will fail the run (before in-flight work has settled). */
   onFailure?(error: FanoutError): void;
+  /**
+   * Splits a batch into smaller ones whose results merge to the same answer. When given, a batch that fails with
+   * EPAYLOAD (its reply is too large for the backend) is replaced by its pieces, with ids `<id>.0`, `<id>.1`, ….
+   */
+  subdivide?(batch: unknown): unknown[] | undefined;
   now?: () => number;
   random?: () => number;
 }

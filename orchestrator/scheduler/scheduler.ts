@@ -228,6 +228,7 @@ class SchedulerRun {
 
   #failed(job: BatchJob, error: FanoutError): void {
     this.#speculatedIds.delete(job.id);
+    if (error.code === 'EPAYLOAD' && this.#subdivided(job)) return;
     if (!error.retryable || job.attempt > (this.#opts.retries ?? 2)) {
       this.#fail(finalBatchError(error, job.id, job.attempt));
       return;
@@ -241,6 +242,18 @@ class SchedulerRun {
       this.#pump();
     }, wait);
     this.#pendingRetries.add(t);
+  }
+
+  /** Replaces a batch whose reply was too large by its pieces; false when it cannot be split further. */
+  #subdivided(job: BatchJob): boolean {
+    const parts = this.#opts.subdivide?.(job.batch);
+    if (!parts || parts.length < 2) return false;
+    // the parent counts as pulled once; each piece is one more batch to complete
+    this.#pulled += parts.length - 1;
+    parts.forEach((batch, i) => {
+      this.#ready.push({ id: `${job.id}.${i}`, batch, attempt: 1 });
+    });
+    return true;
   }
 
   #pull(): void {

@@ -56,6 +56,24 @@ describe('fanout CLI', () => {
     expect(r.stdout).toMatch(/process-0 \d+ \(\d+%\)/);
   });
 
+  it('compares a user task module given --input on several backends', async () => {
+    const r = await fanoutCli([
+      'compare',
+      `${fixtures}cubes-task.js`,
+      '--input',
+      '{"n":1000}',
+      '--backends',
+      'inline,thread,process',
+      '--workers',
+      '2',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.rows.map((row: { backend: string }) => row.backend)).toEqual(['inline', 'thread', 'process']);
+    for (const row of doc.rows) expect(row.result).toEqual({ sum: ((1000 * 999) / 2) ** 2 });
+  });
+
   it('runs a user task module on the process backend', async () => {
     const r = await fanoutCli([
       'run',

@@ -133,6 +133,12 @@ function errorTypeOf(doc: FunctionErrorDoc): string {
  * with the task's own message (the same as on every other backend); the event was refused → EREMOTE, not retried;
  * anything else (runtime crash, timeout) → EREMOTE, retried.
  */
+/** Error types meaning "the reply would exceed the 6 MB response limit": AWS's own, and the worker handler's. */
+const RESPONSE_TOO_LARGE_TYPES: ReadonlySet<string> = new Set([
+  'Function.ResponseSizeTooLarge',
+  'ResponseTooLargeError',
+]);
+
 export function functionErrorFrom(kind: string, payload: Uint8Array | undefined, batchId: string): FanoutError {
   const text = payload ? Buffer.from(payload).toString('utf8') : '';
   let doc: FunctionErrorDoc = {};
@@ -145,6 +151,14 @@ export function functionErrorFrom(kind: string, payload: Uint8Array | undefined,
   const message = doc.errorMessage ?? '(no message)';
   const remote = { errorType: type, trace: doc.trace };
   if (type === 'TaskError') return new FanoutError('ETASK', message, { cause: remote, batchId });
+  if (RESPONSE_TOO_LARGE_TYPES.has(type)) {
+    // the same batch would fail the same way: fanout subdivides it instead of retrying it
+    return new FanoutError('EPAYLOAD', `Lambda reply for batch ${batchId} too large: ${message}`, {
+      cause: remote,
+      batchId,
+      retryable: false,
+    });
+  }
   return new FanoutError('EREMOTE', `Lambda function error (${kind}) on batch ${batchId}: ${type}: ${message}`, {
     cause: remote,
     batchId,

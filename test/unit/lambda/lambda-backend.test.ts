@@ -182,6 +182,36 @@ describe('LambdaBackend against a nock Invoke API', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it.each(['Function.ResponseSizeTooLarge', 'ResponseTooLargeError'])(
+    'subdivides a batch whose reply is too large (%s) instead of retrying it, and merges the exact answer',
+    async (errorType) => {
+      // Prepare: the whole range's reply is "too large"; its halves reply normally
+      const seen: string[] = [];
+      const scope = lambdaScope()
+        .post(INVOKE_PATH)
+        .times(3)
+        .reply(async (_uri, body) => {
+          const event = eventOf(body);
+          seen.push(event.batchId);
+          if (event.batchId === '0') {
+            const doc = { errorType, errorMessage: 'Response payload size exceeded maximum allowed payload size' };
+            return [200, JSON.stringify(doc), { 'X-Amz-Function-Error': 'Unhandled' }];
+          }
+          return workerReply(body);
+        });
+      backend = await startedBackend(2);
+      // Act
+      const { result, stats } = await fanout('primes', { limit: 100_000 }, { backend, batchSize: 100_000 });
+      // Assess
+      expect(result).toEqual({ count: 9592 });
+      expect(seen.sort()).toEqual(['0', '0.0', '0.1']);
+      expect(okIds(stats.records).sort()).toEqual(['0.0', '0.1']);
+      expect(stats.batches).toBe(2);
+      expect(stats.retries).toBe(0);
+      expect(scope.isDone()).toBe(true);
+    },
+  );
+
   it('retries a reply lost after the function ran (ECONNRESET) without counting the batch twice', async () => {
     // Prepare: the body matcher records that the function "ran" batch 1, then the reply is lost
     const ran = new Map<string, number>();

@@ -21,6 +21,24 @@ describe('functions/worker handler', () => {
     expect(b.coldStart).toBe(false);
   });
 
+  it('refuses a reply over the 6 MB response limit with ResponseTooLargeError, as Lambda would', async () => {
+    // Prepare: 600,000 distinct 8-letter words make a counts partial of about 9 MB
+    const words: string[] = [];
+    for (let i = 0; i < 600_000; i++) {
+      let w = '';
+      for (let n = i, k = 0; k < 8; k++, n = Math.floor(n / 26)) w += String.fromCharCode(97 + (n % 26));
+      words.push(w);
+    }
+    const batch = { docs: [{ url: 'http://127.0.0.1/big', text: words.join(' ') }] };
+    // Act
+    const err = await handler({ task: 'wordcount', batchId: '7', batch }).catch((e: unknown) => e);
+    // Assess
+    expect((err as Error).name).toBe('ResponseTooLargeError');
+    expect((err as Error).message).toMatch(
+      /^reply of batch 7 is \d+ bytes, over Lambda's 6291456-byte response limit$/,
+    );
+  });
+
   it('rejects a malformed event with InvalidEventError naming the fields', async () => {
     // Act
     const err = await handler({ task: 3, batch: { lo: 0, hi: 1 } }).catch((e: unknown) => e);

@@ -11,7 +11,9 @@ export type FromFarSide =
   /** The task could not be loaded (bad module path, no task exported); the worker is useless. */
   | { type: 'init-error'; error: SerializedError }
   | { type: 'result'; seq: number; result: FarSideResult }
-  | { type: 'error'; seq: number; error: SerializedError };
+  | { type: 'error'; seq: number; error: SerializedError }
+  /** Text a worker thread wrote to stdout/stderr, sent in order with the results so none is lost at shutdown. */
+  | { type: 'output'; text: string };
 
 /**
  * Rebuilds an error thrown on the far side. A {@link FanoutError} keeps its code (an input error stays EINPUT, as it

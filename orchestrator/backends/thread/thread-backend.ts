@@ -24,7 +24,11 @@ export class ThreadBackend extends PooledBackend {
     // keeps a MessagePort referenced, so an idle pool would hold the process open); the entry points console at stderr.
     const worker = new Worker(entry, { workerData: { ref }, execArgv: [] });
     let uncaught: string | undefined;
-    worker.on('message', (msg: FromFarSide) => events.message(msg));
+    worker.on('message', (msg: FromFarSide) => {
+      // a task's output, forwarded by the entry: to stderr, so it can never corrupt `--json` on stdout
+      if (msg.type === 'output') process.stderr.write(msg.text);
+      else events.message(msg);
+    });
     worker.on('error', (err) => {
       uncaught = err.message;
     });

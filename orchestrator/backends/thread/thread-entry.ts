@@ -1,6 +1,6 @@
 /**
  * Far side of the thread backend: one worker thread, one batch at a time, the same {@link runBatch} trampoline the child
- * process and the Lambda handler run. CPU time is measured as the thread's event-loop busy time (`elu`), because
+ * process and the Lambda handler run. CPU time is the thread's own CPU time (see runBatch's `thread` measure), because
  * `process.cpuUsage()` would count every thread of the process.
  */
 import { Console } from 'node:console';
@@ -12,7 +12,21 @@ import type { ToFarSide } from '../pool/messages.js';
 const port = parentPort;
 if (!port) throw new Error('thread-entry must run in a worker thread');
 const { ref } = workerData as { ref: TaskRef };
-// A task's console.log goes to stderr, as in a child process: stdout belongs to the CLI's `--json` document.
+/**
+ * Everything the task writes (console.log, process.stdout.write, stderr) goes to the main side as `output` messages and
+ * from there to stderr: stdout belongs to the CLI's `--json` document. A worker's own stdout/stderr streams are piped
+ * to the parent asynchronously and lose their last chunks when the worker is terminated; messages on the port arrive
+ * in order, before the batch's result.
+ */
+const forward = (chunk: unknown, encodingOrCb?: unknown, cb?: unknown): boolean => {
+  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+  port.postMessage({ type: 'output', text });
+  const done = typeof encodingOrCb === 'function' ? encodingOrCb : cb;
+  if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+  return true;
+};
+process.stdout.write = forward as typeof process.stdout.write;
+process.stderr.write = forward as typeof process.stderr.write;
 globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 
 await serveBatches(ref, 'thread', {

@@ -222,7 +222,9 @@ export class LambdaBackend implements Backend {
 function parseReply(payload: Uint8Array | undefined, batchId: string): WorkerReplyJson {
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(payload ?? new Uint8Array()).toString('utf8'));
+    // a view on the SDK's bytes, not a copy: replies can be megabytes
+    const bytes = payload ?? new Uint8Array();
+    body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (err) {
     throw new FanoutError('EREMOTE', `worker reply for batch ${batchId} is not JSON`, { cause: err, batchId });
   }

@@ -42,8 +42,13 @@ export interface SchedulerOptions {
   signal?: AbortSignal;
   /** Re-run stragglers on a free slot once the queue is empty; the first result wins. @default false */
   speculate?: boolean;
-  /** A straggler is a batch running longer than this factor × the median batch time. @default 1.5 */
+  /** A straggler is a batch running longer than this factor × the median batch time… @default 1.5 */
   speculateFactor?: number;
+  /**
+   * …and longer than the median plus this margin, ms: for batches of a few ms a copy costs more (a dispatch, a core on
+   * a shared machine) than it can save. @default 100
+   */
+  speculateMarginMs?: number;
   /** Called once per batch id, with the first successful outcome. May throw to fail the run. */
   onResult(id: string, outcome: BatchOutcome): void;
   /** Called for every attempt that ended (success, failure, cancelled duplicate). */

@@ -302,7 +302,10 @@ class SchedulerRun {
   #speculate(): boolean {
     const median = this.#opts.speculate ? this.#durations.median() : undefined;
     if (median === undefined) return false;
-    const threshold = (this.#opts.speculateFactor ?? 1.5) * median;
+    const threshold = Math.max(
+      (this.#opts.speculateFactor ?? 1.5) * median,
+      median + (this.#opts.speculateMarginMs ?? 100),
+    );
     const t = this.#now();
     let oldest: Running | undefined;
     for (const r of this.#running) {

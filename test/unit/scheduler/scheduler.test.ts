@@ -181,6 +181,18 @@ describe('runScheduler', () => {
     expect(backend.aborted).toBe(1);
   });
 
+  it('does not speculate on batches that are late by less than the margin', async () => {
+    // Prepare: 10 ms batches, one takes 60 ms (6× the median, but only 50 ms late)
+    const backend = new FakeBackend((job) => ({ ms: job.id === '5' && !job.speculative ? 60 : 10 }), 2);
+    // Act
+    const run = runScheduler(batches(6), { backend, speculate: true, onResult: () => {} });
+    await vi.runAllTimersAsync();
+    const summary = await run;
+    // Assess
+    expect(summary.speculated).toBe(0);
+    expect(backend.seen).toHaveLength(6);
+  });
+
   it('fails the run when onResult throws, after in-flight work settles', async () => {
     const backend = new FakeBackend(() => ({ ms: 10 }), 2);
     const run = runScheduler(batches(4), {

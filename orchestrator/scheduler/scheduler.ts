@@ -95,8 +95,9 @@ class SchedulerRun {
       // One sweep for every attempt rather than a timer per attempt: at thousands of invokes a second, creating and
       // clearing a timer each is measurable. An attempt is cut at most one tick (≤ 5 % of the timeout) late.
       const tick = Math.min(1000, Math.max(5, Math.floor(timeoutMs / 20)));
+      // Not unref'd: like a timer per attempt would, it keeps the process alive while a run is in progress, so a map
+      // that never settles (and holds nothing else open) still ends in ETIMEOUT instead of a silent exit.
       this.#timeoutSweep = setInterval(() => this.#sweepTimeouts(timeoutMs), tick);
-      this.#timeoutSweep.unref?.();
     }
     if (this.#opts.speculate) {
       // Speculation needs a clock tick to notice stragglers while nothing else happens.

@@ -60,7 +60,15 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
   it('finishes on the process side when the emulator dies mid-run', async () => {
     // Prepare: a second emulator of our own, stopped once a few batches are done
     const doomed = await startEmulator({ maxConcurrency: 8 });
-    const hybrid = hybridOn(doomed.endpoint);
+    // count invokes in flight, so the emulator is killed while Lambda holds work (not in a gap between its batches)
+    const remote = new LambdaBackend({ endpoint: doomed.endpoint, concurrency: 4, invokeTimeoutMs: 20_000 });
+    let lambdaInFlight = 0;
+    const invoke = remote.run.bind(remote);
+    remote.run = (job, signal) => {
+      lambdaInFlight++;
+      return invoke(job, signal).finally(() => lambdaInFlight--);
+    };
+    const hybrid = new HybridBackend({ local: new ProcessBackend({ workers: 1 }), remote });
     await hybrid.start({ task: { kind: 'builtin', name: 'sleep' } });
     let killed = false;
 
@@ -72,7 +80,7 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
         backend: hybrid,
         onProgress: (p) => {
           // SIGKILL by PID: the emulator dies at once, mid-run (a graceful stop may outlast the run)
-          if (p.done >= 10 && !killed) killed = process.kill(doomed.pid, 'SIGKILL');
+          if (p.done >= 10 && lambdaInFlight > 0 && !killed) killed = process.kill(doomed.pid, 'SIGKILL');
         },
       },
     ).finally(async () => {

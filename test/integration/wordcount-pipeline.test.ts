@@ -40,7 +40,7 @@ describe.sequential('pipeline overlap: fetching continues while the CPU stage wo
     expect(fetchMs).toBeGreaterThan(DOCS * 45);
     expect(cpuMs).toBeGreaterThan(DOCS * 35);
     // Serial stages would take fetchMs + cpuMs; overlapped, close to the larger of the two. Generous bound (0.905 was
-    // seen with two whole test suites at once on 2 cores; about 0.6 alone). The timeline check below is load-proof.
+    // seen with two whole test suites at once on 2 cores; 0.70–0.77 alone). The timeline check below is load-proof.
     expect(stats.wallMs).toBeLessThan(0.95 * (fetchMs + cpuMs));
     // And directly from the timeline: for most of the CPU time, a fetch was running at the same moment.
     const fetchBars = stats.records.filter((r) => r.stage === 'fetch');

@@ -60,17 +60,24 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
   it('finishes on the process side when the emulator dies mid-run', async () => {
     // Prepare: a second emulator of our own, stopped once a few batches are done
     const doomed = await startEmulator({ maxConcurrency: 8 });
-    // count invokes in flight, so the emulator is killed while Lambda holds work (not in a gap between its batches)
+    // The emulator is SIGKILLed (by PID: it dies at once) just after an invoke is sent to it, once Lambda has finished a
+    // batch: Lambda took some work, and dies holding more. Tied to the invokes, not to the clock, so load cannot move it.
     const remote = new LambdaBackend({ endpoint: doomed.endpoint, concurrency: 4, invokeTimeoutMs: 20_000 });
-    let lambdaInFlight = 0;
+    let lambdaDone = 0;
+    let killed = false;
     const invoke = remote.run.bind(remote);
     remote.run = (job, signal) => {
-      lambdaInFlight++;
-      return invoke(job, signal).finally(() => lambdaInFlight--);
+      if (lambdaDone > 0 && !killed) {
+        killed = true;
+        setTimeout(() => process.kill(doomed.pid, 'SIGKILL'), 20);
+      }
+      return invoke(job, signal).then((outcome) => {
+        lambdaDone++;
+        return outcome;
+      });
     };
     const hybrid = new HybridBackend({ local: new ProcessBackend({ workers: 1 }), remote });
     await hybrid.start({ task: { kind: 'builtin', name: 'sleep' } });
-    let killed = false;
 
     // Act
     const { result, stats } = await fanout(
@@ -78,10 +85,6 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
       { batches: 60, ms: 100 },
       {
         backend: hybrid,
-        onProgress: (p) => {
-          // SIGKILL by PID: the emulator dies at once, mid-run (a graceful stop may outlast the run)
-          if (p.done >= 10 && lambdaInFlight > 0 && !killed) killed = process.kill(doomed.pid, 'SIGKILL');
-        },
       },
     ).finally(async () => {
       await hybrid.stop();

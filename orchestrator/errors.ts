@@ -61,6 +61,8 @@ export class FanoutError extends Error {
   /** Set on the error that fails a run: what had been merged so far, so finished work is not lost. */
   partial?: { result: unknown; batchesMerged: number };
   readonly side: string | undefined;
+  /** Worker (timeline lane) the failed attempt ran on, when the backend knows it; set by the backend, for stats. */
+  workerId?: string;
 
   constructor(code: FanoutErrorCode, message: string, options: FanoutErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

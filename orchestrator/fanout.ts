@@ -2,7 +2,7 @@ import { Accumulator } from './accumulators/accumulator.js';
 import type { Backend, BackendName } from './backends/backend.js';
 import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { FanoutError, inputError } from './errors.js';
-import { checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
+import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
 import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
 import { collectStats, StatsCollector } from './stats-collector.js';
@@ -116,6 +116,9 @@ export async function fanout<R = unknown>(
 ): Promise<FanoutResult<R>> {
   const workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
   if (options.batchSize !== undefined) checkPositiveInt('batchSize', options.batchSize);
+  // NaN or Infinity retries would retry a failing batch forever; a negative or NaN timeout would silently disable it
+  if (options.timeoutMs !== undefined) checkNonNegativeInt('timeoutMs', options.timeoutMs);
+  if (options.retries !== undefined) checkNonNegativeInt('retries', options.retries);
   const resolved = await resolveTask(task);
   let backend: Backend;
   let owned = false;

@@ -25,6 +25,8 @@ export class StatsCollector {
   cpuMs = 0;
   duplicates = 0;
   dropped = 0;
+  /** Exact billing totals: every attempt counts, whether or not its record is kept (see {@link RunStats.billing}). */
+  readonly billing = { lambdaRequests: 0, lambdaBilledMs: 0, localCpuMs: 0 };
   #t0 = Date.now();
 
   constructor(backend: string, stage = 'cpu', maxRecordsPerStage = DEFAULT_MAX_RECORDS_PER_STAGE) {
@@ -47,6 +49,13 @@ export class StatsCollector {
     st.first = Math.min(st.first, r.startMs);
     st.last = Math.max(st.last, r.endMs);
     if (r.status === 'duplicate') this.duplicates++;
+    if (r.side === 'lambda' && r.stage === 'cpu') {
+      // Lambda bills each invocation in whole milliseconds, rounded up, at least 1 ms
+      this.billing.lambdaRequests++;
+      this.billing.lambdaBilledMs += Math.max(1, Math.ceil(r.durationMs ?? r.endMs - r.startMs));
+    } else {
+      this.billing.localCpuMs += r.cpuMs ?? 0;
+    }
     if (r.status === 'ok' && r.stage === this.#stage) {
       add(this.byBackend, r.side, r.cpuMs ?? 0);
       add(this.byWorker, r.workerId, r.cpuMs ?? 0);
@@ -81,7 +90,7 @@ export class StatsCollector {
       attempt: r.job.attempt,
       backend: this.#backend,
       side: o?.side ?? r.error?.side ?? r.job.side ?? this.#backend,
-      workerId: o?.workerId ?? r.error?.side ?? r.job.side ?? 'unknown',
+      workerId: o?.workerId ?? r.error?.workerId ?? r.error?.side ?? r.job.side ?? 'unknown',
       startMs: startedAt - this.#t0,
       endMs: endedAt - this.#t0,
       stage: this.#stage,
@@ -145,5 +154,6 @@ export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicat
     byWorker: totals(c.byWorker),
     records: c.records,
     ...(c.dropped > 0 ? { recordsDropped: c.dropped } : {}),
+    billing: { ...c.billing },
   };
 }

@@ -44,6 +44,12 @@ export interface RunStats {
   records: BatchRecord[];
   /** Records left out of `records` because their stage had reached the cap; every total above still counts them. */
   recordsDropped?: number;
+  /**
+   * Exact billing totals over every attempt, kept records or not (the cost model prices these, not `records`): CPU-stage
+   * Lambda invocations, their durations in whole billed ms (each rounded up, at least 1), and CPU time of everything
+   * else.
+   */
+  billing?: { lambdaRequests: number; lambdaBilledMs: number; localCpuMs: number };
   /** Items that failed for good but did not fail the run (e.g. URLs in wordcount). */
   failed?: { item: string; reason: string }[];
   /** Per-stage totals for pipelines: wall/CPU per stage. */

@@ -3,7 +3,8 @@ import type { RunStats } from '../stats.js';
 
 /** The `--json` document of `fanout run`. Records are left out unless asked for (they can be 100,000 lines). */
 export function runJson(task: string, backend: string, res: FanoutResult, withRecords: boolean): object {
-  const { records, ...rest } = res.stats;
+  // billing feeds the cost model only; the documented --json shape leaves it out
+  const { records, billing: _billing, ...rest } = res.stats;
   return { task, backend, result: res.result, stats: withRecords ? { ...rest, records } : rest };
 }
 

@@ -88,7 +88,7 @@ export function comparisonJson(c: Comparison): unknown {
     runs: c.runs,
     pricing: c.pricing,
     rows: c.rows.map((r) => {
-      const { records: _records, ...stats } = r.stats;
+      const { records: _records, billing: _billing, ...stats } = r.stats;
       return {
         backend: r.backend,
         result: r.result,

@@ -39,11 +39,20 @@ export interface RunCost {
 export function lambdaCost(durationsMs: readonly number[], pricing: Omit<LambdaPricing, 'source'>): LambdaCost {
   let billedMs = 0;
   for (const d of durationsMs) billedMs += Math.max(1, Math.ceil(d));
+  return lambdaCostOfTotals(durationsMs.length, billedMs, pricing);
+}
+
+/** Lambda cost from totals: `requests` invocations billed `billedMs` whole milliseconds in all. */
+export function lambdaCostOfTotals(
+  requests: number,
+  billedMs: number,
+  pricing: Omit<LambdaPricing, 'source'>,
+): LambdaCost {
   const gbSeconds = (billedMs / 1000) * (pricing.memoryMb / 1024);
-  const requestUsd = durationsMs.length * LAMBDA_PRICES.requestUsd;
+  const requestUsd = requests * LAMBDA_PRICES.requestUsd;
   const computeUsd = gbSeconds * LAMBDA_PRICES.gbSecondUsd[pricing.architecture];
   return {
-    requests: durationsMs.length,
+    requests,
     billedMs,
     gbSeconds,
     requestUsd,
@@ -81,11 +90,15 @@ export function costOfRun(stats: RunStats, opts: CostOptions): RunCost {
     if (r.side === 'lambda' && r.stage === 'cpu') durations.push(r.durationMs ?? r.endMs - r.startMs);
     else localCpuMs += r.cpuMs ?? 0;
   }
-  const local = localCost(localCpuMs, stats.wallMs, opts.localPricePerHour);
+  // the records are capped on huge runs: price the exact totals when the stats have them
+  const b = stats.billing;
+  const local = localCost(b ? b.localCpuMs : localCpuMs, stats.wallMs, opts.localPricePerHour);
   const notes: string[] = [];
   let lambda: LambdaCost | undefined;
-  if (durations.length > 0) {
-    lambda = lambdaCost(durations, opts.pricing);
+  if (b ? b.lambdaRequests > 0 : durations.length > 0) {
+    lambda = b
+      ? lambdaCostOfTotals(b.lambdaRequests, b.lambdaBilledMs, opts.pricing)
+      : lambdaCost(durations, opts.pricing);
     notes.push(
       `Lambda priced at ${opts.pricing.memoryMb} MB ${opts.pricing.architecture} (from ${opts.pricing.source}), us-east-1 prices.`,
     );

@@ -68,6 +68,7 @@ class SchedulerRun {
   #speculated = 0;
   #failure: FanoutError | undefined;
   #settled = false;
+  #progressThrew = false;
   #specTimer: ReturnType<typeof setInterval> | undefined;
   #timeoutSweep: ReturnType<typeof setInterval> | undefined;
 
@@ -122,12 +123,21 @@ class SchedulerRun {
   }
 
   #progress(): void {
-    this.#opts.onProgress?.({
-      done: this.#completed,
-      total: this.#exhausted ? this.#pulled : undefined,
-      inFlight: this.#running.size,
-      retries: this.#retries,
-    });
+    if (!this.#opts.onProgress || this.#progressThrew) return;
+    try {
+      this.#opts.onProgress({
+        done: this.#completed,
+        total: this.#exhausted ? this.#pulled : undefined,
+        inFlight: this.#running.size,
+        retries: this.#retries,
+      });
+    } catch (err) {
+      // Called from promise callbacks: a throw escaping here would be an unhandled rejection (crashing the process)
+      // and would skip the pump, hanging the run. Fail the run cleanly instead, and stop calling the broken callback.
+      this.#progressThrew = true;
+      const message = err instanceof Error ? err.message : String(err);
+      this.#fail(new FanoutError('EINPUT', `onProgress callback threw: ${message}`, { cause: err, retryable: false }));
+    }
   }
 
   #finish(): void {

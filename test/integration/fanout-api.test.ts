@@ -60,9 +60,33 @@ describe('fanout() library API', () => {
     await expect(fanout('primes', { limit: 10 }, { backend: 'inline', batchSize: -3 })).rejects.toMatchObject({
       code: 'EINPUT',
     });
+    await expect(fanout('primes', { limit: 10 }, { backend: 'inline', timeoutMs: -1 })).rejects.toThrow(
+      'Expected `timeoutMs` to be a non-negative integer, got `-1`',
+    );
     await expect(fanout('primes', { limit: 10 }, { backend: 'warp' as never })).rejects.toThrow(
       /Unknown backend `warp`/,
     );
+  });
+
+  it('rejects NaN/Infinity retries with EINPUT instead of retrying a failing batch forever', async () => {
+    // Prepare: a task whose only batch always throws
+    const failing = defineTask({
+      name: 'always-fails',
+      *split() {
+        yield 1;
+      },
+      map: (): number => {
+        throw new Error('nope');
+      },
+      init: () => 0,
+      merge: (a: number, p: number) => a + p,
+    });
+    // Act + Assess
+    for (const retries of [Number.NaN, Number.POSITIVE_INFINITY, 1.5]) {
+      await expect(fanout(failing, {}, { backend: 'inline', retries })).rejects.toThrow(
+        `Expected \`retries\` to be a non-negative integer, got \`${retries}\``,
+      );
+    }
   });
 
   it('aborting through the signal stops the run with ECANCEL', async () => {

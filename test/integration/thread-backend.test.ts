@@ -75,7 +75,13 @@ describe('ThreadBackend', () => {
   it('rejects a throwing task with ETASK and the original message', async () => {
     const backend = await startBackend({ kind: 'builtin', name: 'fault' }, 1);
     const run = backend.run(job({ index: 5, ms: 0, fail: true }, '5'), never());
-    await expect(run).rejects.toMatchObject({ code: 'ETASK', batchId: '5', message: 'injected failure in batch 5' });
+    // the failed attempt names its lane, so the report draws its bar in that worker's lane (not an `unknown` one)
+    await expect(run).rejects.toMatchObject({
+      code: 'ETASK',
+      batchId: '5',
+      message: 'injected failure in batch 5',
+      workerId: 'thread-0',
+    });
   });
 
   it('turns a terminated thread into a retryable ECRASH and refills the slot under the same id', async () => {

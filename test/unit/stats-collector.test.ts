@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FanoutError } from '../../orchestrator/errors.js';
 import { collectStats, StatsCollector } from '../../orchestrator/stats-collector.js';
 
 describe('StatsCollector', () => {
@@ -35,6 +36,17 @@ describe('StatsCollector', () => {
     expect(stats.cpuMs).toBe(90);
     expect(stats.byBackend).toEqual({ process: { batches: 8, cpuMs: 40 } });
     expect(stats.byWorker).toEqual({ 'process-0': { batches: 4, cpuMs: 20 }, 'process-1': { batches: 4, cpuMs: 20 } });
+  });
+
+  it('puts a failed attempt in the lane of the worker it ran on', () => {
+    // Prepare: the backend tagged the attempt's error with its worker
+    const c = new StatsCollector('process');
+    const error = new FanoutError('ETASK', 'boom', { batchId: '0' });
+    error.workerId = 'process-1';
+    // Act
+    c.attempt({ job: { id: '0', batch: null, attempt: 1 }, startedAt: c.startedAt, endedAt: c.startedAt + 5, error });
+    // Assess
+    expect(c.records[0]).toMatchObject({ status: 'error', workerId: 'process-1', errorCode: 'ETASK' });
   });
 
   it('counts a losing speculative copy as a duplicate, not as a batch', () => {

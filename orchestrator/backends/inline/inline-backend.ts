@@ -44,8 +44,9 @@ export class InlineBackend implements Backend {
       };
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      if (isFanoutError(err)) throw err;
-      throw taskErrorFrom(serializeError(err), job.id);
+      const error = isFanoutError(err) ? err : taskErrorFrom(serializeError(err), job.id);
+      error.workerId ??= 'main';
+      throw error;
     }
   }
 

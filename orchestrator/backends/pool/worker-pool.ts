@@ -118,6 +118,8 @@ export class WorkerPool {
         },
         reject: (err) => {
           signal.removeEventListener('abort', onAbort);
+          // this attempt's own error (the task threw, the lane crashed): its bar belongs in this worker's lane
+          if (err instanceof FanoutError && err.workerId === undefined) err.workerId = workerId;
           reject(err);
         },
       };

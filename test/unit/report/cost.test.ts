@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { costOfRun, formatUsd, lambdaCost, localCost } from '../../../orchestrator/report/cost.js';
 import { pricingFromServerlessYml, resolveLambdaPricing } from '../../../orchestrator/report/lambda-pricing.js';
 import type { BatchRecord, RunStats } from '../../../orchestrator/stats.js';
+import { collectStats, StatsCollector } from '../../../orchestrator/stats-collector.js';
 
 describe('lambdaCost', () => {
   it('rounds every invocation up to the millisecond and prices arm64 GB-seconds and requests', () => {
@@ -63,6 +64,31 @@ describe('localCost', () => {
 });
 
 describe('costOfRun', () => {
+  it('prices every attempt of a huge run, not only the records kept for the timeline', () => {
+    // Prepare: a collector keeping 2 records per stage; 5 Lambda invocations of 10.5 ms and 3 local attempts of 4 ms CPU
+    const c = new StatsCollector('hybrid', 'cpu', 2);
+    const t0 = c.startedAt;
+    for (let i = 0; i < 8; i++) {
+      const lambda = i < 5;
+      c.attempt({
+        job: { id: String(i), batch: null, attempt: 1 },
+        startedAt: t0,
+        endedAt: t0 + 20,
+        outcome: lambda
+          ? { partial: 1, workerId: `lambda-${i}`, side: 'lambda', cpuMs: 9, durationMs: 10.5 }
+          : { partial: 1, workerId: 'process-0', side: 'process', cpuMs: 4 },
+      });
+    }
+    const stats = collectStats(c, { batches: 8, retries: 0, speculated: 0 }, 0);
+    // Act
+    const cost = costOfRun(stats, { pricing: { memoryMb: 2048, architecture: 'x86_64', source: 'options' } });
+    // Assess: 6 of 8 records dropped, yet 5 requests × 11 ms × 2 GB and 12 ms of local CPU
+    expect(stats.recordsDropped).toBe(6);
+    expect(cost.lambda).toMatchObject({ requests: 5, billedMs: 55 });
+    expect(cost.lambda?.totalUsd).toBeCloseTo(5 * 0.0000002 + 0.055 * 2 * 0.0000166667, 15);
+    expect(cost.local.cpuSeconds).toBeCloseTo(0.012, 12);
+  });
+
   const record = (r: Partial<BatchRecord>): BatchRecord => ({
     batchId: '0',
     attempt: 1,

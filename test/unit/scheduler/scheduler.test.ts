@@ -207,6 +207,32 @@ describe('runScheduler', () => {
     expect(backend.inFlight).toBe(0);
   });
 
+  it('fails the run cleanly when onProgress throws, instead of an unhandled rejection and a hang', async () => {
+    // Prepare: the callback breaks once a batch has finished (called from a settled attempt's promise callback)
+    const backend = new FakeBackend(() => ({ ms: 10 }), 2);
+    let calls = 0;
+    const run = runScheduler(batches(4), {
+      backend,
+      onResult: () => {},
+      onProgress: ({ done }) => {
+        if (done >= 1) {
+          calls++;
+          throw new Error('progress bar broke');
+        }
+      },
+    });
+    // Act
+    const assertion = expect(run).rejects.toMatchObject({
+      code: 'EINPUT',
+      message: 'onProgress callback threw: progress bar broke',
+    });
+    await vi.runAllTimersAsync();
+    // Assess
+    await assertion;
+    expect(backend.inFlight).toBe(0);
+    expect(calls).toBe(1);
+  });
+
   it('reports an error thrown by the source', async () => {
     const backend = new FakeBackend(() => ({ ms: 10 }));
     function* source() {

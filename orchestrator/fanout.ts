@@ -1,5 +1,5 @@
 import { Accumulator } from './accumulators/accumulator.js';
-import type { Backend, BackendName } from './backends/backend.js';
+import { type Backend, type BackendName, sameTaskRef } from './backends/backend.js';
 import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { FanoutError, inputError } from './errors.js';
 import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
@@ -27,6 +27,10 @@ export async function resolveTask(task: AnyTask | TaskRef | string): Promise<{ t
     return { task, ref: file ? { kind: 'module', path: file } : { kind: 'builtin', name: task.name } };
   }
   return { task: await loadTask(task), ref: task };
+}
+
+function describeRef(ref: TaskRef): string {
+  return ref.kind === 'builtin' ? `\`${ref.name}\`` : `module ${ref.path}`;
 }
 
 /** JSON size of a batch, in bytes, as it would go on the wire. */
@@ -124,6 +128,13 @@ export async function fanout<R = unknown>(
   let owned = false;
   if (typeof options.backend === 'object') {
     backend = options.backend;
+    const started = backend.startedTask;
+    if (started && !sameTaskRef(started, resolved.ref)) {
+      // its workers loaded another task: mapping with that one and merging with this one would be silently wrong
+      throw inputError(
+        `The ${backend.name} backend was started for task ${describeRef(started)}, not ${describeRef(resolved.ref)}; start a backend for this task`,
+      );
+    }
   } else {
     const name: BackendName = parseBackendName(options.backend ?? 'process');
     if (name !== 'inline' && resolved.ref.kind === 'builtin' && builtinTasks.get(resolved.ref.name) !== resolved.task) {

@@ -58,8 +58,16 @@ export interface BackendStartContext {
  */
 export interface Backend {
   readonly name: BackendName | string;
+  /** The task this backend was started for (its far side loaded it); fanout() refuses to run another task on it. */
+  readonly startedTask?: TaskRef | undefined;
   start(ctx: BackendStartContext): Promise<void>;
   capacity(): number;
   run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome>;
   stop(): Promise<void>;
+}
+
+/** True when two task references name the same task. */
+export function sameTaskRef(a: TaskRef, b: TaskRef): boolean {
+  if (a.kind === 'builtin') return b.kind === 'builtin' && a.name === b.name;
+  return b.kind === 'module' && a.path === b.path && (a.exportName ?? '') === (b.exportName ?? '');
 }

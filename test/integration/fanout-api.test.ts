@@ -89,6 +89,22 @@ describe('fanout() library API', () => {
     }
   });
 
+  it('refuses to run a task on a backend started for another one (its workers loaded that one)', async () => {
+    const { createBackend } = await import('../../orchestrator/backends/create-backend.js');
+    const backend = await createBackend('thread', { workers: 1 });
+    await backend.start({ task: { kind: 'builtin', name: 'primes' } });
+    try {
+      await expect(fanout('sleep', { batches: 2, ms: 1 }, { backend })).rejects.toThrow(
+        'The thread backend was started for task `primes`, not `sleep`; start a backend for this task',
+      );
+      // and the same backend still serves the task it was started for
+      const { result } = await fanout('primes', { limit: 1000 }, { backend });
+      expect(result).toEqual({ count: 168 });
+    } finally {
+      await backend.stop();
+    }
+  });
+
   it('aborting through the signal stops the run with ECANCEL', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);

@@ -1,5 +1,6 @@
 import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '../../errors.js';
 import type { LambdaOptions } from '../../options.js';
+import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { createBackend } from '../create-backend.js';
 import { chooseSide, estimateMs, recordSample } from './side-choice.js';
@@ -90,7 +91,11 @@ export class HybridBackend implements Backend {
     return Object.fromEntries(this.#sides.map((s) => [s.name, s.healthy]));
   }
 
+  /** The task this backend was started for. */
+  startedTask: TaskRef | undefined;
+
   async start(ctx: BackendStartContext): Promise<void> {
+    this.startedTask = ctx.task;
     if (this.#sides.length === 0 && this.#options) {
       const { workers, lambda } = this.#options;
       this.#sides = [

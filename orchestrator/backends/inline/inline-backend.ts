@@ -17,7 +17,11 @@ export class InlineBackend implements Backend {
     this.#concurrency = concurrency;
   }
 
+  /** The task this backend was started for. */
+  startedTask: TaskRef | undefined;
+
   async start(ctx: BackendStartContext): Promise<void> {
+    this.startedTask = ctx.task;
     this.#task = ctx.instance ?? ctx.task;
   }
 

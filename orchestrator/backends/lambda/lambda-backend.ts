@@ -3,6 +3,7 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { FanoutError, inputError, isFanoutError } from '../../errors.js';
 import { checkPositiveInt, type LambdaOptions } from '../../options.js';
 import { backoffDelay } from '../../scheduler/backoff.js';
+import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { EMULATOR_DEFAULT_CONCURRENCY, type Emulator, startEmulator } from './emulator.js';
@@ -106,7 +107,11 @@ export class LambdaBackend implements Backend {
     return this.#throttles;
   }
 
+  /** The task this backend was started for. */
+  startedTask: TaskRef | undefined;
+
   async start(ctx: BackendStartContext): Promise<void> {
+    this.startedTask = ctx.task;
     if (ctx.task.kind !== 'builtin') {
       throw inputError(
         `The lambda backend runs built-in tasks only (the function bundles them; code is never sent), got module ${ctx.task.path}`,

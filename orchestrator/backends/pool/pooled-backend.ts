@@ -37,7 +37,11 @@ export abstract class PooledBackend implements Backend {
   protected abstract spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane;
 
   /** Starts every worker in parallel, each loading the task, so pool start-up is not billed to the first batch. */
+  /** The task this backend was started for. */
+  startedTask: TaskRef | undefined;
+
   async start(ctx: BackendStartContext): Promise<void> {
+    this.startedTask = ctx.task;
     if (this.#pool) throw new FanoutError('EINTERNAL', `${this.name} backend started twice; stop it first`);
     const entry = farSideEntry(this.#entryUrl, this.#entryName);
     const pool = new WorkerPool({

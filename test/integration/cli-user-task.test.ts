@@ -1,35 +1,17 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fanoutCli, fixture } from './fanout-cli.js';
 
 /**
  * The real binary with user task modules that misbehave, and with bad `compare --report` paths: stdout stays one JSON
  * document, errors are one typed line, exit codes as documented. Needs `npm run build` (the CLI runs dist/).
  */
 
-const bin = fileURLToPath(new URL('../../bin/fanout.js', import.meta.url));
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'fanout-cli-user-task-'));
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function fanoutCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('fanout CLI with user task modules', () => {
   it.each(['inline', 'thread', 'process'])(

@@ -1,11 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../../bin/fanout.js', import.meta.url));
+import { bin, type CliRun, fanoutCli } from './fanout-cli.js';
 
 /** Reference count computed directly from the files: every maximal run of ASCII letters, lowercased. */
 function directCount(dir: string): Map<string, number> {
@@ -19,13 +17,7 @@ function directCount(dir: string): Map<string, number> {
   return counts;
 }
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 120_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]): Promise<CliRun> => fanoutCli(args, { timeout: 120_000 });
 
 describe('fanout run wordcount through the real binary, against `fanout serve-docs` with injected faults', () => {
   let dir: string;

@@ -1,25 +1,8 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { fanoutCli } from './fanout-cli.js';
 
-const bin = fileURLToPath(new URL('../../bin/fanout.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real binary (compiled dist/ — `npm test` builds first). */
-function fanoutCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('fanout CLI', () => {
   it.each(['inline', 'thread', 'process'])(

@@ -1,21 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { type CliRun, fanoutCli } from './fanout-cli.js';
 
-const bin = fileURLToPath(new URL('../../bin/fanout.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../fixtures/backend-dependent-task.js', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real binary (compiled dist/). Dummy AWS credentials: Lambda only ever goes to the local emulator here. */
-function fanoutCli(args: string[], timeout = 90_000): Promise<Run> {
+/** The real binary with dummy AWS credentials: Lambda only ever goes to the local emulator here. */
+function compareCli(args: string[], timeout = 90_000): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'x',
@@ -23,11 +16,7 @@ function fanoutCli(args: string[], timeout = 90_000): Promise<Run> {
     AWS_REGION: 'us-east-1',
   };
   delete env.FANOUT_LAMBDA_ENDPOINT;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout, env }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return fanoutCli(args, { timeout, env });
 }
 
 describe('fanout compare (CLI)', () => {
@@ -36,7 +25,7 @@ describe('fanout compare (CLI)', () => {
     const report = join(mkdtempSync(join(tmpdir(), 'fanout-compare-')), 'out.html');
 
     // Act
-    const r = await fanoutCli([
+    const r = await compareCli([
       'compare',
       'primes',
       '--limit',
@@ -74,7 +63,7 @@ describe('fanout compare (CLI)', () => {
 
   it('prints the table with every column and the advice', async () => {
     // Act
-    const r = await fanoutCli([
+    const r = await compareCli([
       'compare',
       'primes',
       '--limit',
@@ -96,7 +85,7 @@ describe('fanout compare (CLI)', () => {
 
   it('fails loudly, exit 1, when backends disagree', async () => {
     // Act: the fixture task counts 1 per batch on the main thread and 2 per batch in a worker thread
-    const r = await fanoutCli(['compare', fixture, '--backends', 'inline,thread', '--workers', '2']);
+    const r = await compareCli(['compare', fixture, '--backends', 'inline,thread', '--workers', '2']);
 
     // Assess
     expect(r.code).toBe(1);
@@ -107,7 +96,7 @@ describe('fanout compare (CLI)', () => {
   });
 
   it('names a bad --backends entry, exit 2', async () => {
-    const r = await fanoutCli(['compare', 'primes', '--backends', 'inline,gpu']);
+    const r = await compareCli(['compare', 'primes', '--backends', 'inline,gpu']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/Unknown backend `gpu`/);
@@ -115,7 +104,7 @@ describe('fanout compare (CLI)', () => {
 
   it('compares all five backends, starting and stopping the emulator itself', async () => {
     // Act: π(2·10^7) = 1270607
-    const r = await fanoutCli(
+    const r = await compareCli(
       [
         'compare',
         'primes',

@@ -101,6 +101,13 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
     expect([...ok.values()].every((n) => n === 1)).toBe(true);
     expect(stats.byBackend.lambda?.batches).toBeGreaterThan(0);
     expect(stats.byBackend.process?.batches).toBeGreaterThan(0);
-    expect(hybrid.health()).toEqual({ process: true, lambda: false });
+    // nothing succeeded on Lambda once its death was seen; the hybrid drops a side after two faults in a row, or simply
+    // stops choosing it when its estimate is worse, so which of the two happens depends on timing
+    const firstFaultEnd = Math.min(...lambdaFaults.map((r) => r.endMs));
+    const lambdaOkAfter = stats.records.filter(
+      (r) => r.side === 'lambda' && r.status === 'ok' && r.startMs > firstFaultEnd,
+    );
+    expect(lambdaOkAfter).toEqual([]);
+    expect(hybrid.health().process).toBe(true);
   });
 });

@@ -65,9 +65,10 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
     const remote = new LambdaBackend({ endpoint: doomed.endpoint, concurrency: 4, invokeTimeoutMs: 20_000 });
     let lambdaDone = 0;
     let killed = false;
+    let armed = false;
     const invoke = remote.run.bind(remote);
     remote.run = (job, signal) => {
-      if (lambdaDone > 0 && !killed) {
+      if (armed && lambdaDone > 0 && !killed) {
         killed = true;
         setTimeout(() => process.kill(doomed.pid, 'SIGKILL'), 20);
       }
@@ -78,6 +79,11 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
     };
     const hybrid = new HybridBackend({ local: new ProcessBackend({ workers: 1 }), remote });
     await hybrid.start({ task: { kind: 'builtin', name: 'sleep' } });
+    // Warm-up: Lambda instances loaded and both sides measured, so the hybrid keeps sending Lambda work (on a loaded
+    // machine a cold first wave would make Lambda look slow, and the kill below would never find it holding any)
+    await fanout('sleep', { batches: 12, ms: 100 }, { backend: hybrid });
+    lambdaDone = 0;
+    armed = true;
 
     // Act
     const { result, stats } = await fanout(

@@ -2,6 +2,7 @@ import type { BatchJob, BatchOutcome } from '../backends/backend.js';
 import { FanoutError, isFanoutError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import { DurationWindow } from './duration-window.js';
+import { InFlight, type Running } from './in-flight.js';
 import type { QueuedBatch, SchedulerOptions, SchedulerResult } from './scheduler-types.js';
 import { finalBatchError, toFanoutError } from './to-fanout-error.js';
 
@@ -30,13 +31,6 @@ export function runScheduler(
   return new Promise((resolve, reject) => new SchedulerRun(source, opts, resolve, reject).start());
 }
 
-/** One attempt in flight. */
-interface Running {
-  job: BatchJob;
-  controller: AbortController;
-  startedAt: number;
-}
-
 /** The state of one {@link runScheduler} call. */
 class SchedulerRun {
   readonly #opts: SchedulerOptions;
@@ -45,11 +39,7 @@ class SchedulerRun {
   readonly #reject: (e: unknown) => void;
   readonly #now: () => number;
   readonly #ready: BatchJob[] = [];
-  readonly #running = new Set<Running>();
-  /** Copies in flight per batch id (more than one only while speculating). */
-  readonly #copies = new Map<string, number>();
-  /** Batches that succeeded while another copy was still running; dropped once the last copy settles. */
-  readonly #wonWhileRunning = new Set<string>();
+  readonly #running = new InFlight();
   readonly #speculatedIds = new Set<string>();
   readonly #pendingRetries = new Set<ReturnType<typeof setTimeout>>();
   readonly #durations = new DurationWindow();
@@ -98,7 +88,7 @@ class SchedulerRun {
       const tick = Math.min(1000, Math.max(5, Math.floor(timeoutMs / 20)));
       // Not unref'd: like a timer per attempt would, it keeps the process alive while a run is in progress, so a map
       // that never settles (and holds nothing else open) still ends in ETIMEOUT instead of a silent exit.
-      this.#timeoutSweep = setInterval(() => this.#sweepTimeouts(timeoutMs), tick);
+      this.#timeoutSweep = setInterval(() => this.#running.abortOverdue(this.#now(), timeoutMs), tick);
     }
     if (this.#opts.speculate) {
       // Speculation needs a clock tick to notice stragglers while nothing else happens.
@@ -106,16 +96,6 @@ class SchedulerRun {
       this.#specTimer.unref?.();
     }
     this.#pump();
-  }
-
-  /** Aborts every attempt that has run for `timeoutMs` or more. */
-  #sweepTimeouts(timeoutMs: number): void {
-    const t = this.#now();
-    for (const r of this.#running) {
-      if (t - r.startedAt < timeoutMs || r.controller.signal.aborted) continue;
-      const id = r.job.id;
-      r.controller.abort(new FanoutError('ETIMEOUT', `batch ${id} timed out after ${timeoutMs} ms`, { batchId: id }));
-    }
   }
 
   #limit(): number {
@@ -178,7 +158,7 @@ class SchedulerRun {
       // lets the owner stop an async source (a fetch stage) that a pending pull may be waiting on
       this.#opts.onFailure?.(err);
     }
-    for (const r of this.#running) r.controller.abort(err);
+    this.#running.abortAll(err);
     this.#finish();
   }
 
@@ -186,7 +166,6 @@ class SchedulerRun {
     const controller = new AbortController();
     const entry: Running = { job, controller, startedAt: this.#now() };
     this.#running.add(entry);
-    this.#copies.set(job.id, (this.#copies.get(job.id) ?? 0) + 1);
     let promise: Promise<BatchOutcome>;
     try {
       promise = this.#opts.backend.run(job, controller.signal);
@@ -200,13 +179,8 @@ class SchedulerRun {
   }
 
   #onSettled(entry: Running, outcome: BatchOutcome | undefined, err: unknown): void {
-    this.#running.delete(entry);
     const { job } = entry;
-    const copiesLeft = (this.#copies.get(job.id) ?? 1) - 1;
-    if (copiesLeft > 0) this.#copies.set(job.id, copiesLeft);
-    else this.#copies.delete(job.id);
-    const alreadyDone = this.#wonWhileRunning.has(job.id);
-    if (alreadyDone && copiesLeft === 0) this.#wonWhileRunning.delete(job.id);
+    const { copiesLeft, alreadyDone } = this.#running.settle(entry);
     const endedAt = this.#now();
     const attempt = { job, startedAt: entry.startedAt, endedAt };
     if (outcome && !this.#failure) {
@@ -239,13 +213,8 @@ class SchedulerRun {
     } catch (mergeErr) {
       this.#fail(toFanoutError(mergeErr, job.id));
     }
-    if (copiesLeft > 0) {
-      // the first copy won: stop the other copies of this batch
-      this.#wonWhileRunning.add(job.id);
-      for (const r of this.#running) {
-        if (r.job.id === job.id) r.controller.abort(new FanoutError('ECANCEL', 'superseded'));
-      }
-    }
+    // the first copy won: stop the other copies of this batch
+    if (copiesLeft > 0) this.#running.won(job.id);
   }
 
   #failed(job: BatchJob, error: FanoutError): void {
@@ -317,12 +286,7 @@ class SchedulerRun {
       (this.#opts.speculateFactor ?? 1.5) * median,
       median + (this.#opts.speculateMarginMs ?? 100),
     );
-    const t = this.#now();
-    let oldest: Running | undefined;
-    for (const r of this.#running) {
-      if (this.#speculatedIds.has(r.job.id) || this.#wonWhileRunning.has(r.job.id)) continue;
-      if (t - r.startedAt > threshold && (!oldest || r.startedAt < oldest.startedAt)) oldest = r;
-    }
+    const oldest = this.#running.oldestStraggler(this.#now(), threshold, this.#speculatedIds);
     if (!oldest) return false;
     this.#speculatedIds.add(oldest.job.id);
     this.#speculated++;

@@ -1,0 +1,89 @@
+import type { BatchJob } from '../backends/backend.js';
+import { FanoutError } from '../errors.js';
+
+/** One attempt in flight. */
+export interface Running {
+  job: BatchJob;
+  controller: AbortController;
+  /** ms since epoch */
+  startedAt: number;
+}
+
+/** What settling an attempt tells the scheduler. */
+export interface Settled {
+  /** Other copies of the same batch still running (speculation). */
+  copiesLeft: number;
+  /** Another copy of this batch already won: this attempt's result must be dropped. */
+  alreadyDone: boolean;
+}
+
+/**
+ * The attempts in flight, with what speculation needs on top: how many copies of each batch run, and which batches
+ * already won while a copy still runs. Holds nothing for batches that are done, so it stays as small as the in-flight
+ * limit however many batches a run has.
+ */
+export class InFlight {
+  readonly #running = new Set<Running>();
+  readonly #copies = new Map<string, number>();
+  readonly #wonWhileRunning = new Set<string>();
+
+  /** Attempts in flight. */
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** Every attempt in flight. */
+  [Symbol.iterator](): IterableIterator<Running> {
+    return this.#running.values();
+  }
+
+  /** Starts tracking an attempt. */
+  add(entry: Running): void {
+    this.#running.add(entry);
+    this.#copies.set(entry.job.id, (this.#copies.get(entry.job.id) ?? 0) + 1);
+  }
+
+  /** Stops tracking an attempt that ended. */
+  settle(entry: Running): Settled {
+    this.#running.delete(entry);
+    const id = entry.job.id;
+    const copiesLeft = (this.#copies.get(id) ?? 1) - 1;
+    if (copiesLeft > 0) this.#copies.set(id, copiesLeft);
+    else this.#copies.delete(id);
+    const alreadyDone = this.#wonWhileRunning.has(id);
+    if (alreadyDone && copiesLeft === 0) this.#wonWhileRunning.delete(id);
+    return { copiesLeft, alreadyDone };
+  }
+
+  /** Batch `id` succeeded while other copies still run: stop them; their results will be dropped. */
+  won(id: string): void {
+    this.#wonWhileRunning.add(id);
+    for (const r of this.#running) {
+      if (r.job.id === id) r.controller.abort(new FanoutError('ECANCEL', 'superseded'));
+    }
+  }
+
+  /** Aborts every attempt in flight with `reason`. */
+  abortAll(reason: unknown): void {
+    for (const r of this.#running) r.controller.abort(reason);
+  }
+
+  /** Aborts every attempt that has run for `timeoutMs` or more (at `now`). */
+  abortOverdue(now: number, timeoutMs: number): void {
+    for (const r of this.#running) {
+      if (now - r.startedAt < timeoutMs || r.controller.signal.aborted) continue;
+      const id = r.job.id;
+      r.controller.abort(new FanoutError('ETIMEOUT', `batch ${id} timed out after ${timeoutMs} ms`, { batchId: id }));
+    }
+  }
+
+  /** The attempt running longest beyond `thresholdMs`, skipping batches in `skip` and batches that already won. */
+  oldestStraggler(now: number, thresholdMs: number, skip: ReadonlySet<string>): Running | undefined {
+    let oldest: Running | undefined;
+    for (const r of this.#running) {
+      if (skip.has(r.job.id) || this.#wonWhileRunning.has(r.job.id)) continue;
+      if (now - r.startedAt > thresholdMs && (!oldest || r.startedAt < oldest.startedAt)) oldest = r;
+    }
+    return oldest;
+  }
+}

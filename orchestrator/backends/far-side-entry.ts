@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { FanoutError } from '../errors.js';
 
 /**
- * Where the compiled far-side entry `entryName` (e.g. `thread-entry`) lives for a backend module at `callerUrl`.
+ * Where the compiled far-side entry `entryName` (e.g. `thread-entry`, `fetch-worker`) lives for a module at `callerUrl`.
  *
  * Threads and child processes run plain Node, which cannot load TypeScript, so the entry is always the compiled JS in
  * `dist/`. When the backend itself runs compiled (CLI, bench), the entry sits next to it. When it runs from source
@@ -29,7 +29,7 @@ export function farSideEntry(callerUrl: string, entryName: string): string {
   if (!existsSync(path)) {
     throw new FanoutError(
       'EINTERNAL',
-      `Far-side entry ${path} not found: threads and child processes run the compiled JS, run \`npm run build\` first`,
+      `Far-side entry ${path} not found: worker threads and child processes run the compiled JS, run \`npm run build\` first`,
       { retryable: false },
     );
   }

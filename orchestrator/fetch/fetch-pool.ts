@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { type CounterValues, SharedCounters } from '../accumulators/shared-counters.js';
 import { FanoutError } from '../errors.js';
-import { compiledEntry } from './compiled-entry.js';
+import { farSideEntry } from '../backends/far-side-entry.js';
 import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } from './fetch-options.js';
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import type { FetchResult } from './fetch-url.js';
@@ -117,7 +117,7 @@ export class FetchPool {
   #spawn(index: number): Promise<unknown> {
     const data: FetchWorkerData = { options: this.options, counters: this.#counters.handle };
     // A small young generation: a fetch thread makes short-lived garbage only, and each MB here is RSS per thread.
-    const worker = new Worker(compiledEntry(import.meta.url, 'fetch-worker.js'), {
+    const worker = new Worker(farSideEntry(import.meta.url, 'fetch-worker'), {
       workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });

@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { clipText } from '../clip-text.js';
 import { isFanoutError } from '../errors.js';
 import { loadTask, taskRefFromArg } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
@@ -18,10 +19,6 @@ async function preResolveTask(argv: string[]): Promise<AnyTask | undefined> {
   return loadTask(taskRefFromArg(taskArg));
 }
 
-function clip(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
 /** Prints one line for an error (the stack only with --verbose) and sets the exit code: 2 for bad input, else 1. */
 function report(err: unknown, verbose: boolean): void {
   if (err instanceof CommanderError) {
@@ -34,7 +31,7 @@ function report(err: unknown, verbose: boolean): void {
   const code = isFanoutError(err) ? ` [${err.code}]` : '';
   const partial = isFanoutError(err) && err.partial && err.partial.batchesMerged > 0 ? err.partial : undefined;
   const kept = partial
-    ? ` (${partial.batchesMerged} batch(es) had finished; partial result: ${clip(JSON.stringify(partial.result))})`
+    ? ` (${partial.batchesMerged} batch(es) had finished; partial result: ${clipText(JSON.stringify(partial.result), 200)})`
     : '';
   process.stderr.write(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

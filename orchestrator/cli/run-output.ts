@@ -1,3 +1,4 @@
+import { clipText } from '../clip-text.js';
 import type { FanoutResult } from '../fanout.js';
 import type { RunStats } from '../stats.js';
 
@@ -10,7 +11,7 @@ export function runJson(task: string, backend: string, res: FanoutResult, withRe
 
 /** Keeps a line readable when a failed item is a 2 MB URL; the full text stays in `--json`. */
 function clip(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+  return text.length > max ? `${clipText(text, max)} (${text.length} chars)` : text;
 }
 
 function fmtMs(ms: number): string {

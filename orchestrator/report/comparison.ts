@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
 import { findServiceRoot } from '../backends/lambda/emulator.js';
+import { clipText } from '../clip-text.js';
 import { FanoutError } from '../errors.js';
 import { fanout, resolveTask } from '../fanout.js';
 import { checkPositiveInt, type FanoutOptions, type LambdaOptions } from '../options.js';
@@ -78,10 +79,6 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-function clip(text: string, max = 160): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
 /**
  * Runs the same input on each backend `runs` times and compares: every run must produce the identical result (else an
  * EMISMATCH error naming both backends and results), then wall (median), speedup, CPU, batches per side, retries, cost
@@ -110,7 +107,7 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
       else if (json !== reference.json) {
         throw new FanoutError(
           'EMISMATCH',
-          `RESULTS DIFFER: backend \`${name}\` (run ${run}) returned ${clip(json)}, but \`${reference.backend}\` returned ${clip(reference.json)}`,
+          `RESULTS DIFFER: backend \`${name}\` (run ${run}) returned ${clipText(json, 160)}, but \`${reference.backend}\` returned ${clipText(reference.json, 160)}`,
           { retryable: false },
         );
       }

@@ -37,3 +37,9 @@ export function printTable(title: string, rows: Record<string, string | number>[
   console.log(line(width.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(cols.map((c) => String(r[c] ?? ''))));
 }
+
+/** Median of `xs` (the upper middle for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}

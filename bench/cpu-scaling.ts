@@ -11,7 +11,7 @@ import { InlineBackend } from '../orchestrator/backends/inline/inline-backend.js
 import { ProcessBackend } from '../orchestrator/backends/process/process-backend.js';
 import { ThreadBackend } from '../orchestrator/backends/thread/thread-backend.js';
 import { fanout } from '../orchestrator/fanout.js';
-import { printTable, writeResult } from './bench-results.js';
+import { median, printTable, writeResult } from './bench-results.js';
 
 const LIMIT = 1e8;
 const EXPECTED = 5_761_455;
@@ -26,11 +26,6 @@ interface Row {
   medianMs: number;
   cpuMs: number;
   batches: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
 }
 
 async function timedRun(row: Row, backend: Backend): Promise<void> {

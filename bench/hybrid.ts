@@ -13,7 +13,7 @@ import { startEmulator } from '../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../orchestrator/backends/lambda/lambda-backend.js';
 import { ProcessBackend } from '../orchestrator/backends/process/process-backend.js';
 import { fanout } from '../orchestrator/fanout.js';
-import { printTable, writeResult } from './bench-results.js';
+import { median, printTable, writeResult } from './bench-results.js';
 
 const WORKERS = 2;
 const PRIMES_LIMIT = 1e8;
@@ -24,11 +24,6 @@ const PRIMES_CONCURRENCY = 4;
 const PRIMES_BATCH = Math.ceil(PRIMES_LIMIT / 48);
 const SLEEP_MS = 100;
 const SLEEP_CONCURRENCY = 16;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
 
 type Make = () => Backend;
 

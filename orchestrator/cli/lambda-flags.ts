@@ -1,10 +1,8 @@
 import { type Command, Option } from 'commander';
 import { hasAwsCredentials } from '../backends/lambda/aws-credentials.js';
+import { AUTO_ENDPOINT, checkLambdaEndpoint } from '../backends/lambda/lambda-endpoint.js';
 import { inputError } from '../errors.js';
 import type { LambdaOptions } from '../options.js';
-
-/** `--lambda-endpoint auto`: start serverless-offline for the run and stop it after (see the lambda backend). */
-const AUTO = 'auto';
 
 /**
  * Registers the Lambda flags (lambda and hybrid backends) on a command. `--concurrency` has no commander default on
@@ -41,19 +39,10 @@ function intIn(name: string, raw: string, min: number, max: number): number {
 export function lambdaOptionsFrom(opts: Record<string, unknown>, hasCredentials = hasAwsCredentials): LambdaOptions {
   const out: LambdaOptions = {};
   const endpoint = typeof opts.lambdaEndpoint === 'string' ? opts.lambdaEndpoint.trim() : '';
-  if (endpoint === AUTO) out.endpoint = AUTO;
-  else if (endpoint !== '') {
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw inputError(`Expected \`--lambda-endpoint\` to be an http(s) URL or \`auto\`, got \`${endpoint}\``);
-    }
+  if (endpoint !== '') {
+    checkLambdaEndpoint(endpoint, '--lambda-endpoint');
     out.endpoint = endpoint.replace(/\/+$/, '');
-  } else if (!hasCredentials()) out.endpoint = AUTO;
+  } else if (!hasCredentials()) out.endpoint = AUTO_ENDPOINT;
   if (typeof opts.function === 'string') {
     if (!/^[A-Za-z0-9_:.-]{1,170}$/.test(opts.function)) {
       throw inputError(`Expected \`--function\` to be a Lambda function name or ARN, got \`${opts.function}\``);

@@ -8,11 +8,9 @@ import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../ba
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { EMULATOR_DEFAULT_CONCURRENCY, type Emulator, startEmulator } from './emulator.js';
 import { createLambdaClient, invokeDeadline } from './lambda-client.js';
+import { AUTO_ENDPOINT, checkLambdaEndpoint } from './lambda-endpoint.js';
 import { classifyInvokeError, functionErrorFrom, type InvokeTarget } from './lambda-errors.js';
 import { encodeEvent, MAX_BATCH_PAYLOAD_BYTES } from './payload.js';
-
-/** `endpoint` value that makes the backend start serverless-offline itself and stop it afterwards. */
-export const AUTO_ENDPOINT = 'auto';
 
 /** Default in-flight invocations against a real or given endpoint. */
 export const DEFAULT_LAMBDA_CONCURRENCY = 100;
@@ -75,13 +73,7 @@ export class LambdaBackend implements Backend {
     this.#region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.#endpoint = options.endpoint ?? process.env.FANOUT_LAMBDA_ENDPOINT;
     if (this.#endpoint === '') this.#endpoint = undefined;
-    if (
-      this.#endpoint !== undefined &&
-      this.#endpoint !== AUTO_ENDPOINT &&
-      !/^https?:\/\/[^\s/]+/.test(this.#endpoint)
-    ) {
-      throw inputError(`Expected \`lambda endpoint\` to be an http(s) URL or \`auto\`, got \`${this.#endpoint}\``);
-    }
+    if (this.#endpoint !== undefined) checkLambdaEndpoint(this.#endpoint, 'lambda endpoint');
     this.#invokeTimeoutMs = options.invokeTimeoutMs ?? 70_000;
     this.#throttleRetries = options.throttleRetries ?? 8;
     this.#limit = new AdaptiveLimit(options.concurrency ?? this.#defaultConcurrency());

@@ -1,8 +1,7 @@
-import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import { BACKEND_NAMES } from '../backends/backend.js';
 import { parseBackendName } from '../backends/create-backend.js';
-import { checkNonNegativeInt, checkPositiveInt, type FanoutOptions } from '../options.js';
+import { defaultWorkers, type FanoutOptions } from '../options.js';
 import { parseTaskOptionValue } from './task-flags.js';
 
 /** Registers the run-shaping flags shared by `run` and `compare`. */
@@ -11,7 +10,7 @@ export function addRunFlags(cmd: Command): Command {
     .option(
       '--workers <k>',
       'pool size of thread/process backends (and the local side of hybrid)',
-      String(availableParallelism()),
+      String(defaultWorkers()),
     )
     .option('--batch-size <s>', 'items per batch (task-specific; default chosen by the task)')
     .option('--timeout <ms>', 'per-batch timeout in ms (0 = none)', '600000')
@@ -32,8 +31,8 @@ export function intFlag(name: string, raw: unknown, positive: boolean): number {
 /** FanoutOptions from the shared run flags (backend excluded). */
 export function runOptionsFrom(flags: Record<string, unknown>): FanoutOptions {
   const opts: FanoutOptions = {
-    workers: checkPositiveInt('workers', intFlag('workers', flags.workers, true)),
-    timeoutMs: checkNonNegativeInt('timeout', intFlag('timeout', flags.timeout, false)),
+    workers: intFlag('workers', flags.workers, true),
+    timeoutMs: intFlag('timeout', flags.timeout, false),
     retries: intFlag('retries', flags.retries, false),
   };
   if (flags.batchSize !== undefined) opts.batchSize = intFlag('batch-size', flags.batchSize, true);

@@ -1,14 +1,19 @@
 /**
- * The Lambda `worker` handler: the far side of the lambda backend. It validates the event, finds the task by name in the
- * bundled built-in registry (never code from the event), runs the same trampoline as the worker threads and child
- * processes, and returns the partial with the measurements the timeline needs.
+ * The Lambda `worker` handler: the far side of the lambda backend. It parses the event with the one wire schema, finds
+ * the task by id among the bundled built-ins and the packaged user tasks (never code from the event), refuses any
+ * version other than the caller's, and serves the batch with the same function the worker threads and child
+ * processes use. Event: `{ "task": "primes", "version"?: "<bundle hash>", "batchId": "0", "batch": {…} }`.
  */
 import { randomUUID } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
-import * as z from 'zod/mini';
-import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../orchestrator/backends/lambda/payload.js';
-import { type CpuMeasure, runBatch } from '../orchestrator/backends/run-batch.js';
-import { builtinTasks } from '../orchestrator/tasks/registry.js';
+import { FanoutError } from '../orchestrator/errors.js';
+import { LAMBDA_SYNC_PAYLOAD_BYTES, lambdaErrorFrom } from '../orchestrator/far-side/lambda-wire.js';
+import type { CpuMeasure } from '../orchestrator/far-side/run-batch.js';
+import { serveBatch } from '../orchestrator/far-side/serve-batch.js';
+import { heldTask, taskShelf } from '../orchestrator/far-side/task-shelf.js';
+import { type BatchReply, BatchRequestSchema, describeIssues } from '../orchestrator/far-side/wire.js';
+import { BUILTIN_TASKS_VERSION, builtinTasks } from '../orchestrator/tasks/registry.js';
+import { packagedTasks } from './packaged-tasks.js';
 
 /**
  * On real Lambda the handler owns its process, so process CPU time is exact. serverless-offline runs every instance as
@@ -16,28 +21,8 @@ import { builtinTasks } from '../orchestrator/tasks/registry.js';
  */
 const CPU_MEASURE: CpuMeasure = isMainThread ? 'process' : 'thread';
 
-/** What the caller sends: a built-in task name, the batch id (for the reply) and the JSON batch. */
-// zod/mini rather than zod: the same checks, and it keeps the bundle ~15× smaller (zod's full build is ~450 KB minified).
-export const WorkerEventSchema = z.object({
-  task: z.string().check(z.minLength(1), z.maxLength(128)),
-  batchId: z.string().check(z.minLength(1), z.maxLength(256)),
-  batch: z.unknown().check(z.refine((b) => b !== undefined, { message: 'batch is required' })),
-});
-
-/** The event of the worker function. */
-export type WorkerEvent = z.infer<typeof WorkerEventSchema>;
-
-/** What the worker function returns for one batch. */
-export interface WorkerReply {
-  batchId: string;
-  partial: unknown;
-  cpuMs: number;
-  durationMs: number;
-  /** True on the first invoke an execution environment serves. */
-  coldStart: boolean;
-  /** Random id of this execution environment: one timeline lane per instance. */
-  instanceId: string;
-}
+/** The worker function's reply for one batch. */
+export type WorkerReply = BatchReply;
 
 /** The part of the Lambda context the handler uses (no @types/aws-lambda needed for two members). */
 export interface WorkerContext {
@@ -45,70 +30,67 @@ export interface WorkerContext {
   awsRequestId?: string;
 }
 
-// The error names below become `errorType` in the function-error reply; the caller maps them to fanout error codes.
-// They are set on the prototype so `stack` (captured in the Error constructor) starts with the name too: the emulator
-// reports every errorType as "Error", and the caller then falls back to the first line of the trace.
+/** What this function holds: every built-in at fanout's version, and the packaged user tasks at their bundle hash. */
+const shelf = taskShelf(
+  [
+    ...[...builtinTasks.values()].map((t) => heldTask(t, BUILTIN_TASKS_VERSION)),
+    ...packagedTasks.map((p) => {
+      let task: ReturnType<typeof p.load> | undefined;
+      return { name: p.name, version: p.version, load: () => (task ??= p.load()) };
+    }),
+  ],
+  'the worker function',
+  'redeploy (npm run deploy) or restart the emulator',
+);
 
-/** The event does not have the shape `{ task, batchId, batch }`. Never retried by the caller. */
-export class InvalidEventError extends Error {}
-InvalidEventError.prototype.name = 'InvalidEventError';
-
-/** The event names a task the bundle does not contain. Never retried by the caller. */
-export class UnknownTaskError extends Error {}
-UnknownTaskError.prototype.name = 'UnknownTaskError';
-
-/** The task's own `map` threw; the caller maps it to ETASK. */
-export class TaskError extends Error {}
-TaskError.prototype.name = 'TaskError';
-
-/**
- * The partial would make a reply over Lambda's 6 MB response limit. Real Lambda refuses such a reply itself
- * (`Function.ResponseSizeTooLarge`); raising it here makes the emulator and `sls invoke local` behave the same, and lets
- * the caller subdivide the batch instead of retrying it.
- */
-export class ResponseTooLargeError extends Error {}
-ResponseTooLargeError.prototype.name = 'ResponseTooLargeError';
-
-/** Execution-environment state: module scope lives as long as the instance. */
+/** Random id of this execution environment: one timeline lane per instance. */
 const instanceId = randomUUID().slice(0, 8);
-let cold = true;
 
 /** Time kept back from the Lambda deadline so the handler can still answer with a clear error. */
 const DEADLINE_MARGIN_MS = 500;
 
 /** Lambda entry point (`functions/worker.handler` in serverless.yml). */
 export async function handler(event: unknown, context: WorkerContext = {}): Promise<WorkerReply> {
-  const coldStart = cold;
-  cold = false;
-  const parsed = WorkerEventSchema.safeParse(event);
+  try {
+    return await serve(event, context);
+  } catch (err) {
+    throw lambdaErrorFrom(err);
+  }
+}
+
+async function serve(event: unknown, context: WorkerContext): Promise<WorkerReply> {
+  const parsed = BatchRequestSchema.safeParse(event);
   if (!parsed.success) {
-    // zod/mini ships no message locale: say what was expected from the issue's own fields.
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.join('.') || 'event'}: ${'expected' in i ? `expected ${String(i.expected)}` : i.message}`)
-      .join('; ');
-    throw new InvalidEventError(`Invalid worker event, expected { task, batchId, batch }: ${issues}`);
+    throw new FanoutError(
+      'EREMOTE',
+      `Invalid worker event, expected { task, version?, batchId, batch }: ${describeIssues(parsed.error.issues)}`,
+      { retryable: false },
+    );
   }
-  const { task, batchId, batch } = parsed.data;
-  if (!builtinTasks.has(task)) {
-    throw new UnknownTaskError(`Unknown task \`${task}\`; this bundle has ${[...builtinTasks.keys()].join(', ')}`);
-  }
+  const request = parsed.data;
   const remaining = context.getRemainingTimeInMillis?.();
   const signal =
     remaining === undefined
       ? new AbortController().signal
       : AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
-  let reply: WorkerReply;
-  try {
-    const r = await runBatch({ kind: 'builtin', name: task }, batch, signal, CPU_MEASURE);
-    reply = { batchId, partial: r.partial, cpuMs: r.cpuMs, durationMs: r.durationMs, coldStart, instanceId };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new TaskError(message, { cause: err });
-  }
+  const r = await serveBatch(shelf, request, { signal, measure: CPU_MEASURE });
+  const reply: WorkerReply = {
+    batchId: request.batchId,
+    partial: r.partial,
+    cpuMs: r.cpuMs,
+    durationMs: r.durationMs,
+    coldStart: r.coldStart ?? false,
+    ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
+    instanceId,
+  };
+  // Real Lambda refuses a reply over 6 MB itself (`Function.ResponseSizeTooLarge`); raising it here makes the emulator
+  // and `sls invoke local` behave the same, and lets the caller subdivide the batch instead of retrying it.
   const bytes = Buffer.byteLength(JSON.stringify(reply));
   if (bytes > LAMBDA_SYNC_PAYLOAD_BYTES) {
-    throw new ResponseTooLargeError(
-      `reply of batch ${batchId} is ${bytes} bytes, over Lambda's ${LAMBDA_SYNC_PAYLOAD_BYTES}-byte response limit`,
+    throw new FanoutError(
+      'EPAYLOAD',
+      `reply of batch ${request.batchId} is ${bytes} bytes, over Lambda's ${LAMBDA_SYNC_PAYLOAD_BYTES}-byte response limit`,
+      { batchId: request.batchId, retryable: false },
     );
   }
   return reply;

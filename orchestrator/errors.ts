@@ -26,7 +26,12 @@ export type FanoutErrorCode =
   /** Backends disagreed on the result of the same input. */
   | 'EMISMATCH'
   /** An invariant of fanout itself was broken (a bug). */
-  | 'EINTERNAL';
+  | 'EINTERNAL'
+  /**
+   * The far side (a deployed or emulated worker function) does not hold the exact task version this run bundled, or
+   * does not hold the task at all. Never retried: stale code must never produce an answer.
+   */
+  | 'EVERSION';
 
 const RETRYABLE: ReadonlySet<FanoutErrorCode> = new Set([
   'ETIMEOUT',
@@ -89,6 +94,8 @@ export interface SerializedError {
   name: string;
   message: string;
   code?: string;
+  /** False when the far side knows retrying cannot help (e.g. a partial that is not JSON). */
+  retryable?: boolean;
   stack?: string;
 }
 
@@ -96,10 +103,12 @@ export interface SerializedError {
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
+    const retryable = err instanceof FanoutError ? err.retryable : undefined;
     return {
       name: err.name,
       message: err.message,
       ...(typeof code === 'string' ? { code } : {}),
+      ...(retryable === false ? { retryable } : {}),
       ...(err.stack ? { stack: err.stack } : {}),
     };
   }

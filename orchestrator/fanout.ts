@@ -1,13 +1,17 @@
 import { Accumulator } from './accumulators/accumulator.js';
 import { type Backend, type BackendName, sameTaskRef } from './backends/backend.js';
 import { createBackend, parseBackendName } from './backends/create-backend.js';
+import { resolveTask } from './bundle/resolve-task.js';
 import { FanoutError, inputError } from './errors.js';
 import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
 import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
 import { collectStats, StatsCollector } from './stats-collector.js';
-import { builtinTasks, loadTask, taskRefFromArg } from './tasks/registry.js';
-import { type AnyTask, isTask, type SplitContext, type TaskRef, taskModuleFile } from './tasks/task.js';
+import { builtinTasks } from './tasks/registry.js';
+import type { AnyTask, SplitContext, TaskRef } from './tasks/task.js';
+
+/** Resolves a task argument (bundling module tasks); see {@link resolveTask}. */
+export { resolveTask } from './bundle/resolve-task.js';
 
 /** What {@link fanout} resolves with. */
 export interface FanoutResult<R = unknown> {
@@ -15,22 +19,8 @@ export interface FanoutResult<R = unknown> {
   stats: RunStats;
 }
 
-/** Finds the task object and the reference the far side will load it by. */
-export async function resolveTask(task: AnyTask | TaskRef | string): Promise<{ task: AnyTask; ref: TaskRef }> {
-  if (typeof task === 'string') {
-    const ref = taskRefFromArg(task);
-    return { task: await loadTask(ref), ref };
-  }
-  if (isTask(task)) {
-    if (builtinTasks.get(task.name) === task) return { task, ref: { kind: 'builtin', name: task.name } };
-    const file = taskModuleFile(task);
-    return { task, ref: file ? { kind: 'module', path: file } : { kind: 'builtin', name: task.name } };
-  }
-  return { task: await loadTask(task), ref: task };
-}
-
 function describeRef(ref: TaskRef): string {
-  return ref.kind === 'builtin' ? `\`${ref.name}\`` : `module ${ref.path}`;
+  return ref.kind === 'builtin' ? `\`${ref.name}\`` : `module ${ref.source ?? ref.path}`;
 }
 
 /** JSON size of a batch, in bytes, as it would go on the wire. */

@@ -32,6 +32,8 @@ export interface BatchOutcome {
   durationMs?: number;
   /** Lambda: the instance was cold for this invoke. */
   coldStart?: boolean;
+  /** On a cold start: the instance's init time, ms from its start (process or thread) to its first batch. */
+  initMs?: number;
   /** Wall-clock start/end (ms since epoch) as seen by the caller. Filled by the scheduler if absent. */
   startedAt?: number;
   endedAt?: number;
@@ -69,5 +71,8 @@ export interface Backend {
 /** True when two task references name the same task. */
 export function sameTaskRef(a: TaskRef, b: TaskRef): boolean {
   if (a.kind === 'builtin') return b.kind === 'builtin' && a.name === b.name;
-  return b.kind === 'module' && a.path === b.path && (a.exportName ?? '') === (b.exportName ?? '');
+  if (b.kind !== 'module' || (a.exportName ?? '') !== (b.exportName ?? '')) return false;
+  // a bundled reference is the same task when it is the same source at the same version
+  if (a.version !== undefined && b.version !== undefined) return a.version === b.version && a.source === b.source;
+  return (a.source ?? a.path) === (b.source ?? b.path);
 }

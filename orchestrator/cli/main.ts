@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
+import { resolveTask } from '../bundle/resolve-task.js';
 import { clipText } from '../clip-text.js';
 import { isFanoutError } from '../errors.js';
-import { loadTask, taskRefFromArg } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { reserveStdoutForJson, writeStdout } from './json-stdout.js';
 import { createProgram } from './program.js';
@@ -16,7 +16,8 @@ async function preResolveTask(argv: string[]): Promise<AnyTask | undefined> {
   if (cmdIndex < 0 || !TASK_COMMANDS.has(argv[cmdIndex] as string)) return undefined;
   const taskArg = argv.slice(cmdIndex + 1).find((a) => !a.startsWith('-'));
   if (!taskArg) return undefined;
-  return loadTask(taskRefFromArg(taskArg));
+  // module tasks are bundled here (cached by content), and the task object remembers its bundle for the run
+  return (await resolveTask(taskArg)).task;
 }
 
 /** Prints one line for an error (the stack only with --verbose) and sets the exit code: 2 for bad input, else 1. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inputError } from '../errors.js';
@@ -22,9 +23,21 @@ export function registerBuiltinTask(task: AnyTask): void {
   (builtinTasks as Map<string, AnyTask>).set(task.name, task);
 }
 
+/**
+ * Version of every built-in task: fanout's own release. Built-ins change only with fanout, and the worker function
+ * bundles the built-ins of the fanout it was packaged from; after upgrading fanout, redeploy. Keep equal to
+ * package.json's version (a unit test checks it).
+ */
+export const BUILTIN_TASKS_VERSION = 'fanout-0.1.0';
+
+/** The version a reference carries on the wire: the bundle hash of a module, {@link BUILTIN_TASKS_VERSION} otherwise. */
+export function taskVersionOf(ref: TaskRef): string {
+  return ref.kind === 'builtin' ? BUILTIN_TASKS_VERSION : (ref.version ?? 'unbundled');
+}
+
 /** True when the CLI argument names a module file rather than a built-in task. */
 export function looksLikeModulePath(arg: string): boolean {
-  return arg.includes('/') || arg.includes('\\') || /\.(c|m)?js$/.test(arg);
+  return arg.includes('/') || arg.includes('\\') || /\.(c|m)?[jt]s$/.test(arg);
 }
 
 /** Turns a CLI task argument into a {@link TaskRef}, checking that it exists. */
@@ -63,14 +76,22 @@ export function loadTask(ref: TaskRef): Promise<AnyTask> {
 async function importTask(path: string, exportName?: string): Promise<AnyTask> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    // bundles are CommonJS (see bundle-task.ts): require gives their exports as written, with no ESM wrapper
+    mod = path.endsWith('.cjs')
+      ? (createRequire(path)(path) as Record<string, unknown>)
+      : ((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (err) {
     const e = inputError(`Cannot load task module ${path}: ${(err as Error).message ?? String(err)}`);
     (e as { cause?: unknown }).cause = err;
     throw e;
   }
-  const candidates = exportName ? [mod[exportName]] : [mod.default, mod.task, ...Object.values(mod)];
-  const task = candidates.find(isTask);
+  const task = taskExportOf(mod, exportName);
   if (!task) throw inputError(`Task module ${path} does not export a task made with defineTask`);
   return task;
+}
+
+/** The task a module exports: `exportName`, else the default export, else `task`, else the first export that is one. */
+export function taskExportOf(mod: Record<string, unknown>, exportName?: string): AnyTask | undefined {
+  const candidates = exportName ? [mod[exportName]] : [mod.default, mod.task, ...Object.values(mod)];
+  return candidates.find(isTask);
 }

@@ -127,5 +127,11 @@ export function isTask(value: unknown): value is AnyTask {
   );
 }
 
-/** How the far side (thread, child, Lambda) finds the task: a built-in by name, or a user module by absolute path. */
-export type TaskRef = { kind: 'builtin'; name: string } | { kind: 'module'; path: string; exportName?: string };
+/**
+ * How the far side (thread, child, Lambda) finds the task: a built-in by name, or a user module by absolute path.
+ * Once resolved, a module's `path` is its bundle (the one artifact every backend loads), `source` the user's file and
+ * `version` the bundle's hash; `name` is the task's name (its id on the wire).
+ */
+export type TaskRef =
+  | { kind: 'builtin'; name: string }
+  | { kind: 'module'; path: string; exportName?: string; source?: string; version?: string; name?: string };

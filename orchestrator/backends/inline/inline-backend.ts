@@ -1,7 +1,9 @@
-import { isFanoutError, serializeError, taskErrorFrom } from '../../errors.js';
-import type { AnyTask, TaskRef } from '../../tasks/task.js';
+import { decodeFarSideError, toWireError } from '../../far-side/decode-error.js';
+import { serveBatch } from '../../far-side/serve-batch.js';
+import { heldTask, type TaskShelf, taskShelf } from '../../far-side/task-shelf.js';
+import { loadTask, taskVersionOf } from '../../tasks/registry.js';
+import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
-import { runBatch } from '../run-batch.js';
 
 /**
  * Runs batches on the main thread: the baseline every other backend is compared with. CPU-bound maps run one after
@@ -10,7 +12,8 @@ import { runBatch } from '../run-batch.js';
 export class InlineBackend implements Backend {
   readonly name = 'inline';
   readonly #concurrency: number;
-  #task: TaskRef | AnyTask | undefined;
+  #shelf: TaskShelf | undefined;
+  #request: { task: string; version: string } | undefined;
 
   /** @param concurrency batches in flight at once; only async maps overlap. @default 1 */
   constructor(concurrency = 1) {
@@ -22,7 +25,10 @@ export class InlineBackend implements Backend {
 
   async start(ctx: BackendStartContext): Promise<void> {
     this.startedTask = ctx.task;
-    this.#task = ctx.instance ?? ctx.task;
+    const task = ctx.instance ?? (await loadTask(ctx.task));
+    const version = taskVersionOf(ctx.task);
+    this.#shelf = taskShelf([heldTask(task, version)], 'the inline backend', 'start a new backend for this task');
+    this.#request = { task: task.name, version };
   }
 
   capacity(): number {
@@ -30,13 +36,20 @@ export class InlineBackend implements Backend {
   }
 
   async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
-    if (!this.#task) throw new Error('InlineBackend.run before start');
+    const shelf = this.#shelf;
+    const request = this.#request;
+    if (!shelf || !request) throw new Error('InlineBackend.run before start');
     signal.throwIfAborted();
     const startedAt = Date.now();
     try {
       // A map that never settles (or ignores its signal) must not hold the run: the attempt ends when its signal
       // aborts (timeout, cancel), and the map's own promise is left behind.
-      const r = await untilAborted(runBatch(this.#task, job.batch, signal), signal);
+      const served = serveBatch(
+        shelf,
+        { ...request, batchId: job.id, batch: job.batch },
+        { signal, measure: 'process' },
+      );
+      const r = await untilAborted(served, signal);
       signal.throwIfAborted();
       return {
         partial: r.partial,
@@ -48,7 +61,7 @@ export class InlineBackend implements Backend {
       };
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      const error = isFanoutError(err) ? err : taskErrorFrom(serializeError(err), job.id);
+      const error = decodeFarSideError(toWireError(err), job.id);
       error.workerId ??= 'main';
       throw error;
     }

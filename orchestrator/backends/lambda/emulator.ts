@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FanoutError } from '../../errors.js';
 
@@ -22,6 +23,11 @@ export interface EmulatorOptions {
   readyTimeoutMs?: number;
   /** Forward the emulator's log lines to this process's stderr once it is ready (`npm run offline`). @default false */
   logs?: boolean;
+  /**
+   * User task modules the worker function carries besides the built-ins and fanout.config.json's tasks (an ad hoc
+   * `run`/`compare` of `./tasks/x.ts`): each is bundled exactly as the caller bundles it, so the versions agree.
+   */
+  tasks?: readonly string[];
 }
 
 /** A running serverless-offline. */
@@ -96,10 +102,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     '--websocketPort',
     String(wsPort),
   ];
-  // A build folder of its own (see serverless.yml): `sls package` deletes its folder when done, and two emulators
-  // building into one folder would race.
-  const buildDir = join('.esbuild', `offline-${port}`);
-  const env = { ...process.env, FANOUT_ESBUILD_DIR: buildDir };
+  // A build folder of its own, outside the repository's .esbuild/ (see serverless.yml): `npm run package` deletes
+  // .esbuild/ and `sls package` its work folder, which would pull the bundle out from under a running emulator, and
+  // two emulators building into one folder would race. serverless-esbuild takes the folder relative to the service.
+  const buildPath = mkdtempSync(join(tmpdir(), 'fanout-offline-'));
+  const buildDir = relative(cwd, buildPath);
+  const env: NodeJS.ProcessEnv = { ...process.env, FANOUT_ESBUILD_DIR: buildDir };
+  if (opts.tasks && opts.tasks.length > 0) env.FANOUT_TASKS = JSON.stringify(opts.tasks.map((t) => resolve(t)));
+  else delete env.FANOUT_TASKS;
   const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
   installExitHook();
   alive.add(child);
@@ -110,7 +120,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const force = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(force);
-    rmSync(join(cwd, buildDir), { recursive: true, force: true });
+    rmSync(buildPath, { recursive: true, force: true });
   };
   try {
     await waitForReady(child, port, opts.readyTimeoutMs ?? 60_000);

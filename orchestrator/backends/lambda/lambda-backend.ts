@@ -1,8 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { resolveTask } from '../../bundle/resolve-task.js';
 import { FanoutError, inputError, isFanoutError } from '../../errors.js';
+import { type BatchReply, BatchReplySchema, describeIssues } from '../../far-side/wire.js';
 import { checkPositiveInt, type LambdaOptions } from '../../options.js';
 import { backoffDelay } from '../../scheduler/backoff.js';
+import { taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
@@ -27,16 +30,6 @@ export interface LambdaBackendOptions extends LambdaOptions {
   client?: LambdaClient;
 }
 
-/** The reply of the worker function (functions/worker.ts). */
-interface WorkerReplyJson {
-  batchId: string;
-  partial: unknown;
-  cpuMs?: number;
-  durationMs?: number;
-  coldStart?: boolean;
-  instanceId?: string;
-}
-
 /**
  * Runs batches as synchronous Lambda invocations (`InvokeCommand`, RequestResponse) of the `worker` function.
  * Throttling lowers the in-flight limit (AIMD, see {@link AdaptiveLimit}) and is retried here with jittered backoff;
@@ -58,7 +51,7 @@ export class LambdaBackend implements Backend {
   #client: LambdaClient | undefined;
   #ownsClient = false;
   #emulator: Emulator | undefined;
-  #task: string | undefined;
+  #task: { task: string; version: string } | undefined;
   #throttles = 0;
 
   constructor(options: LambdaBackendOptions = {}) {
@@ -104,14 +97,20 @@ export class LambdaBackend implements Backend {
 
   async start(ctx: BackendStartContext): Promise<void> {
     this.startedTask = ctx.task;
-    if (ctx.task.kind !== 'builtin') {
-      throw inputError(
-        `The lambda backend runs built-in tasks only (the function bundles them; code is never sent), got module ${ctx.task.path}`,
-      );
+    // Code is never sent: the function holds the task (packaged, or built into the emulator started here) and every
+    // invoke names its id and exact version, which the function checks (EVERSION).
+    let ref = ctx.task;
+    if (ref.kind === 'module' && (ref.version === undefined || ref.name === undefined)) {
+      ref = (await resolveTask(ctx.instance ?? ref)).ref;
     }
-    this.#task = ctx.task.name;
+    const name = ref.kind === 'builtin' ? ref.name : (ref.name as string);
+    this.#task = { task: name, version: taskVersionOf(ref) };
     if (this.#endpoint === AUTO_ENDPOINT) {
-      this.#emulator = await startEmulator({ stage: this.#stage, maxConcurrency: this.#limit.max });
+      this.#emulator = await startEmulator({
+        stage: this.#stage,
+        maxConcurrency: this.#limit.max,
+        ...(ref.kind === 'module' && ref.source ? { tasks: [ref.source] } : {}),
+      });
       this.#endpoint = this.#emulator.endpoint;
     }
     if (this.#options.client) {
@@ -134,7 +133,7 @@ export class LambdaBackend implements Backend {
     const client = this.#client;
     const task = this.#task;
     if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.run before start');
-    const payload = encodeEvent({ task, batchId: job.id, batch: job.batch });
+    const payload = encodeEvent({ ...task, batchId: job.id, batch: job.batch });
     for (let throttled = 0; ; throttled++) {
       await this.#limit.acquire(signal);
       let error: FanoutError;
@@ -180,6 +179,7 @@ export class LambdaBackend implements Backend {
         ...(body.cpuMs !== undefined ? { cpuMs: body.cpuMs } : {}),
         ...(body.durationMs !== undefined ? { durationMs: body.durationMs } : {}),
         ...(body.coldStart !== undefined ? { coldStart: body.coldStart } : {}),
+        ...(body.initMs !== undefined ? { initMs: body.initMs } : {}),
         startedAt,
         endedAt: Date.now(),
       };
@@ -215,8 +215,8 @@ export class LambdaBackend implements Backend {
   }
 }
 
-/** Parses and checks the worker's reply; a reply for another batch is a remote bug, not a partial to merge. */
-function parseReply(payload: Uint8Array | undefined, batchId: string): WorkerReplyJson {
+/** Parses and checks the worker's reply with the wire schema; a reply for another batch is a remote bug, not a partial. */
+function parseReply(payload: Uint8Array | undefined, batchId: string): BatchReply {
   let body: unknown;
   try {
     // a view on the SDK's bytes, not a copy: replies can be megabytes
@@ -225,11 +225,16 @@ function parseReply(payload: Uint8Array | undefined, batchId: string): WorkerRep
   } catch (err) {
     throw new FanoutError('EREMOTE', `worker reply for batch ${batchId} is not JSON`, { cause: err, batchId });
   }
-  const reply = body as Partial<WorkerReplyJson> | null;
-  if (reply === null || typeof reply !== 'object' || !('partial' in reply) || reply.batchId !== batchId) {
-    throw new FanoutError('EREMOTE', `worker reply for batch ${batchId} lacks { batchId: "${batchId}", partial }`, {
-      batchId,
-    });
+  const parsed = BatchReplySchema.safeParse(body);
+  if (!parsed.success || parsed.data.batchId !== batchId) {
+    const why = parsed.success ? `batchId is \`${parsed.data.batchId}\`` : describeIssues(parsed.error.issues);
+    throw new FanoutError(
+      'EREMOTE',
+      `worker reply for batch ${batchId} lacks { batchId: "${batchId}", partial }: ${why}`,
+      {
+        batchId,
+      },
+    );
   }
-  return reply as WorkerReplyJson;
+  return parsed.data;
 }

@@ -1,4 +1,6 @@
 import { FanoutError } from '../../errors.js';
+import { decodeFarSideError } from '../../far-side/decode-error.js';
+import { type LambdaErrorDoc, wireErrorFromLambda } from '../../far-side/lambda-wire.js';
 
 /** Where an invoke went, for error messages that say what to fix. */
 export interface InvokeTarget {
@@ -108,60 +110,31 @@ export function classifyInvokeError(err: unknown, batchId: string, target: Invok
   });
 }
 
-/** The error document of a function-error reply. */
-interface FunctionErrorDoc {
-  errorType?: string;
-  errorMessage?: string;
-  trace?: string[];
-}
-
-/** Errors the worker raises for an event it cannot run: retrying cannot help. */
-const REJECTED_EVENT_TYPES = new Set(['InvalidEventError', 'UnknownTaskError']);
-
 /**
- * The real error type of a function error. AWS reports the thrown error's name as `errorType`; serverless-offline
- * always says "Error", so then the first trace line (`TaskError: …`, the handler sets names on the prototype) decides.
- */
-function errorTypeOf(doc: FunctionErrorDoc): string {
-  if (doc.errorType && doc.errorType !== 'Error') return doc.errorType;
-  const head = /^([A-Za-z_$][\w$.]*):/.exec(doc.trace?.[0] ?? '');
-  return head?.[1] ?? doc.errorType ?? 'Error';
-}
-
-/**
- * Maps a reply with `X-Amz-Function-Error` (HTTP 200, error JSON as payload) to a typed error: the task threw → ETASK
- * with the task's own message (the same as on every other backend); the event was refused → EREMOTE, not retried;
+ * Maps a reply with `X-Amz-Function-Error` (HTTP 200, error JSON as payload) to a typed error with the one far-side
+ * decoder: the handler's own errors keep their fanout code (the task threw → ETASK with the task's message, a stale or
+ * missing task → EVERSION, an oversize reply → EPAYLOAD, a refused event → EREMOTE, none of these retried but ETASK);
  * anything else (runtime crash, timeout) → EREMOTE, retried.
  */
-/** Error types meaning "the reply would exceed the 6 MB response limit": AWS's own, and the worker handler's. */
-const RESPONSE_TOO_LARGE_TYPES: ReadonlySet<string> = new Set([
-  'Function.ResponseSizeTooLarge',
-  'ResponseTooLargeError',
-]);
-
 export function functionErrorFrom(kind: string, payload: Uint8Array | undefined, batchId: string): FanoutError {
   const text = payload ? Buffer.from(payload).toString('utf8') : '';
-  let doc: FunctionErrorDoc = {};
+  let doc: LambdaErrorDoc = {};
   try {
-    doc = JSON.parse(text) as FunctionErrorDoc;
+    doc = JSON.parse(text) as LambdaErrorDoc;
   } catch {
     doc = { errorMessage: text || '(empty error payload)' };
   }
-  const type = errorTypeOf(doc);
-  const message = doc.errorMessage ?? '(no message)';
-  const remote = { errorType: type, trace: doc.trace };
-  if (type === 'TaskError') return new FanoutError('ETASK', message, { cause: remote, batchId });
-  if (RESPONSE_TOO_LARGE_TYPES.has(type)) {
-    // the same batch would fail the same way: fanout subdivides it instead of retrying it
-    return new FanoutError('EPAYLOAD', `Lambda reply for batch ${batchId} too large: ${message}`, {
-      cause: remote,
+  const remote = wireErrorFromLambda(doc);
+  const err = decodeFarSideError(remote, batchId, {
+    otherwise: 'EREMOTE',
+    where: `Lambda function error (${kind}) on batch ${batchId}`,
+  });
+  if (err.code === 'EPAYLOAD') {
+    return new FanoutError('EPAYLOAD', `Lambda reply for batch ${batchId} too large: ${remote.message}`, {
+      cause: doc,
       batchId,
       retryable: false,
     });
   }
-  return new FanoutError('EREMOTE', `Lambda function error (${kind}) on batch ${batchId}: ${type}: ${message}`, {
-    cause: remote,
-    batchId,
-    ...(REJECTED_EVENT_TYPES.has(type) ? { retryable: false } : {}),
-  });
+  return err;
 }

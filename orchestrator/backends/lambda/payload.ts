@@ -1,9 +1,10 @@
 import { FanoutError } from '../../errors.js';
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../../far-side/lambda-wire.js';
+import type { BatchRequest } from '../../far-side/wire.js';
 
-/** Lambda's limit for a synchronous (RequestResponse) request or response payload: 6 MB. */
-export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export { LAMBDA_SYNC_PAYLOAD_BYTES };
 
-/** Room kept for the event envelope (`{"task":…,"batchId":…,"batch":…}`) around the batch itself. */
+/** Room kept for the event envelope (`{"task":…,"version":…,"batchId":…,"batch":…}`) around the batch itself. */
 export const ENVELOPE_RESERVE_BYTES = 4 * 1024;
 
 /**
@@ -12,12 +13,8 @@ export const ENVELOPE_RESERVE_BYTES = 4 * 1024;
  */
 export const MAX_BATCH_PAYLOAD_BYTES = LAMBDA_SYNC_PAYLOAD_BYTES - ENVELOPE_RESERVE_BYTES;
 
-/** The event the worker function receives (see functions/worker.ts). */
-export interface WorkerEventJson {
-  task: string;
-  batchId: string;
-  batch: unknown;
-}
+/** The event the worker function receives: the far side's batch request (far-side/wire.ts). */
+export type WorkerEventJson = BatchRequest;
 
 /**
  * Encodes the invoke payload. The final size check is a safety net for callers that bypass `fanout()`'s splitting:

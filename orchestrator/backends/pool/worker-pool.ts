@@ -126,7 +126,7 @@ export class WorkerPool {
       signal.addEventListener('abort', onAbort, { once: true });
       lane.setBusy(true);
       try {
-        lane.send({ type: 'run', seq, batch: job.batch });
+        lane.send({ type: 'run', seq, batch: job.batch, batchId: job.id });
       } catch {
         // The channel closed under us: the lane is dying; its exit event rejects this batch with ECRASH.
         lane.kill(true);
@@ -228,6 +228,7 @@ export class WorkerPool {
   }
 
   #onReply(slot: Slot, lane: Lane, msg: FromFarSide): void {
+    if (msg.type === 'started') return; // one batch per lane here: it started when it was sent
     const current = slot.current;
     if (slot.lane !== lane || !current || !('seq' in msg) || msg.seq !== current.seq) return; // stale reply
     slot.current = undefined;

@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { FanoutError } from '../errors.js';
-import { loadTask } from '../tasks/registry.js';
-import type { AnyTask, TaskRef } from '../tasks/task.js';
+import type { AnyTask } from '../tasks/task.js';
+import { nonJsonPath } from './json-partial.js';
 
-/** What the far side sends back for one batch. */
+/** What the far side measured for one batch. */
 export interface FarSideResult {
   partial: unknown;
   /** CPU time spent on this batch, ms (see {@link runBatch} for how it is measured). */
   cpuMs: number;
   durationMs: number;
+  /** True on the first batch this instance (thread, child, Lambda environment) served. */
+  coldStart?: boolean;
+  /** On a cold start: ms from the instance's start to its first batch (its init time). */
+  initMs?: number;
 }
 
 /** How to measure a batch's CPU time: `process` where one batch owns the process, `thread` inside a worker thread. */
@@ -29,8 +33,8 @@ function threadCpuNs(): number | undefined {
 }
 
 /**
- * The trampoline every far side runs: the worker-thread entry, the child-process entry and the Lambda handler all call
- * this, so a task runs the same code wherever it is put.
+ * Maps one batch with `task` and measures it; {@link serveBatch} calls this on every far side (inline, the worker
+ * thread, the child process and the Lambda handler), so a task runs the same code wherever it is put.
  *
  * CPU time: `process.cpuUsage()` is exact in a child process or on Lambda, where one batch owns the process. In a worker
  * thread (the thread backend, or serverless-offline's instances) it would count every thread of the process, so
@@ -38,18 +42,18 @@ function threadCpuNs(): number | undefined {
  * elsewhere (which also counts time the thread waited for a core, so it overstates on a loaded machine).
  */
 export async function runBatch(
-  ref: TaskRef | AnyTask,
+  task: AnyTask,
   batch: unknown,
   signal: AbortSignal,
   measure: CpuMeasure = 'process',
+  batchId?: string,
 ): Promise<FarSideResult> {
-  const task = 'kind' in ref ? await loadTask(ref) : ref;
   const t0 = performance.now();
   const cpu0 = measure === 'process' ? process.cpuUsage() : undefined;
   const thread0 = measure === 'thread' ? threadCpuNs() : undefined;
   const elu0 = performance.eventLoopUtilization();
   const partial = await task.map(batch, { signal });
-  checkJsonPartial(task.name, partial);
+  checkJsonPartial(task.name, partial, batchId);
   const durationMs = performance.now() - t0;
   let cpuMs: number;
   if (cpu0) {
@@ -66,21 +70,16 @@ export async function runBatch(
 }
 
 /**
- * Partials cross thread, process and network boundaries as JSON, so one JSON cannot hold (a BigInt, a cycle, a bare
- * function) fails here, as ETASK naming the task, on every backend alike; otherwise it would fail on Lambda, be
- * cloned as-is by a thread, and surface only when the CLI prints the result.
+ * A partial outside plain JSON (see json-partial.ts) fails here, on every backend alike, as an ETASK naming the task,
+ * the batch and the offending path. Not retried: the same map returns the same value again.
  */
-function checkJsonPartial(taskName: string, partial: unknown): void {
-  let why: string | undefined;
-  if (typeof partial === 'function' || typeof partial === 'symbol') why = `a ${typeof partial}`;
-  else {
-    try {
-      JSON.stringify(partial);
-    } catch (err) {
-      why = (err as Error).message.split('\n')[0];
-    }
-  }
+function checkJsonPartial(taskName: string, partial: unknown, batchId: string | undefined): void {
+  const why = nonJsonPath(partial);
   if (why) {
-    throw new FanoutError('ETASK', `map of task \`${taskName}\` returned a partial that is not JSON: ${why}`);
+    const batch = batchId === undefined ? '' : ` for batch ${batchId}`;
+    throw new FanoutError('ETASK', `map of task \`${taskName}\` returned a partial that is not JSON${batch}: ${why}`, {
+      retryable: false,
+      ...(batchId === undefined ? {} : { batchId }),
+    });
   }
 }

@@ -1,0 +1,52 @@
+import { performance } from 'node:perf_hooks';
+import { FanoutError } from '../errors.js';
+import { type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
+import type { HeldTask, TaskShelf } from './task-shelf.js';
+import type { BatchRequest } from './wire.js';
+
+/** Options of {@link serveBatch}. */
+export interface ServeOptions {
+  /** Aborted when the batch is cancelled or the far side's deadline comes. */
+  signal: AbortSignal;
+  measure: CpuMeasure;
+}
+
+/** Instance state: module scope lives as long as the thread, the child process or the Lambda execution environment. */
+let cold = true;
+
+/**
+ * The one serve function every far side calls (inline, the worker-thread and child-process entries, the Lambda
+ * handler): find the task by id, refuse any version other than the one the caller bundled (EVERSION: stale code must
+ * never produce an answer), map the batch and measure it. The first batch an instance serves reports `coldStart` and
+ * `initMs`, the time from the instance's start (`performance.now()` counts from process or thread start) to it.
+ */
+export async function serveBatch(shelf: TaskShelf, request: BatchRequest, opts: ServeOptions): Promise<FarSideResult> {
+  const held = checkHeld(shelf, request);
+  if (request.probe) return { partial: null, cpuMs: 0, durationMs: 0 };
+  const coldStart = cold;
+  const initMs = cold ? Math.round(performance.now() * 100) / 100 : undefined;
+  cold = false;
+  const task = await held.load();
+  const result = await runBatch(task, request.batch, opts.signal, opts.measure, request.batchId);
+  return { ...result, coldStart, ...(initMs !== undefined ? { initMs } : {}) };
+}
+
+/** The held task for a request, or EVERSION saying what the far side has and what to do. */
+export function checkHeld(shelf: TaskShelf, request: Pick<BatchRequest, 'task' | 'version'>): HeldTask {
+  const held = shelf.get(request.task);
+  if (!held) {
+    throw new FanoutError(
+      'EVERSION',
+      `${shelf.holder} has no task \`${request.task}\` (it has ${shelf.names().join(', ') || 'none'}): ${shelf.remedy}`,
+      { retryable: false },
+    );
+  }
+  if (request.version !== undefined && request.version !== held.version) {
+    throw new FanoutError(
+      'EVERSION',
+      `${shelf.holder} has task ${request.task} at ${held.version}, this run has ${request.version}: ${shelf.remedy}`,
+      { retryable: false },
+    );
+  }
+  return held;
+}

@@ -2,7 +2,8 @@ import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '..
 import type { LambdaOptions } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
-import { createBackend } from '../create-backend.js';
+import { LambdaBackend } from '../lambda/lambda-backend.js';
+import { ProcessBackend } from '../process/process-backend.js';
 import { chooseSide, estimateMs, recordSample } from './side-choice.js';
 
 /** Options of the default hybrid: a local process pool plus Lambda. */
@@ -99,8 +100,8 @@ export class HybridBackend implements Backend {
     if (this.#sides.length === 0 && this.#options) {
       const { workers, lambda } = this.#options;
       this.#sides = [
-        side('process', await createBackend('process', { workers })),
-        side('lambda', await createBackend('lambda', { lambda })),
+        side('process', new ProcessBackend({ workers })),
+        side('lambda', new LambdaBackend(lambda)),
       ];
     }
     for (const s of this.#sides) Object.assign(s, freshSideState());

@@ -30,8 +30,17 @@ export interface LambdaErrorDoc {
   trace?: string[];
 }
 
-/** Lambda's own error types meaning the reply would exceed the 6 MB response limit. */
-const RESPONSE_TOO_LARGE = 'Function.ResponseSizeTooLarge';
+/**
+ * Error types with a fixed meaning that do not come from {@link lambdaErrorFrom}: Lambda's own oversize-reply type, and
+ * the names functions packaged by fanout before the far-side contract used (a function deployed from an older fanout).
+ */
+const KNOWN_TYPES: Readonly<Record<string, string>> = {
+  'Function.ResponseSizeTooLarge': 'FanoutError.EPAYLOAD.final',
+  ResponseTooLargeError: 'FanoutError.EPAYLOAD.final',
+  TaskError: 'FanoutError.ETASK',
+  InvalidEventError: 'FanoutError.EREMOTE.final',
+  UnknownTaskError: 'FanoutError.EREMOTE.final',
+};
 
 /**
  * The wire error inside a Lambda function-error document. AWS reports the thrown error's name as `errorType`;
@@ -44,6 +53,6 @@ export function wireErrorFromLambda(doc: LambdaErrorDoc): WireError {
     if (head?.[1]) name = head[1];
   }
   const message = doc.errorMessage ?? '(no message)';
-  if (name === RESPONSE_TOO_LARGE) return { name: 'FanoutError.EPAYLOAD.final', message };
+  name = KNOWN_TYPES[name] ?? name;
   return { name, message, ...(doc.trace ? { stack: doc.trace.join('\n') } : {}) };
 }

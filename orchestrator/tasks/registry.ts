@@ -66,14 +66,14 @@ export function loadTask(ref: TaskRef): Promise<AnyTask> {
   const key = `${ref.path}#${ref.exportName ?? ''}`;
   let loading = moduleCache.get(key);
   if (!loading) {
-    loading = importTask(ref.path, ref.exportName);
+    loading = importTask(ref.path, ref.exportName, ref.source);
     moduleCache.set(key, loading);
     loading.catch(() => moduleCache.delete(key));
   }
   return loading;
 }
 
-async function importTask(path: string, exportName?: string): Promise<AnyTask> {
+async function importTask(path: string, exportName?: string, source = path): Promise<AnyTask> {
   let mod: Record<string, unknown>;
   try {
     // bundles are CommonJS (see bundle-task.ts): require gives their exports as written, with no ESM wrapper
@@ -81,12 +81,12 @@ async function importTask(path: string, exportName?: string): Promise<AnyTask> {
       ? (createRequire(path)(path) as Record<string, unknown>)
       : ((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (err) {
-    const e = inputError(`Cannot load task module ${path}: ${(err as Error).message ?? String(err)}`);
+    const e = inputError(`Cannot load task module ${source}: ${(err as Error).message ?? String(err)}`);
     (e as { cause?: unknown }).cause = err;
     throw e;
   }
   const task = taskExportOf(mod, exportName);
-  if (!task) throw inputError(`Task module ${path} does not export a task made with defineTask`);
+  if (!task) throw inputError(`Task module ${source} does not export a task made with defineTask`);
   return task;
 }
 

@@ -55,16 +55,23 @@ describe.each(fixtures.filter((f) => f.userModules))('user task module: $name', 
   });
 
   it.each([
-    ['bigint', 'Do not know how to serialize a BigInt'],
-    ['cycle', 'Converting circular structure to JSON'],
-    ['function', 'a function'],
-  ])('fails a %s partial with the same ETASK, naming the task', async (mode, why) => {
+    ['bigint', 'partial.n is a BigInt'],
+    ['cycle', 'partial.self is a cycle (it is partial again)'],
+    ['function', 'partial is a function'],
+    ['nested-function', 'partial.f.g is a function'],
+    ['date', 'partial.items[3].when is a Date'],
+    ['map', 'partial.seen is a Map'],
+    ['nan', 'partial.ratio is NaN'],
+    ['infinity', 'partial.ratio[1] is Infinity'],
+    ['undefined-in-array', 'partial.list[1] is undefined'],
+  ])('fails a %s partial with the same final ETASK, naming the task, the batch and the path', async (mode, why) => {
     // Act
-    const run = fanout(misbehavingPath, { mode }, { backend: backendName, workers: 1, retries: 0 });
+    const run = fanout(misbehavingPath, { mode }, { backend: backendName, workers: 1, retries: 2 });
     // Assess: one line, the same on every backend (it used to pass inline and fail only when printed, or in a clone)
     await expect(run).rejects.toMatchObject({
       code: 'ETASK',
-      message: `batch 0 failed after 1 attempt(s): map of task \`misbehaving-task\` returned a partial that is not JSON: ${why}`,
+      message: `batch 0 failed after 1 attempt(s): map of task \`misbehaving-task\` returned a partial that is not JSON for batch 0: ${why}`,
+      retryable: false,
     });
   });
 

@@ -178,7 +178,7 @@ describe('LambdaBackend against a nock Invoke API', () => {
     const err = await fanout('primes', { limit: 10 }, { backend, retries: 2 }).catch((e: unknown) => e);
     // Assess
     expect(isFanoutError(err, 'EREMOTE')).toBe(true);
-    expect((err as Error).message).toContain('UnknownTaskError: Unknown task `primes`');
+    expect((err as Error).message).toContain('Unknown task `primes`');
     expect(scope.isDone()).toBe(true);
   });
 

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/worker.js';
+import { BUILTIN_TASKS_VERSION } from '../../../orchestrator/tasks/registry.js';
 
 describe('functions/worker handler', () => {
   it('runs a built-in task by name and returns the partial with its measurements', async () => {
@@ -12,6 +14,13 @@ describe('functions/worker handler', () => {
     expect(typeof reply.durationMs).toBe('number');
   });
 
+  it('runs built-ins at fanout\'s own version (package.json)', async () => {
+    // Act
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    // Assess
+    expect(BUILTIN_TASKS_VERSION).toBe(`fanout-${pkg.version}`);
+  });
+
   it('reports a cold start only on the first invoke of the instance', async () => {
     // Act
     const a = await handler({ task: 'primes', batchId: 'x', batch: { lo: 0, hi: 10 } });
@@ -21,7 +30,7 @@ describe('functions/worker handler', () => {
     expect(b.coldStart).toBe(false);
   });
 
-  it('refuses a reply over the 6 MB response limit with ResponseTooLargeError, as Lambda would', async () => {
+  it('refuses a reply over the 6 MB response limit as a final EPAYLOAD, as Lambda would', async () => {
     // Prepare: 600,000 distinct 8-letter words make a counts partial of about 9 MB
     const words: string[] = [];
     for (let i = 0; i < 600_000; i++) {
@@ -33,38 +42,54 @@ describe('functions/worker handler', () => {
     // Act
     const err = await handler({ task: 'wordcount', batchId: '7', batch }).catch((e: unknown) => e);
     // Assess
-    expect((err as Error).name).toBe('ResponseTooLargeError');
+    expect((err as Error).name).toBe('FanoutError.EPAYLOAD.final');
     expect((err as Error).message).toMatch(
       /^reply of batch 7 is \d+ bytes, over Lambda's 6291456-byte response limit$/,
     );
   });
 
-  it('rejects a malformed event with InvalidEventError naming the fields', async () => {
+  it('rejects a malformed event with a final EREMOTE naming the fields', async () => {
     // Act
     const err = await handler({ task: 3, batch: { lo: 0, hi: 1 } }).catch((e: unknown) => e);
     // Assess
-    expect((err as Error).name).toBe('InvalidEventError');
+    expect((err as Error).name).toBe('FanoutError.EREMOTE.final');
     expect((err as Error).message).toBe(
-      'Invalid worker event, expected { task, batchId, batch }: task: expected string; batchId: expected string',
+      'Invalid worker event, expected { task, version?, batchId, batch }: task: expected string; batchId: expected string',
     );
   });
 
-  it('rejects an unknown task by name, never loading code from the event', async () => {
+  it('answers EVERSION for a task it never heard of, never loading code from the event', async () => {
     // Act
     const err = await handler({ task: './evil.js', batchId: '1', batch: {} }).catch((e: unknown) => e);
     // Assess
-    expect((err as Error).name).toBe('UnknownTaskError');
-    expect((err as Error).message).toContain('Unknown task `./evil.js`');
+    expect((err as Error).name).toBe('FanoutError.EVERSION.final');
+    expect((err as Error).message).toBe(
+      'the worker function has no task `./evil.js` (it has primes, sleep, hash, fault, wordcount): redeploy (npm run deploy) or restart the emulator',
+    );
   });
 
-  it('rethrows a task failure as TaskError with the task message and a trace head naming it', async () => {
+  it('answers EVERSION for a built-in at another version, and runs it at its own', async () => {
+    // Act
+    const stale = await handler({ task: 'primes', version: 'fanout-0.0.1', batchId: '1', batch: { lo: 0, hi: 10 } }).catch(
+      (e: unknown) => e,
+    );
+    const fresh = await handler({ task: 'primes', version: BUILTIN_TASKS_VERSION, batchId: '2', batch: { lo: 0, hi: 10 } });
+    // Assess
+    expect((stale as Error).name).toBe('FanoutError.EVERSION.final');
+    expect((stale as Error).message).toBe(
+      `the worker function has task primes at ${BUILTIN_TASKS_VERSION}, this run has fanout-0.0.1: redeploy (npm run deploy) or restart the emulator`,
+    );
+    expect(fresh.partial).toEqual({ count: 4 });
+  });
+
+  it('rethrows a task failure as ETASK with the task message and a trace head naming it', async () => {
     // Act
     const err = await handler({ task: 'fault', batchId: '3', batch: { index: 3, ms: 0, fail: true } }).catch(
       (e: unknown) => e,
     );
     // Assess
-    expect((err as Error).name).toBe('TaskError');
+    expect((err as Error).name).toBe('FanoutError.ETASK');
     expect((err as Error).message).toBe('injected failure in batch 3');
-    expect((err as Error).stack?.split('\n')[0]).toBe('TaskError: injected failure in batch 3');
+    expect((err as Error).stack?.split('\n')[0]).toBe('FanoutError.ETASK: injected failure in batch 3');
   });
 });

@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import type { Backend } from '../../orchestrator/backends/backend.js';
+import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend.js';
 import { InlineBackend } from '../../orchestrator/backends/inline/inline-backend.js';
 import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
@@ -57,8 +59,20 @@ export const fixtures: BackendFixture[] = [
 
 // --- lambda (appended by the Lambda backend owner): the worker function on serverless-offline ---------------------
 
-/** One emulator per test file that uses the lambda fixture, started on first use (start takes seconds). */
+/**
+ * User task modules the emulator carries besides the built-ins (bundled by the emulator's build exactly as the caller
+ * bundles them): the contract suite runs them on lambda and hybrid too.
+ */
+export const EMULATED_USER_TASKS = [fileURLToPath(new URL('../fixtures/ts-task/collatz.ts', import.meta.url))];
+
+/** One emulator per test file that uses the lambda or hybrid fixture, started on first use (start takes seconds). */
 let lambdaEmulator: Promise<Emulator> | undefined;
+
+function emulatorEndpoint(): Promise<string> {
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
+  lambdaEmulator ??= startEmulator({ tasks: EMULATED_USER_TASKS });
+  return lambdaEmulator.then((e) => e.endpoint);
+}
 
 afterAll(async () => {
   const started = lambdaEmulator;
@@ -69,10 +83,19 @@ afterAll(async () => {
 fixtures.push({
   name: 'lambda',
   async make() {
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
-    lambdaEmulator ??= startEmulator();
-    const { endpoint } = await lambdaEmulator;
-    return new LambdaBackend({ endpoint, concurrency: 8, invokeTimeoutMs: 30_000 });
+    return new LambdaBackend({ endpoint: await emulatorEndpoint(), concurrency: 8, invokeTimeoutMs: 30_000 });
+  },
+  // only the modules in EMULATED_USER_TASKS: the emulator holds what it was built with, never code from the caller
+  userModules: false,
+});
+
+// --- hybrid: child processes plus the emulated worker function, pulling from one queue ---------------------------
+
+fixtures.push({
+  name: 'hybrid',
+  async make() {
+    const endpoint = await emulatorEndpoint();
+    return new HybridBackend({ workers: WORKERS, lambda: { endpoint, concurrency: 4 } });
   },
   userModules: false,
 });

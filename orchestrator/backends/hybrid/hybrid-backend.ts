@@ -99,10 +99,7 @@ export class HybridBackend implements Backend {
     this.startedTask = ctx.task;
     if (this.#sides.length === 0 && this.#options) {
       const { workers, lambda } = this.#options;
-      this.#sides = [
-        side('process', new ProcessBackend({ workers })),
-        side('lambda', new LambdaBackend(lambda)),
-      ];
+      this.#sides = [side('process', new ProcessBackend({ workers })), side('lambda', new LambdaBackend(lambda))];
     }
     for (const s of this.#sides) Object.assign(s, freshSideState());
     const started = await Promise.allSettled(this.#sides.map((s) => s.backend.start(ctx)));

@@ -14,9 +14,11 @@ describe('functions/worker handler', () => {
     expect(typeof reply.durationMs).toBe('number');
   });
 
-  it('runs built-ins at fanout\'s own version (package.json)', async () => {
+  it("runs built-ins at fanout's own version (package.json)", async () => {
     // Act
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     // Assess
     expect(BUILTIN_TASKS_VERSION).toBe(`fanout-${pkg.version}`);
   });
@@ -70,10 +72,18 @@ describe('functions/worker handler', () => {
 
   it('answers EVERSION for a built-in at another version, and runs it at its own', async () => {
     // Act
-    const stale = await handler({ task: 'primes', version: 'fanout-0.0.1', batchId: '1', batch: { lo: 0, hi: 10 } }).catch(
-      (e: unknown) => e,
-    );
-    const fresh = await handler({ task: 'primes', version: BUILTIN_TASKS_VERSION, batchId: '2', batch: { lo: 0, hi: 10 } });
+    const stale = await handler({
+      task: 'primes',
+      version: 'fanout-0.0.1',
+      batchId: '1',
+      batch: { lo: 0, hi: 10 },
+    }).catch((e: unknown) => e);
+    const fresh = await handler({
+      task: 'primes',
+      version: BUILTIN_TASKS_VERSION,
+      batchId: '2',
+      batch: { lo: 0, hi: 10 },
+    });
     // Assess
     expect((stale as Error).name).toBe('FanoutError.EVERSION.final');
     expect((stale as Error).message).toBe(

@@ -9,8 +9,9 @@ import type { FanoutOptions, LambdaOptions } from '../options.js';
 import { type Comparison, runComparison } from '../report/comparison.js';
 import { comparisonJson, formatComparison } from '../report/comparison-table.js';
 import { htmlReport } from '../report/html-report.js';
+import { resolveTask } from '../bundle/resolve-task.js';
 import { builtinTasks } from '../tasks/registry.js';
-import type { AnyTask } from '../tasks/task.js';
+import type { AnyTask, TaskRef } from '../tasks/task.js';
 import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common-flags.js';
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
@@ -55,15 +56,21 @@ export async function withLambdaEndpoint<T>(
   concurrencyGiven: boolean,
   fn: (lambda: LambdaOptions, emulated: boolean) => Promise<T>,
   log: (line: string) => void = () => {},
+  task?: TaskRef,
 ): Promise<T> {
   const needsLambda = backends.includes('lambda') || backends.includes('hybrid');
   const endpoint = lambda.endpoint;
   const emulatedEndpoint = endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(endpoint);
-  if (!needsLambda || endpoint !== 'auto') return fn(lambda, needsLambda && emulatedEndpoint);
+  if (!needsLambda || endpoint !== 'auto') {
+    if (needsLambda && task) await checkFunctionHolds(lambda, task);
+    return fn(lambda, needsLambda && emulatedEndpoint);
+  }
   log('starting the Lambda emulator (serverless-offline)…');
   const emulator: Emulator = await startEmulator({
     ...(lambda.stage ? { stage: lambda.stage } : {}),
     ...(concurrencyGiven && lambda.concurrency ? { maxConcurrency: lambda.concurrency } : {}),
+    // the emulator carries the compared user task, bundled exactly as this run bundled it
+    ...(task?.kind === 'module' && task.source ? { tasks: [task.source] } : {}),
   });
   log(`emulator ready at ${emulator.endpoint} (pid ${emulator.pid})`);
   try {
@@ -74,6 +81,21 @@ export async function withLambdaEndpoint<T>(
     return await fn(ready, true);
   } finally {
     await emulator.stop();
+  }
+}
+
+/**
+ * Checks that the worker function holds `task` at this run's exact version (EVERSION otherwise), before any backend
+ * runs: a stale deployed function must not cost the local runs that come first in the list.
+ */
+async function checkFunctionHolds(lambda: LambdaOptions, task: TaskRef): Promise<void> {
+  const { LambdaBackend } = await import('../backends/lambda/lambda-backend.js');
+  const backend = new LambdaBackend({ ...lambda, concurrency: 1 });
+  await backend.start({ task });
+  try {
+    await backend.probe();
+  } finally {
+    await backend.stop();
   }
 }
 
@@ -99,9 +121,20 @@ export interface CompareFlow {
   log?: (line: string) => void;
 }
 
-/** Runs one comparison, starting the emulator when needed; progress goes to `log`. */
-export function compareFlow(task: AnyTask | string, input: unknown, flow: CompareFlow): Promise<Comparison> {
+/**
+ * Runs one comparison, starting the emulator when needed; progress goes to `log`. Every backend must be able to take
+ * the task before the first one runs: a task object not defined in a module file runs inline only, and the worker
+ * function must hold the task at this run's version.
+ */
+export async function compareFlow(task: AnyTask | string, input: unknown, flow: CompareFlow): Promise<Comparison> {
   const log = flow.log ?? (() => {});
+  const resolved = await resolveTask(task);
+  const far = flow.backends.filter((b) => b !== 'inline');
+  if (far.length > 0 && resolved.ref.kind === 'builtin' && builtinTasks.get(resolved.ref.name) !== resolved.task) {
+    throw inputError(
+      `Task \`${resolved.task.name}\` was not made with defineTask in a module file, so ${far.join(', ')} cannot load it; pass its module path`,
+    );
+  }
   return withLambdaEndpoint(
     flow.backends,
     flow.options.lambda ?? {},
@@ -118,6 +151,7 @@ export function compareFlow(task: AnyTask | string, input: unknown, flow: Compar
         onRun: (backend, run, wallMs) => log(`  ${backend.padEnd(7)} run ${run}: ${(wallMs / 1000).toFixed(2)} s`),
       }),
     log,
+    resolved.ref,
   );
 }
 

@@ -161,6 +161,18 @@ export class LambdaBackend implements Backend {
     }
   }
 
+  /**
+   * Asks the function whether it holds this backend's task at this exact version, mapping nothing: resolves when it
+   * does, rejects with EVERSION (or the invoke's own error) when not. `compare` asks before it runs any backend.
+   */
+  async probe(signal: AbortSignal = new AbortController().signal): Promise<void> {
+    const client = this.#client;
+    const task = this.#task;
+    if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.probe before start');
+    const job: BatchJob = { id: 'probe', batch: null, attempt: 1 };
+    await this.#invoke(client, job, encodeEvent({ ...task, batchId: job.id, batch: null, probe: true }), signal);
+  }
+
   async #invoke(client: LambdaClient, job: BatchJob, payload: Uint8Array, signal: AbortSignal): Promise<BatchOutcome> {
     const target: InvokeTarget = { functionName: this.#functionName, endpoint: this.#endpoint, region: this.#region };
     const deadline = invokeDeadline(signal, this.#invokeTimeoutMs);

@@ -10,7 +10,11 @@ export const root = findServiceRoot();
  * Runs `sls <args>` through the real osls entry, under `timeout 60` (a handler that fails to load can hang
  * `invoke local`), with dummy AWS credentials and a build folder of its own (see serverless.yml).
  */
-export async function sls(args: string[], buildDir: string): Promise<{ stdout: string; stderr: string }> {
+export async function sls(
+  args: string[],
+  buildDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ stdout: string; stderr: string }> {
   return promisify(execFile)(
     'timeout',
     ['60', process.execPath, join(root, 'node_modules', 'osls', 'bin', 'serverless.js'), ...args],
@@ -22,6 +26,7 @@ export async function sls(args: string[], buildDir: string): Promise<{ stdout: s
         AWS_SECRET_ACCESS_KEY: 'x',
         AWS_REGION: 'us-east-1',
         FANOUT_ESBUILD_DIR: buildDir,
+        ...env,
       },
       maxBuffer: 16 * 1024 * 1024,
     },

@@ -114,10 +114,3 @@ export function serializeError(err: unknown): SerializedError {
   }
   return { name: 'Error', message: String(err) };
 }
-
-/** Rebuilds the error a task threw on the far side as an ETASK {@link FanoutError}. */
-export function taskErrorFrom(remote: SerializedError, batchId: string): FanoutError {
-  const err = new FanoutError('ETASK', remote.message, { batchId });
-  if (remote.stack) err.stack = `FanoutError: ${remote.message}\n    [remote] ${remote.stack}`;
-  return err;
-}

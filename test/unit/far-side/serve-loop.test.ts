@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { serveBatches } from '../../../orchestrator/backends/pool/far-side-loop.js';
+import type { FromFarSide, ToFarSide } from '../../../orchestrator/backends/pool/messages.js';
+
+describe('the far-side serve loop of threads and child processes', () => {
+  it('queues runs that arrive while a batch runs and serves them one at a time in arrival order, saying started', async () => {
+    // Prepare: a port that records what the far side sends
+    const sent: FromFarSide[] = [];
+    let deliver: (msg: ToFarSide) => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      void serveBatches({ kind: 'builtin', name: 'sleep' }, 'process', {
+        send: (msg) => {
+          sent.push(msg);
+          if (sent.filter((m) => m.type === 'result').length === 3) resolve();
+        },
+        onMessage: (handler) => {
+          deliver = handler;
+        },
+      });
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    // Act: three runs at once, the first the slowest
+    deliver({ type: 'run', seq: 1, batch: { ms: 60 }, batchId: 'a' });
+    deliver({ type: 'run', seq: 2, batch: { ms: 1 }, batchId: 'b' });
+    deliver({ type: 'run', seq: 3, batch: { ms: 1 }, batchId: 'c' });
+    await done;
+    // Assess: ready, then each batch started only after the previous one's result
+    expect(sent.map((m) => ('seq' in m ? `${m.type} ${m.seq}` : m.type))).toEqual([
+      'ready',
+      'started 1',
+      'result 1',
+      'started 2',
+      'result 2',
+      'started 3',
+      'result 3',
+    ]);
+  });
+});

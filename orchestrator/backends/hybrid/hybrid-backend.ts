@@ -1,7 +1,7 @@
 import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '../../errors.js';
 import type { LambdaOptions } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptClock, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { createBackend } from '../create-backend.js';
 import { chooseSide, estimateMs, recordSample } from './side-choice.js';
 
@@ -99,7 +99,8 @@ export class HybridBackend implements Backend {
     if (this.#sides.length === 0 && this.#options) {
       const { workers, lambda } = this.#options;
       this.#sides = [
-        side('process', await createBackend('process', { workers })),
+        // queue depth 1: earliest-finish placement needs to know when a local slot frees, which a queue would hide
+        side('process', await createBackend('process', { workers, queueDepth: 1 })),
         side('lambda', await createBackend('lambda', { lambda })),
       ];
     }
@@ -117,7 +118,7 @@ export class HybridBackend implements Backend {
     return usable.reduce((sum, s) => sum + s.backend.capacity(), 0);
   }
 
-  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+  async run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
     // #acquire has already counted the slot as taken, so no other job can claim it meanwhile
     const s = await this.#acquire(job, signal);
     job.side = s.name;
@@ -130,7 +131,7 @@ export class HybridBackend implements Backend {
     // a speculative copy waiting for its original to start may be placeable now
     if (this.#waiters.length > 0) this.#wake();
     try {
-      const out = await s.backend.run(job, signal);
+      const out = await s.backend.run(job, signal, clock);
       s.faultsInARow = 0;
       s.lastFinishAt = Date.now();
       recordSample(s.samples, s.lastFinishAt - startedAt);

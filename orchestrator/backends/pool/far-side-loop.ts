@@ -2,7 +2,7 @@ import { serializeError } from '../../errors.js';
 import { loadTask } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import { type CpuMeasure, runBatch } from '../run-batch.js';
-import type { FromFarSide, ToFarSide } from './messages.js';
+import type { BatchReply, FromFarSide, RunRequest, ToFarSide } from './messages.js';
 
 /** The message channel of one far side: a worker thread's parentPort or a child process's IPC. */
 export interface FarSidePort {
@@ -12,7 +12,11 @@ export interface FarSidePort {
 
 /**
  * The loop a worker thread or child process runs: load the task once (so a bad module fails `start()`, not the first
- * batch), say `ready`, then answer each `run` with the partial from {@link runBatch} or the serialised error.
+ * batch), say `ready`, then run the batches it is sent strictly one at a time, in arrival order (the main side keeps
+ * several queued here so the worker never idles for a round trip). Before each batch it sends `{ type: 'started', seq }`
+ * — at once, never held back, so the main side's start time and timeout clock are the real start — and after it the
+ * result or the serialised error. A result is held only until the next `started` (or until the queue is empty) and
+ * goes out in the same message: one send per batch instead of two.
  */
 export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarSidePort): Promise<void> {
   try {
@@ -21,20 +25,34 @@ export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarS
     port.send({ type: 'init-error', error: serializeError(err) });
     return;
   }
-  port.onMessage((msg) => {
-    if (msg.type === 'run') void handle(ref, measure, port, msg.seq, msg.batch);
-  });
-  port.send({ type: 'ready' });
-}
-
-async function handle(ref: TaskRef, measure: CpuMeasure, port: FarSidePort, seq: number, batch: unknown) {
+  const queue: RunRequest[] = [];
+  let draining = false;
+  let held: BatchReply | undefined;
   // Cancellation kills the whole worker (a CPU-bound map cannot be interrupted), so this signal never fires; it is
   // here because maps expect one.
   const never = new AbortController().signal;
-  try {
-    const result = await runBatch(ref, batch, never, measure);
-    port.send({ type: 'result', seq, result });
-  } catch (err) {
-    port.send({ type: 'error', seq, error: serializeError(err) });
-  }
+  const drain = async (): Promise<void> => {
+    draining = true;
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { seq, batch } = next;
+      const started: BatchReply = { type: 'started', seq };
+      port.send(held ? { type: 'replies', replies: [held, started] } : started);
+      held = undefined;
+      try {
+        held = { type: 'result', seq, result: await runBatch(ref, batch, never, measure) };
+      } catch (err) {
+        held = { type: 'error', seq, error: serializeError(err) };
+      }
+    }
+    draining = false;
+    if (held) port.send(held);
+    held = undefined;
+  };
+  port.onMessage((msg) => {
+    if (msg.type === 'run') queue.push(msg);
+    else if (msg.type === 'runs') for (const r of msg.runs) queue.push(r);
+    else return;
+    if (!draining) void drain();
+  });
+  port.send({ type: 'ready' });
 }

@@ -1,8 +1,24 @@
 import { FanoutError, type FanoutErrorCode, type SerializedError, taskErrorFrom } from '../../errors.js';
 import type { FarSideResult } from '../run-batch.js';
 
-/** What the main side sends to a worker thread or child process. One batch at a time per worker. */
-export type ToFarSide = { type: 'run'; seq: number; batch: unknown };
+/** One batch for a worker: `seq` names the attempt in the replies. */
+export interface RunRequest {
+  seq: number;
+  batch: unknown;
+}
+
+/**
+ * What the main side sends to a worker thread or child process. A worker may hold several batches: it runs them
+ * strictly one at a time, in the order they arrived. `runs` is several `run`s in one message (one clone, one IPC write).
+ */
+export type ToFarSide = ({ type: 'run' } & RunRequest) | { type: 'runs'; runs: RunRequest[] };
+
+/** A reply about one batch. */
+export type BatchReply =
+  /** Sent just before the worker begins batch `seq`: the attempt's start on the timeline and its timeout clock. */
+  | { type: 'started'; seq: number }
+  | { type: 'result'; seq: number; result: FarSideResult }
+  | { type: 'error'; seq: number; error: SerializedError };
 
 /** What a worker thread or child process sends back. */
 export type FromFarSide =
@@ -10,8 +26,9 @@ export type FromFarSide =
   | { type: 'ready' }
   /** The task could not be loaded (bad module path, no task exported); the worker is useless. */
   | { type: 'init-error'; error: SerializedError }
-  | { type: 'result'; seq: number; result: FarSideResult }
-  | { type: 'error'; seq: number; error: SerializedError }
+  | BatchReply
+  /** Several replies in one message, in order (a batch's result and the next batch's `started`, typically). */
+  | { type: 'replies'; replies: BatchReply[] }
   /** Text a worker thread wrote to stdout/stderr, sent in order with the results so none is lost at shutdown. */
   | { type: 'output'; text: string };
 

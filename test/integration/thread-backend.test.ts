@@ -55,7 +55,9 @@ describe('ThreadBackend', () => {
     expect(new ThreadBackend().parallelism()).toBe(availableParallelism());
     expect(new ThreadBackend().capacity()).toBe(availableParallelism() * DEFAULT_QUEUE_DEPTH);
     expect(new ThreadBackend({ workers: 3, queueDepth: 2 }).capacity()).toBe(6);
-    expect(() => new ThreadBackend({ queueDepth: 0 })).toThrow('Expected `queueDepth` to be a positive integer, got `0`');
+    expect(() => new ThreadBackend({ queueDepth: 0 })).toThrow(
+      'Expected `queueDepth` to be a positive integer, got `0`',
+    );
     expect(() => new ThreadBackend({ workers: 1.5 })).toThrow('Expected `workers` to be a positive integer, got `1.5`');
   });
 

@@ -123,13 +123,19 @@ export class WorkerPool {
   readonly #abortAttempt = (a: PoolAttempt): void => this.#aborted(a);
   /** The one `run` message object, refilled per send: both channels copy it synchronously. */
   readonly #runMsg: { type: 'run'; seq: number; batch: unknown } = { type: 'run', seq: 0, batch: undefined };
+  readonly #refillAt: number;
+  readonly #dispatchNow = (): void => {
+    this.#dispatchQueued = false;
+    this.#dispatch();
+  };
   #seq = 0;
-  #redispatchQueued = false;
+  #dispatchQueued = false;
   #stopping: Promise<void> | undefined;
 
   constructor(opts: WorkerPoolOptions) {
     this.#opts = opts;
     this.#depth = opts.queueDepth ?? 1;
+    this.#refillAt = Math.floor(this.#depth / 2);
     this.#slots = Array.from({ length: opts.workers }, (_, index) => ({
       index,
       workerId: `${opts.kind}-${index}`,
@@ -167,9 +173,8 @@ export class WorkerPool {
     });
     signal.addEventListener('abort', a, ONCE);
     clock?.queued();
-    const slot = this.#pending.length === 0 ? this.#roomiest() : undefined;
-    if (slot) this.#send(slot, a);
-    else this.#pending.push(a);
+    this.#pending.push(a);
+    this.#dispatchSoon();
     return promise;
   }
 
@@ -237,7 +242,7 @@ export class WorkerPool {
       if (slot.lane !== lane || slot.state !== 'starting') return;
       slot.state = 'ready';
       lane.setBusy(false);
-      this.#dispatch();
+      this.#dispatchSoon();
     });
   }
 
@@ -266,41 +271,58 @@ export class WorkerPool {
     );
   }
 
-  /** The ready lane with the shortest queue that still has room, or undefined. */
-  #roomiest(): Slot | undefined {
-    let best: Slot | undefined;
-    for (const s of this.#slots) {
-      if (s.state !== 'ready' || s.queue.length >= this.#depth) continue;
-      if (!best || s.queue.length < best.queue.length) best = s;
-      if (s.queue.length === 0) break;
-    }
-    return best;
+  /** Queues a dispatch after the current turn, once, so batches launched together go out together. */
+  #dispatchSoon(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(this.#dispatchNow);
   }
 
-  /** Sends waiting attempts to lanes with room, oldest first. */
+  /**
+   * Sends waiting attempts to lanes, oldest first. A lane is topped up only once its queue is down to
+   * {@link #refillAt} (half the depth): then the gap goes out in one message, so a worker gets one message per K/2
+   * batches rather than one per batch, and still never runs dry. Waiting attempts are shared evenly among the lanes
+   * that are due, so the end of a run is not left on one worker.
+   */
   #dispatch(): void {
-    while (this.#pending.length > 0) {
-      const slot = this.#roomiest();
-      if (!slot) return;
-      this.#send(slot, this.#pending.shift() as PoolAttempt);
+    const pending = this.#pending;
+    while (pending.length > 0) {
+      let due = 0;
+      let best: Slot | undefined;
+      for (const s of this.#slots) {
+        if (s.state !== 'ready' || s.queue.length > this.#refillAt || s.queue.length >= this.#depth) continue;
+        due++;
+        if (!best || s.queue.length < best.queue.length) best = s;
+      }
+      if (!best) return;
+      const n = Math.min(this.#depth - best.queue.length, Math.ceil(pending.length / due));
+      this.#send(best, pending.splice(0, n));
     }
   }
 
-  #send(slot: Slot, a: PoolAttempt): void {
+  #send(slot: Slot, attempts: PoolAttempt[]): void {
     const lane = slot.lane as Lane;
-    a.slot = slot;
-    slot.queue.push(a);
-    if (slot.queue.length === 1) lane.setBusy(true);
-    const msg = this.#runMsg;
-    msg.seq = a.seq;
-    msg.batch = a.job.batch;
+    if (slot.queue.length === 0) lane.setBusy(true);
+    for (const a of attempts) {
+      a.slot = slot;
+      slot.queue.push(a);
+    }
+    let msg: ToFarSide;
+    if (attempts.length === 1) {
+      const one = this.#runMsg;
+      one.seq = (attempts[0] as PoolAttempt).seq;
+      one.batch = (attempts[0] as PoolAttempt).job.batch;
+      msg = one;
+    } else {
+      msg = { type: 'runs', runs: attempts.map((a) => ({ seq: a.seq, batch: a.job.batch })) };
+    }
     try {
-      lane.send(msg as ToFarSide);
+      lane.send(msg);
     } catch {
       // The channel closed under us: the lane is dying; its exit event requeues or rejects what it held.
       lane.kill(true);
     } finally {
-      msg.batch = undefined;
+      this.#runMsg.batch = undefined;
     }
   }
 
@@ -392,27 +414,18 @@ export class WorkerPool {
     this.#pending.unshift(...requeue);
     // Re-dispatch after the current turn: when the whole run is being aborted, the other aborts land first and take
     // their batches out of the pool instead of sending them to another lane.
-    if (!this.#redispatchQueued) {
-      this.#redispatchQueued = true;
-      queueMicrotask(() => {
-        this.#redispatchQueued = false;
-        this.#dispatch();
-      });
-    }
+    this.#dispatchSoon();
   }
 
   #onExit(slot: Slot, lane: Lane, detail: string): void {
     if (slot.lane !== lane) return; // an old lane we already replaced (abort) or a stopped pool
-    this.#evict(
-      slot,
-      (a) => {
-        const err = new FanoutError('ECRASH', `${slot.workerId} died while running batch ${a.job.id} (${detail})`, {
-          batchId: a.job.id,
-        });
-        err.workerId = slot.workerId;
-        return err;
-      },
-    );
+    this.#evict(slot, (a) => {
+      const err = new FanoutError('ECRASH', `${slot.workerId} died while running batch ${a.job.id} (${detail})`, {
+        batchId: a.job.id,
+      });
+      err.workerId = slot.workerId;
+      return err;
+    });
   }
 
   #allDeadError(): FanoutError | undefined {

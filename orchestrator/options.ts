@@ -29,8 +29,10 @@ export interface FanoutOptions {
   workers?: number;
   /**
    * Batches queued on each thread/process worker beyond the one it runs, so it never idles for a round trip between
-   * batches (pipelined dispatch). 1 = one batch per worker at a time. Timeouts and the timeline count from the moment
-   * a worker begins a batch, not from when it was queued. The hybrid backend's local side always uses 1 (its side
+   * batches (pipelined dispatch). 1 = one batch per worker at a time. The full depth is used while batches are tiny
+   * (map time under 2 ms on average); longer batches get 2 (one running, one queued), which already hides the round
+   * trip without committing many batches to one worker. Timeouts and the timeline count from the moment a worker
+   * begins a batch, not from when it was queued. The hybrid backend's local side always uses 1 (its side
    * choice needs to know when a slot frees). @default {@link DEFAULT_QUEUE_DEPTH}
    */
   queueDepth?: number;

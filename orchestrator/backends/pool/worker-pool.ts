@@ -97,6 +97,12 @@ const MAX_SILENT_REQUEUES = 2;
 
 const ONCE = { once: true } as const;
 
+/** Map time per batch (moving average, ms) under which a batch counts as tiny and workers get the full queue depth. */
+const TINY_BATCH_MS = 2;
+
+/** Depth for batches that are not tiny: the one running plus one queued. */
+const LONG_BATCH_DEPTH = 2;
+
 /**
  * A fixed pool of worker lanes (threads or child processes), each holding up to `queueDepth` batches that it runs one
  * at a time. Lane `i` is always `<kind>-i`, also after its worker was replaced, so the timeline keeps one row per slot.
@@ -123,7 +129,11 @@ export class WorkerPool {
   readonly #abortAttempt = (a: PoolAttempt): void => this.#aborted(a);
   /** The one `run` message object, refilled per send: both channels copy it synchronously. */
   readonly #runMsg: { type: 'run'; seq: number; batch: unknown } = { type: 'run', seq: 0, batch: undefined };
-  readonly #refillAt: number;
+  /** Depth in use now (see {@link #adapt}), ≤ the configured depth. */
+  #depthNow: number;
+  #refillAt: number;
+  /** Moving average of the far side's map time per batch, ms; undefined until a batch has finished. */
+  #mapMs: number | undefined;
   readonly #dispatchNow = (): void => {
     this.#dispatchQueued = false;
     this.#dispatch();
@@ -135,7 +145,8 @@ export class WorkerPool {
   constructor(opts: WorkerPoolOptions) {
     this.#opts = opts;
     this.#depth = opts.queueDepth ?? 1;
-    this.#refillAt = Math.floor(this.#depth / 2);
+    this.#depthNow = Math.min(this.#depth, LONG_BATCH_DEPTH);
+    this.#refillAt = Math.floor(this.#depthNow / 2);
     this.#slots = Array.from({ length: opts.workers }, (_, index) => ({
       index,
       workerId: `${opts.kind}-${index}`,
@@ -280,7 +291,7 @@ export class WorkerPool {
 
   /**
    * Sends waiting attempts to lanes, oldest first. A lane is topped up only once its queue is down to
-   * {@link #refillAt} (half the depth): then the gap goes out in one message, so a worker gets one message per K/2
+   * `#refillAt` (half the depth): then the gap goes out in one message, so a worker gets one message per K/2
    * batches rather than one per batch, and still never runs dry. Waiting attempts are shared evenly among the lanes
    * that are due, so the end of a run is not left on one worker.
    */
@@ -290,12 +301,12 @@ export class WorkerPool {
       let due = 0;
       let best: Slot | undefined;
       for (const s of this.#slots) {
-        if (s.state !== 'ready' || s.queue.length > this.#refillAt || s.queue.length >= this.#depth) continue;
+        if (s.state !== 'ready' || s.queue.length > this.#refillAt || s.queue.length >= this.#depthNow) continue;
         due++;
         if (!best || s.queue.length < best.queue.length) best = s;
       }
       if (!best) return;
-      const n = Math.min(this.#depth - best.queue.length, Math.ceil(pending.length / due));
+      const n = Math.min(this.#depthNow - best.queue.length, Math.ceil(pending.length / due));
       this.#send(best, pending.splice(0, n));
     }
   }
@@ -357,6 +368,7 @@ export class WorkerPool {
     if (a.dropped) return;
     if (msg.type === 'result') {
       const { result } = msg;
+      this.#adapt(result.durationMs);
       const endedAt = Date.now();
       a.settle({
         partial: result.partial,
@@ -372,6 +384,20 @@ export class WorkerPool {
       err.workerId ??= slot.workerId;
       a.settle(undefined, err);
     }
+  }
+
+  /**
+   * Chooses the depth from the measured map time. Tiny batches (well under a round trip) get the full queue depth:
+   * there the round trip is the cost. Longer batches get {@link LONG_BATCH_DEPTH}: one queued batch already hides the
+   * round trip, and a deeper queue would only commit batches to a worker early, leaving another idle at the end of a
+   * run while this one still holds work (nothing steals it back). Unmeasured counts as long.
+   */
+  #adapt(mapMs: number): void {
+    this.#mapMs = this.#mapMs === undefined ? mapMs : this.#mapMs + 0.2 * (mapMs - this.#mapMs);
+    const depth = this.#mapMs < TINY_BATCH_MS ? this.#depth : Math.min(this.#depth, LONG_BATCH_DEPTH);
+    if (depth === this.#depthNow) return;
+    this.#depthNow = depth;
+    this.#refillAt = Math.floor(depth / 2);
   }
 
   #aborted(a: PoolAttempt): void {

@@ -45,10 +45,10 @@ function byBatch(records: BatchRecord[]): Map<string, BatchRecord[]> {
 
 describe.each(kinds)('pipelined dispatch on %s', (_name, make) => {
   it('starts each record when its worker begins it: a queued batch starts after the previous one ended', async () => {
-    // Prepare: one worker, batches of 40 ms, several sent ahead
+    // Prepare: one worker, batches of 100 ms, several sent ahead
     const backend = await startPool(make, 1, 4);
     // Act
-    const { result, stats } = await fanout<{ n: number; sum: number }>(TASK, { batches: 6, ms: 40 }, { backend });
+    const { result, stats } = await fanout<{ n: number; sum: number }>(TASK, { batches: 6, ms: 100 }, { backend });
     // Assess
     expect(result).toEqual({ n: 6, sum: sumTo(6) });
     const lane = stats.records.filter((r) => r.stage === 'cpu').sort((a, b) => a.startMs - b.startMs);
@@ -56,9 +56,10 @@ describe.each(kinds)('pipelined dispatch on %s', (_name, make) => {
     for (let i = 1; i < lane.length; i++) {
       const [prev, cur] = [lane[i - 1] as BatchRecord, lane[i] as BatchRecord];
       expect(cur.startMs).toBeGreaterThanOrEqual(prev.endMs);
-      // the bar is the batch's own run (≥ 40 ms), not its wait in the queue as well (≥ 80 ms for the later ones)
-      expect(cur.endMs - cur.startMs).toBeGreaterThanOrEqual(35);
-      expect(cur.endMs - cur.startMs).toBeLessThan(75 + 40);
+      // the bar is the batch's own run (≈ 100 ms; generous bounds for a loaded machine), not its run plus its wait in
+      // the queue (≥ 300 ms from the third batch on)
+      expect(cur.endMs - cur.startMs).toBeGreaterThanOrEqual(20);
+      if (i >= 2) expect(cur.endMs - cur.startMs).toBeLessThan(250);
     }
   });
 

@@ -3,6 +3,7 @@ import type { AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
 import type { Lane, SpawnLane } from './lane.js';
 import { type LaunchedLane, launchLane } from './launch-lane.js';
 import { type BatchReply, errorFromFarSide, type FromFarSide, type ToFarSide } from './messages.js';
+import { ONCE, PoolAttempt } from './pool-attempt.js';
 
 /** Options of {@link WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -24,63 +25,13 @@ export interface BatchStartEvent {
   pid: number | undefined;
 }
 
-/** One attempt handed to the pool, from `run` until its reply (or its worker's end). */
-class PoolAttempt {
-  readonly seq: number;
-  readonly job: BatchJob;
-  readonly signal: AbortSignal;
-  readonly clock: AttemptClock | undefined;
-  readonly #onAbort: (a: PoolAttempt) => void;
-  resolve: (o: BatchOutcome) => void = noop;
-  reject: (err: unknown) => void = noop;
-  /** The slot it was sent to; undefined while it waits in the pool. */
-  slot: Slot | undefined;
-  /** When its worker began it (ms since epoch); 0 until the far side's `started`. */
-  startedAt = 0;
-  /** Its caller gave up (abort) after it was sent: the worker still runs it, and its reply is ignored. */
-  dropped = false;
-  /** Times it went back to the pool because the worker it was queued on died before starting it. */
-  requeues = 0;
-
-  constructor(
-    seq: number,
-    job: BatchJob,
-    signal: AbortSignal,
-    clock: AttemptClock | undefined,
-    onAbort: (a: PoolAttempt) => void,
-  ) {
-    this.seq = seq;
-    this.job = job;
-    this.signal = signal;
-    this.clock = clock;
-    this.#onAbort = onAbort;
-  }
-
-  /** The abort listener: the attempt itself, so no closure is made per batch. */
-  handleEvent(): void {
-    this.#onAbort(this);
-  }
-
-  /** Ends the attempt for its caller (once; later calls are ignored). */
-  settle(outcome: BatchOutcome | undefined, err?: unknown): void {
-    const { resolve, reject } = this;
-    this.resolve = noop;
-    this.reject = noop;
-    this.signal.removeEventListener('abort', this);
-    if (outcome) resolve(outcome);
-    else reject(err);
-  }
-}
-
-function noop(): void {}
-
 interface Slot {
   index: number;
   workerId: string;
   lane: Lane | undefined;
   state: 'starting' | 'ready' | 'dead' | 'stopped';
   /** Attempts sent to this lane, in the order the far side runs them; only the first can have started. */
-  queue: PoolAttempt[];
+  queue: PoolAttempt<Slot>[];
   /** Consecutive failed (re)starts; a slot that keeps failing is given up. */
   failures: number;
   error: FanoutError | undefined;
@@ -94,8 +45,6 @@ const MAX_RESTART_FAILURES = 3;
  * would otherwise let a batch that kills every worker it reaches loop for ever without counting an attempt.
  */
 const MAX_SILENT_REQUEUES = 2;
-
-const ONCE = { once: true } as const;
 
 /** Map time per batch (moving average, ms) under which a batch counts as tiny and workers get the full queue depth. */
 const TINY_BATCH_MS = 2;
@@ -123,10 +72,10 @@ export class WorkerPool {
   readonly #depth: number;
   readonly #slots: Slot[];
   /** Attempts not yet sent to a lane, oldest first. */
-  readonly #pending: PoolAttempt[] = [];
+  readonly #pending: PoolAttempt<Slot>[] = [];
   readonly #exits = new Map<Lane, Promise<void>>();
   readonly #startListeners = new Set<(e: BatchStartEvent) => void>();
-  readonly #abortAttempt = (a: PoolAttempt): void => this.#aborted(a);
+  readonly #abortAttempt = (a: PoolAttempt<Slot>): void => this.#aborted(a);
   /** The one `run` message object, refilled per send: both channels copy it synchronously. */
   readonly #runMsg: { type: 'run'; seq: number; batch: unknown } = { type: 'run', seq: 0, batch: undefined };
   /** Depth in use now (see {@link #adapt}), ≤ the configured depth. */
@@ -177,7 +126,7 @@ export class WorkerPool {
     if (this.#stopping) return Promise.reject(new FanoutError('ECANCEL', 'backend stopped', { retryable: false }));
     const dead = this.#allDeadError();
     if (dead) return Promise.reject(dead);
-    const a = new PoolAttempt(++this.#seq, job, signal, clock, this.#abortAttempt);
+    const a = new PoolAttempt<Slot>(++this.#seq, job, signal, clock, this.#abortAttempt);
     const promise = new Promise<BatchOutcome>((resolve, reject) => {
       a.resolve = resolve;
       a.reject = reject;
@@ -311,7 +260,7 @@ export class WorkerPool {
     }
   }
 
-  #send(slot: Slot, attempts: PoolAttempt[]): void {
+  #send(slot: Slot, attempts: PoolAttempt<Slot>[]): void {
     const lane = slot.lane as Lane;
     if (slot.queue.length === 0) lane.setBusy(true);
     for (const a of attempts) {
@@ -321,8 +270,8 @@ export class WorkerPool {
     let msg: ToFarSide;
     if (attempts.length === 1) {
       const one = this.#runMsg;
-      one.seq = (attempts[0] as PoolAttempt).seq;
-      one.batch = (attempts[0] as PoolAttempt).job.batch;
+      one.seq = (attempts[0] as PoolAttempt<Slot>).seq;
+      one.batch = (attempts[0] as PoolAttempt<Slot>).job.batch;
       msg = one;
     } else {
       msg = { type: 'runs', runs: attempts.map((a) => ({ seq: a.seq, batch: a.job.batch })) };
@@ -350,7 +299,7 @@ export class WorkerPool {
   #onBatchReply(slot: Slot, msg: BatchReply): void {
     const queue = slot.queue;
     let i = 0;
-    while (i < queue.length && (queue[i] as PoolAttempt).seq !== msg.seq) i++;
+    while (i < queue.length && (queue[i] as PoolAttempt<Slot>).seq !== msg.seq) i++;
     const a = queue[i];
     if (!a) return; // stale
     if (msg.type === 'started') {
@@ -400,7 +349,7 @@ export class WorkerPool {
     this.#refillAt = Math.floor(depth / 2);
   }
 
-  #aborted(a: PoolAttempt): void {
+  #aborted(a: PoolAttempt<Slot>): void {
     const reason = a.signal.reason;
     const slot = a.slot;
     if (!slot) {
@@ -420,19 +369,22 @@ export class WorkerPool {
    * Takes lane `slot` out of service: kills it (unless it is already gone), rejects the batch it was running with
    * `crash` (when given), puts the batches queued behind it back in the pool, and starts a replacement.
    */
-  #evict(slot: Slot, crash: ((a: PoolAttempt) => FanoutError) | undefined): void {
+  #evict(slot: Slot, crash: ((a: PoolAttempt<Slot>) => FanoutError) | undefined): void {
     const lane = slot.lane;
     const held = slot.queue.splice(0);
     if (crash === undefined) lane?.kill(true);
     this.#replace(slot);
-    const requeue: PoolAttempt[] = [];
+    const requeue: PoolAttempt<Slot>[] = [];
     for (const a of held) {
       if (a.dropped) continue;
-      if (a.startedAt > 0 || a.requeues >= MAX_SILENT_REQUEUES) {
-        if (crash) a.settle(undefined, crash(a));
-        continue;
+      if (crash) {
+        // the batch it was running failed; one that never started is not at fault, unless this keeps happening
+        if (a.startedAt > 0 || a.requeues >= MAX_SILENT_REQUEUES) {
+          a.settle(undefined, crash(a));
+          continue;
+        }
+        a.requeues++;
       }
-      a.requeues++;
       a.slot = undefined;
       requeue.push(a);
     }

@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
+import type { ToFarSide } from '../../orchestrator/backends/pool/messages.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { BatchRecord } from '../../orchestrator/stats.js';
+import type { TaskRef } from '../../orchestrator/tasks/task.js';
 
 /** Pipelined dispatch on real workers: several batches queued per worker, with exact answers and honest records. */
 
@@ -129,5 +132,53 @@ describe.each(kinds)('pipelined dispatch on %s', (_name, make) => {
     await new Promise((r) => setTimeout(r, 600));
     expect(readFileSync(log, 'utf8')).toBe(startsAtAbort);
     await expect.poll(() => backend.liveWorkers(), { timeout: 5_000 }).toBe(2);
+  });
+});
+
+/** A thread backend that counts the batches and messages it sends (the lanes are real threads). */
+class CountingThreadBackend extends ThreadBackend {
+  messages = 0;
+  batchesSent = 0;
+  largestMessage = 0;
+
+  protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
+    const lane = super.spawn(entry, ref, events);
+    const send = lane.send.bind(lane);
+    return {
+      ...lane,
+      pid: lane.pid,
+      send: (msg: ToFarSide) => {
+        const n = msg.type === 'runs' ? msg.runs.length : 1;
+        this.messages++;
+        this.batchesSent += n;
+        this.largestMessage = Math.max(this.largestMessage, n);
+        send(msg);
+      },
+    };
+  }
+}
+
+describe('grouping tiny batches', () => {
+  it('sends several tiny batches per message with the same answer and one record per batch', async () => {
+    // Prepare
+    const backend = new CountingThreadBackend({ workers: 2, queueDepth: 8 });
+    started.push(backend);
+    await backend.start({ task: { kind: 'module', path: TASK } });
+    // Act
+    const { result, stats } = await fanout<{ n: number; sum: number }>(TASK, { batches: 500 }, { backend });
+    // Assess: exact, each batch id recorded once as a first attempt, and fewer messages than batches
+    expect(result).toEqual({ n: 500, sum: sumTo(500) });
+    const records = stats.records.filter((r) => r.stage === 'cpu');
+    expect(new Set(records.map((r) => r.batchId)).size).toBe(500);
+    expect(records.every((r) => r.attempt === 1 && r.status === 'ok')).toBe(true);
+    expect(backend.batchesSent).toBe(500);
+    expect(backend.largestMessage).toBeGreaterThan(1);
+    expect(backend.messages).toBeLessThan(500);
+    for (const lane of ['thread-0', 'thread-1']) {
+      const bars = records.filter((r) => r.workerId === lane).sort((a, b) => a.startMs - b.startMs);
+      for (let i = 1; i < bars.length; i++) {
+        expect((bars[i] as BatchRecord).startMs).toBeGreaterThanOrEqual((bars[i - 1] as BatchRecord).endMs);
+      }
+    }
   });
 });

@@ -115,7 +115,7 @@ export class HybridBackend implements Backend {
 
   capacity(): number {
     const usable = this.#usable();
-    return usable.reduce((sum, s) => sum + s.backend.capacity(), 0);
+    return usable.reduce((sum, s) => sum + slotsOf(s.backend), 0);
   }
 
   async run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
@@ -176,7 +176,7 @@ export class HybridBackend implements Backend {
     const states = this.#sides.map((s) => ({
       name: s.name,
       inFlight: s.inFlight,
-      capacity: s.backend.capacity(),
+      capacity: slotsOf(s.backend),
       healthy: s.healthy,
       estimateMs: estimateMs(s.samples),
       lastFinishAt: s.lastFinishAt,
@@ -264,4 +264,12 @@ function withSide(err: unknown, sideName: string, batchId: string): FanoutError 
 
 function isSideFault(err: unknown): boolean {
   return !isFanoutError(err) || SIDE_FAULTS.has(err.code);
+}
+
+/**
+ * Batches a side runs at once. A pooled side may queue more on its workers (capacity() = workers × queue depth), but
+ * earliest-finish placement must see when a slot really frees, so hybrid never queues behind a worker.
+ */
+function slotsOf(backend: Backend): number {
+  return backend.parallelism?.() ?? backend.capacity();
 }

@@ -110,6 +110,7 @@ export async function fanout<R = unknown>(
 ): Promise<FanoutResult<R>> {
   const workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
   if (options.batchSize !== undefined) checkPositiveInt('batchSize', options.batchSize);
+  if (options.queueDepth !== undefined) checkPositiveInt('queueDepth', options.queueDepth);
   // NaN or Infinity retries would retry a failing batch forever; a negative or NaN timeout would silently disable it
   if (options.timeoutMs !== undefined) checkNonNegativeInt('timeoutMs', options.timeoutMs);
   if (options.retries !== undefined) checkNonNegativeInt('retries', options.retries);
@@ -147,7 +148,7 @@ export async function fanout<R = unknown>(
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const splitCtx: SplitContext = {
       batchSize: options.batchSize,
-      workers: backend.capacity(),
+      workers: backend.parallelism?.() ?? backend.capacity(),
       signal: splitAbort.signal,
       record: (r) => collector.stage(r),
       fail: (item, reason) => collector.failed.push({ item, reason }),

@@ -39,6 +39,17 @@ export interface BatchOutcome {
   endedAt?: number;
 }
 
+/**
+ * How a backend that queues batches on its workers (thread, process) tells the scheduler when a worker really began
+ * one. The scheduler passes one per attempt; backends that start a batch as soon as `run` is called ignore it.
+ */
+export interface AttemptClock {
+  /** The batch waits in a worker's queue: its timeout and straggler clocks do not run until {@link started}. */
+  queued(): void;
+  /** The worker begins the batch now: this is the attempt's start (timeline, timeout, speculation). */
+  started(): void;
+}
+
 /** What a backend needs to know before it starts. */
 export interface BackendStartContext {
   /** Where the far side finds the task. */
@@ -53,7 +64,9 @@ export interface BackendStartContext {
  *
  * Contract:
  * - `start` prepares workers (may be lazy); `stop` releases everything and is safe to call twice.
- * - `capacity()` is how many batches may be in flight at once right now (may change, e.g. Lambda throttling).
+ * - `capacity()` is how many batches may be in flight at once right now (may change, e.g. Lambda throttling). A pool
+ *   that queues batches on its workers counts the queued ones too (workers × queue depth); `parallelism()`, when
+ *   present, is how many actually run at once (the workers).
  * - `run` resolves with the partial or rejects with a {@link FanoutError}; when `signal` aborts it rejects promptly and
  *   frees the slot (killing the worker if it must). A worker that dies mid-batch is replaced and `run` rejects with
  *   ECRASH so the scheduler requeues the batch.
@@ -64,7 +77,10 @@ export interface Backend {
   readonly startedTask?: TaskRef | undefined;
   start(ctx: BackendStartContext): Promise<void>;
   capacity(): number;
-  run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome>;
+  /** Batches that run at the same moment (workers), when less than `capacity()`. @default capacity() */
+  parallelism?(): number;
+  /** `clock`, when given, hears when a queued batch really starts (see {@link AttemptClock}). */
+  run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome>;
   stop(): Promise<void>;
 }
 

@@ -22,11 +22,11 @@ export async function createBackend(name: BackendName, options: FanoutOptions = 
       return new InlineBackend(workers);
     case 'thread': {
       const { ThreadBackend } = await import('./thread/thread-backend.js');
-      return new ThreadBackend({ workers });
+      return new ThreadBackend({ workers, ...queueDepthOf(options) });
     }
     case 'process': {
       const { ProcessBackend } = await import('./process/process-backend.js');
-      return new ProcessBackend({ workers });
+      return new ProcessBackend({ workers, ...queueDepthOf(options) });
     }
     case 'lambda': {
       const { LambdaBackend } = await import('./lambda/lambda-backend.js');
@@ -37,4 +37,8 @@ export async function createBackend(name: BackendName, options: FanoutOptions = 
       return new HybridBackend({ workers, lambda: options.lambda ?? {} });
     }
   }
+}
+
+function queueDepthOf(options: FanoutOptions): { queueDepth?: number } {
+  return options.queueDepth === undefined ? {} : { queueDepth: options.queueDepth };
 }

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { BACKEND_NAMES } from '../backends/backend.js';
 import { parseBackendName } from '../backends/create-backend.js';
-import { defaultWorkers, type FanoutOptions } from '../options.js';
+import { DEFAULT_QUEUE_DEPTH, defaultWorkers, type FanoutOptions } from '../options.js';
 import { parseTaskOptionValue } from './task-flags.js';
 
 /** Registers the run-shaping flags shared by `run` and `compare`. */
@@ -11,6 +11,10 @@ export function addRunFlags(cmd: Command): Command {
       '--workers <k>',
       'pool size of thread/process backends (and the local side of hybrid)',
       String(defaultWorkers()),
+    )
+    .option(
+      '--queue-depth <k>',
+      `batches queued per thread/process worker, so it never waits a round trip (default ${DEFAULT_QUEUE_DEPTH}; 1 = one at a time)`,
     )
     .option('--batch-size <s>', 'items per batch (task-specific; default chosen by the task)')
     .option('--timeout <ms>', 'per-batch timeout in ms (0 = none)', '600000')
@@ -35,6 +39,7 @@ export function runOptionsFrom(flags: Record<string, unknown>): FanoutOptions {
     timeoutMs: intFlag('timeout', flags.timeout, false),
     retries: intFlag('retries', flags.retries, false),
   };
+  if (flags.queueDepth !== undefined) opts.queueDepth = intFlag('queue-depth', flags.queueDepth, true);
   if (flags.batchSize !== undefined) opts.batchSize = intFlag('batch-size', flags.batchSize, true);
   if (flags.speculate === false) opts.speculate = false;
   return opts;

@@ -1,12 +1,34 @@
-import type { BatchJob } from '../backends/backend.js';
+import type { AttemptClock, BatchJob } from '../backends/backend.js';
 import { FanoutError } from '../errors.js';
 
-/** One attempt in flight. */
-export interface Running {
-  job: BatchJob;
-  controller: AbortController;
-  /** ms since epoch */
+/**
+ * One attempt in flight. It is also the attempt's {@link AttemptClock}: a backend that queues the batch on a worker
+ * stops its clock (`queued`) until the worker begins it (`started`), so neither the timeout nor the straggler test
+ * counts time spent waiting behind another batch.
+ */
+export class Running implements AttemptClock {
+  readonly job: BatchJob;
+  readonly controller = new AbortController();
+  /** ms since epoch: when `run` was called, moved to the worker's real start by `started()`. */
   startedAt: number;
+  /** Queued on a worker and not begun yet. */
+  waiting = false;
+  readonly #now: () => number;
+
+  constructor(job: BatchJob, now: () => number) {
+    this.job = job;
+    this.#now = now;
+    this.startedAt = now();
+  }
+
+  queued(): void {
+    this.waiting = true;
+  }
+
+  started(): void {
+    this.waiting = false;
+    this.startedAt = this.#now();
+  }
 }
 
 /** What settling an attempt tells the scheduler. */
@@ -68,10 +90,10 @@ export class InFlight {
     for (const r of this.#running) r.controller.abort(reason);
   }
 
-  /** Aborts every attempt that has run for `timeoutMs` or more (at `now`). */
+  /** Aborts every attempt that has run for `timeoutMs` or more (at `now`); a queued attempt has not started to run. */
   abortOverdue(now: number, timeoutMs: number): void {
     for (const r of this.#running) {
-      if (now - r.startedAt < timeoutMs || r.controller.signal.aborted) continue;
+      if (r.waiting || now - r.startedAt < timeoutMs || r.controller.signal.aborted) continue;
       const id = r.job.id;
       r.controller.abort(new FanoutError('ETIMEOUT', `batch ${id} timed out after ${timeoutMs} ms`, { batchId: id }));
     }
@@ -81,7 +103,7 @@ export class InFlight {
   oldestStraggler(now: number, thresholdMs: number, skip: ReadonlySet<string>): Running | undefined {
     let oldest: Running | undefined;
     for (const r of this.#running) {
-      if (skip.has(r.job.id) || this.#wonWhileRunning.has(r.job.id)) continue;
+      if (r.waiting || skip.has(r.job.id) || this.#wonWhileRunning.has(r.job.id)) continue;
       if (now - r.startedAt > thresholdMs && (!oldest || r.startedAt < oldest.startedAt)) oldest = r;
     }
     return oldest;

@@ -2,7 +2,7 @@ import type { BatchJob, BatchOutcome } from '../backends/backend.js';
 import { FanoutError, isFanoutError } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import { DurationWindow } from './duration-window.js';
-import { InFlight, type Running } from './in-flight.js';
+import { InFlight, Running } from './in-flight.js';
 import type { QueuedBatch, SchedulerOptions, SchedulerResult } from './scheduler-types.js';
 import { finalBatchError, toFanoutError } from './to-fanout-error.js';
 
@@ -163,12 +163,11 @@ class SchedulerRun {
   }
 
   #launch(job: BatchJob): void {
-    const controller = new AbortController();
-    const entry: Running = { job, controller, startedAt: this.#now() };
+    const entry = new Running(job, this.#now);
     this.#running.add(entry);
     let promise: Promise<BatchOutcome>;
     try {
-      promise = this.#opts.backend.run(job, controller.signal);
+      promise = this.#opts.backend.run(job, entry.controller.signal, entry);
     } catch (err) {
       promise = Promise.reject(err);
     }

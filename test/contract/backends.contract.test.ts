@@ -155,7 +155,9 @@ describe.each(fixtures)('backend contract: $name', (fixture) => {
       expect(Date.now() - t0).toBeLessThan(3_000);
       if (fixture.liveWorkers) {
         // the workers that ran the aborted batches were killed; only their fresh replacements remain
-        await expect.poll(() => fixture.liveWorkers?.(backend), { timeout: 5_000 }).toBe(backend.capacity());
+        await expect
+          .poll(() => fixture.liveWorkers?.(backend), { timeout: 5_000 })
+          .toBe(backend.parallelism?.() ?? backend.capacity());
       }
     } finally {
       await backend.stop();

@@ -7,6 +7,7 @@ import type { BatchJob } from '../../orchestrator/backends/backend.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
+import { DEFAULT_QUEUE_DEPTH } from '../../orchestrator/options.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
 
 /** Real child processes (compiled entry from dist/: run `npm run build` first). */
@@ -55,8 +56,9 @@ afterEach(async () => {
 });
 
 describe('ProcessBackend', () => {
-  it('validates workers and defaults to one child per core', () => {
-    expect(new ProcessBackend().capacity()).toBe(availableParallelism());
+  it('validates workers and defaults to one child per core, each with DEFAULT_QUEUE_DEPTH batches', () => {
+    expect(new ProcessBackend().parallelism()).toBe(availableParallelism());
+    expect(new ProcessBackend().capacity()).toBe(availableParallelism() * DEFAULT_QUEUE_DEPTH);
     expect(() => new ProcessBackend({ workers: 0 })).toThrow('Expected `workers` to be a positive integer, got `0`');
   });
 
@@ -65,7 +67,7 @@ describe('ProcessBackend', () => {
     const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
     const pids = backend.pids() as number[];
     // Assess
-    expect(backend.capacity()).toBe(2);
+    expect(backend.parallelism()).toBe(2);
     expect(new Set(pids).size).toBe(2);
     expect(pids.every(alive)).toBe(true);
     await backend.stop();

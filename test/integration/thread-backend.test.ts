@@ -7,6 +7,7 @@ import { farSideEntry, farSideEntryPath } from '../../orchestrator/backends/far-
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
+import { DEFAULT_QUEUE_DEPTH } from '../../orchestrator/options.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
 
 /** Real worker threads (compiled entry from dist/: run `npm run build` first). */
@@ -50,8 +51,13 @@ describe('far-side entry path', () => {
 });
 
 describe('ThreadBackend', () => {
-  it('validates workers and defaults to one thread per core', () => {
-    expect(new ThreadBackend().capacity()).toBe(availableParallelism());
+  it('validates workers and defaults to one thread per core, each with DEFAULT_QUEUE_DEPTH batches', () => {
+    expect(new ThreadBackend().parallelism()).toBe(availableParallelism());
+    expect(new ThreadBackend().capacity()).toBe(availableParallelism() * DEFAULT_QUEUE_DEPTH);
+    expect(new ThreadBackend({ workers: 3, queueDepth: 2 }).capacity()).toBe(6);
+    expect(() => new ThreadBackend({ queueDepth: 0 })).toThrow(
+      'Expected `queueDepth` to be a positive integer, got `0`',
+    );
     expect(() => new ThreadBackend({ workers: 1.5 })).toThrow('Expected `workers` to be a positive integer, got `1.5`');
   });
 

@@ -1,7 +1,7 @@
 import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '../../errors.js';
 import type { LambdaOptions } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptClock, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { LambdaBackend } from '../lambda/lambda-backend.js';
 import { ProcessBackend } from '../process/process-backend.js';
 import { chooseSide, estimateMs, recordSample } from './side-choice.js';
@@ -99,7 +99,11 @@ export class HybridBackend implements Backend {
     this.startedTask = ctx.task;
     if (this.#sides.length === 0 && this.#options) {
       const { workers, lambda } = this.#options;
-      this.#sides = [side('process', new ProcessBackend({ workers })), side('lambda', new LambdaBackend(lambda))];
+      this.#sides = [
+        // queue depth 1: earliest-finish placement needs to know when a local slot frees, which a queue would hide
+        side('process', new ProcessBackend({ workers, queueDepth: 1 })),
+        side('lambda', new LambdaBackend(lambda)),
+      ];
     }
     for (const s of this.#sides) Object.assign(s, freshSideState());
     const started = await Promise.allSettled(this.#sides.map((s) => s.backend.start(ctx)));
@@ -112,10 +116,10 @@ export class HybridBackend implements Backend {
 
   capacity(): number {
     const usable = this.#usable();
-    return usable.reduce((sum, s) => sum + s.backend.capacity(), 0);
+    return usable.reduce((sum, s) => sum + slotsOf(s.backend), 0);
   }
 
-  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+  async run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
     // #acquire has already counted the slot as taken, so no other job can claim it meanwhile
     const s = await this.#acquire(job, signal);
     job.side = s.name;
@@ -128,7 +132,7 @@ export class HybridBackend implements Backend {
     // a speculative copy waiting for its original to start may be placeable now
     if (this.#waiters.length > 0) this.#wake();
     try {
-      const out = await s.backend.run(job, signal);
+      const out = await s.backend.run(job, signal, clock);
       s.faultsInARow = 0;
       s.lastFinishAt = Date.now();
       recordSample(s.samples, s.lastFinishAt - startedAt);
@@ -173,7 +177,7 @@ export class HybridBackend implements Backend {
     const states = this.#sides.map((s) => ({
       name: s.name,
       inFlight: s.inFlight,
-      capacity: s.backend.capacity(),
+      capacity: slotsOf(s.backend),
       healthy: s.healthy,
       estimateMs: estimateMs(s.samples),
       lastFinishAt: s.lastFinishAt,
@@ -261,4 +265,12 @@ function withSide(err: unknown, sideName: string, batchId: string): FanoutError 
 
 function isSideFault(err: unknown): boolean {
   return !isFanoutError(err) || SIDE_FAULTS.has(err.code);
+}
+
+/**
+ * Batches a side runs at once. A pooled side may queue more on its workers (capacity() = workers × queue depth), but
+ * earliest-finish placement must see when a slot really frees, so hybrid never queues behind a worker.
+ */
+function slotsOf(backend: Backend): number {
+  return backend.parallelism?.() ?? backend.capacity();
 }

@@ -4,7 +4,7 @@ import { serveBatch } from '../../far-side/serve-batch.js';
 import { heldTask, type TaskShelf, taskShelf } from '../../far-side/task-shelf.js';
 import { loadTask, taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { FromFarSide, ToFarSide } from './messages.js';
+import type { BatchReply, FromFarSide, RunRequest, ToFarSide } from './messages.js';
 
 /** The message channel of one far side: a worker thread's parentPort or a child process's IPC. */
 export interface FarSidePort {
@@ -14,9 +14,12 @@ export interface FarSidePort {
 
 /**
  * The loop a worker thread or child process runs: load the task once (so a bad module fails `start()`, not the first
- * batch), say `ready`, then serve each `run` with {@link serveBatch}. Runs that arrive while a batch is running wait in
- * a queue and run strictly one at a time in arrival order (one batch owns the worker, so its CPU time is its own);
- * `started` is sent just before each one starts.
+ * batch), say `ready`, then serve the batches it is sent with {@link serveBatch}, strictly one at a time, in arrival
+ * order (the main side keeps several queued here so the worker never idles for a round trip; one batch owns the worker,
+ * so its CPU time is its own). Before each batch it sends `{ type: 'started', seq }` — at once, never held back, so the
+ * main side's start time and timeout clock are the real start — and after it the result or the serialised error. A
+ * result is held only until the next `started` (or until the queue is empty) and goes out in the same message: one
+ * send per batch instead of two.
  */
 export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarSidePort): Promise<void> {
   let shelf: TaskShelf;
@@ -33,44 +36,40 @@ export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarS
     port.send({ type: 'init-error', error: toWireError(err) });
     return;
   }
-  const queue: Extract<ToFarSide, { type: 'run' }>[] = [];
-  let running = false;
-  const drain = async (): Promise<void> => {
-    running = true;
-    for (let msg = queue.shift(); msg; msg = queue.shift()) {
-      port.send({ type: 'started', seq: msg.seq });
-      await handle(shelf, name, measure, port, msg);
-    }
-    running = false;
-  };
-  port.onMessage((msg) => {
-    if (msg.type !== 'run') return;
-    queue.push(msg);
-    if (!running) void drain();
-  });
-  port.send({ type: 'ready' });
-}
-
-async function handle(
-  shelf: TaskShelf,
-  name: string,
-  measure: CpuMeasure,
-  port: FarSidePort,
-  msg: Extract<ToFarSide, { type: 'run' }>,
-): Promise<void> {
+  const queue: RunRequest[] = [];
+  let draining = false;
+  let held: BatchReply | undefined;
   // Cancellation kills the whole worker (a CPU-bound map cannot be interrupted), so this signal never fires; it is
   // here because maps expect one.
   const never = new AbortController().signal;
-  const request = {
-    task: name,
-    batchId: msg.batchId ?? String(msg.seq),
-    batch: msg.batch,
-    ...(msg.version !== undefined ? { version: msg.version } : {}),
+  const drain = async (): Promise<void> => {
+    draining = true;
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { seq } = next;
+      const started: BatchReply = { type: 'started', seq };
+      port.send(held ? { type: 'replies', replies: [held, started] } : started);
+      held = undefined;
+      const request = {
+        task: name,
+        batchId: next.batchId ?? String(seq),
+        batch: next.batch,
+        ...(next.version !== undefined ? { version: next.version } : {}),
+      };
+      try {
+        held = { type: 'result', seq, result: await serveBatch(shelf, request, { signal: never, measure }) };
+      } catch (err) {
+        held = { type: 'error', seq, error: toWireError(err) };
+      }
+    }
+    draining = false;
+    if (held) port.send(held);
+    held = undefined;
   };
-  try {
-    const result = await serveBatch(shelf, request, { signal: never, measure });
-    port.send({ type: 'result', seq: msg.seq, result });
-  } catch (err) {
-    port.send({ type: 'error', seq: msg.seq, error: toWireError(err) });
-  }
+  port.onMessage((msg) => {
+    if (msg.type === 'run') queue.push(msg);
+    else if (msg.type === 'runs') for (const r of msg.runs) queue.push(r);
+    else return;
+    if (!draining) void drain();
+  });
+  port.send({ type: 'ready' });
 }

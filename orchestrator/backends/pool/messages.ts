@@ -4,11 +4,28 @@ import type { WireError } from '../../far-side/wire.js';
 export { decodeFarSideError as errorFromFarSide } from '../../far-side/decode-error.js';
 
 /**
- * What the main side sends to a worker thread or child process. `run`s may arrive while a batch is running; the far
- * side queues them and runs them one at a time, in arrival order. `batchId` and `version` are the batch's id and the
+ * One batch for a worker: `seq` names the attempt in the replies; `batchId` and `version` are the batch's id and the
  * task version (see far-side/wire.ts); a worker loaded exactly one task, so its id is implied.
  */
-export type ToFarSide = { type: 'run'; seq: number; batch: unknown; batchId?: string; version?: string };
+export interface RunRequest {
+  seq: number;
+  batch: unknown;
+  batchId?: string;
+  version?: string;
+}
+
+/**
+ * What the main side sends to a worker thread or child process. A worker may hold several batches: it runs them
+ * strictly one at a time, in the order they arrived. `runs` is several `run`s in one message (one clone, one IPC write).
+ */
+export type ToFarSide = ({ type: 'run' } & RunRequest) | { type: 'runs'; runs: RunRequest[] };
+
+/** A reply about one batch. */
+export type BatchReply =
+  /** Sent just before the worker begins batch `seq`: the attempt's start on the timeline and its timeout clock. */
+  | { type: 'started'; seq: number }
+  | { type: 'result'; seq: number; result: FarSideResult }
+  | { type: 'error'; seq: number; error: WireError };
 
 /** What a worker thread or child process sends back. */
 export type FromFarSide =
@@ -16,9 +33,8 @@ export type FromFarSide =
   | { type: 'ready' }
   /** The task could not be loaded (bad module path, no task exported); the worker is useless. */
   | { type: 'init-error'; error: WireError }
-  /** The batch `seq` starts now (queued `run`s start one after another). */
-  | { type: 'started'; seq: number }
-  | { type: 'result'; seq: number; result: FarSideResult }
-  | { type: 'error'; seq: number; error: WireError }
+  | BatchReply
+  /** Several replies in one message, in order (a batch's result and the next batch's `started`, typically). */
+  | { type: 'replies'; replies: BatchReply[] }
   /** Text a worker thread wrote to stdout/stderr, sent in order with the results so none is lost at shutdown. */
   | { type: 'output'; text: string };

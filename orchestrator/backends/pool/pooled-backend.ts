@@ -1,24 +1,30 @@
 import { FanoutError } from '../../errors.js';
-import { checkPositiveInt, defaultWorkers } from '../../options.js';
+import { checkPositiveInt, DEFAULT_QUEUE_DEPTH, defaultWorkers } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptClock, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { farSideEntry } from '../far-side-entry.js';
 import type { Lane, LaneEvents } from './lane.js';
 import { type BatchStartEvent, WorkerPool } from './worker-pool.js';
 
 /** Options of a pooled backend (thread, process). */
 export interface PooledBackendOptions {
-  /** Workers in the pool (= batches in flight). @default number of cores */
+  /** Workers in the pool (= batches running at once). @default number of cores */
   workers?: number;
+  /**
+   * Batches sent ahead to each worker, which runs them one at a time in order: a worker starts its next batch without
+   * waiting a round trip. `capacity()` is workers × queueDepth. @default {@link DEFAULT_QUEUE_DEPTH}
+   */
+  queueDepth?: number;
 }
 
 /**
- * What the thread and process backends share: a {@link WorkerPool} of lanes, one batch per lane at a time, started
- * eagerly. A subclass says only how to start one worker on the far side.
+ * What the thread and process backends share: a {@link WorkerPool} of lanes, each running one batch at a time with up
+ * to `queueDepth` queued, started eagerly. A subclass says only how to start one worker on the far side.
  */
 export abstract class PooledBackend implements Backend {
   abstract readonly name: 'thread' | 'process';
   readonly #workers: number;
+  readonly #queueDepth: number;
   readonly #entryUrl: string;
   readonly #entryName: string;
   #pool: WorkerPool | undefined;
@@ -29,6 +35,8 @@ export abstract class PooledBackend implements Backend {
    */
   protected constructor(options: PooledBackendOptions, entryUrl: string, entryName: string) {
     this.#workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
+    this.#queueDepth =
+      options.queueDepth === undefined ? DEFAULT_QUEUE_DEPTH : checkPositiveInt('queueDepth', options.queueDepth);
     this.#entryUrl = entryUrl;
     this.#entryName = entryName;
   }
@@ -47,6 +55,7 @@ export abstract class PooledBackend implements Backend {
     const pool = new WorkerPool({
       kind: this.name,
       workers: this.#workers,
+      queueDepth: this.#queueDepth,
       spawn: (_slot, events) => this.spawn(entry, ctx.task, events),
     });
     this.#pool = pool;
@@ -58,13 +67,19 @@ export abstract class PooledBackend implements Backend {
     }
   }
 
+  /** Workers × queue depth: batches running plus batches queued on the workers. */
   capacity(): number {
+    return this.#workers * this.#queueDepth;
+  }
+
+  /** Workers: batches that run at the same moment. */
+  parallelism(): number {
     return this.#workers;
   }
 
-  run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+  run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
     if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend: run before start`));
-    return this.#pool.run(job, signal);
+    return this.#pool.run(job, signal, clock);
   }
 
   /** Stops every worker and waits until all have exited; safe to call twice. */
@@ -79,7 +94,7 @@ export abstract class PooledBackend implements Backend {
     return this.#pool;
   }
 
-  /** Test hook: resolves with the next batch handed to a worker. */
+  /** Test hook: resolves with the next batch a worker begins. */
   nextBatchStart(): Promise<BatchStartEvent> {
     if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend not started`));
     return this.#pool.nextBatchStart();

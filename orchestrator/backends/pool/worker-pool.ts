@@ -1,20 +1,23 @@
 import { FanoutError } from '../../errors.js';
-import type { BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
 import type { Lane, SpawnLane } from './lane.js';
 import { type LaunchedLane, launchLane } from './launch-lane.js';
-import { errorFromFarSide, type FromFarSide } from './messages.js';
+import { type BatchReply, errorFromFarSide, type FromFarSide, type ToFarSide } from './messages.js';
+import { ONCE, PoolAttempt } from './pool-attempt.js';
 
 /** Options of {@link WorkerPool}. */
 export interface WorkerPoolOptions {
   /** `thread` or `process`: prefix of the worker ids (`thread-0`). */
   kind: string;
   workers: number;
+  /** Batches sent ahead to each worker (it runs them one at a time, in order). @default 1 */
+  queueDepth?: number;
   spawn: SpawnLane;
   /** How long a new worker may take to load its task and say ready. @default 30000 */
   readyTimeoutMs?: number;
 }
 
-/** Emitted when a batch is handed to a worker (a test hook: kill the worker while it runs). */
+/** Emitted when a worker begins a batch (a test hook: kill the worker while it runs). */
 export interface BatchStartEvent {
   slot: number;
   workerId: string;
@@ -22,18 +25,13 @@ export interface BatchStartEvent {
   pid: number | undefined;
 }
 
-interface Current {
-  seq: number;
-  job: BatchJob;
-  resolve(msg: Extract<FromFarSide, { type: 'result' }>): void;
-  reject(err: unknown): void;
-}
-
 interface Slot {
   index: number;
+  workerId: string;
   lane: Lane | undefined;
-  state: 'starting' | 'idle' | 'busy' | 'dead' | 'stopped';
-  current: Current | undefined;
+  state: 'starting' | 'ready' | 'dead' | 'stopped';
+  /** Attempts sent to this lane, in the order the far side runs them; only the first can have started. */
+  queue: PoolAttempt<Slot>[];
   /** Consecutive failed (re)starts; a slot that keeps failing is given up. */
   failures: number;
   error: FanoutError | undefined;
@@ -43,29 +41,72 @@ interface Slot {
 const MAX_RESTART_FAILURES = 3;
 
 /**
- * A fixed pool of worker lanes (threads or child processes), one batch per lane at a time. Lane `i` is always
- * `<kind>-i`, also after its worker was replaced, so the timeline keeps one row per slot.
+ * Times a batch may go back to the pool unstarted because its worker died: a `started` lost with a crashing worker
+ * would otherwise let a batch that kills every worker it reaches loop for ever without counting an attempt.
+ */
+const MAX_SILENT_REQUEUES = 2;
+
+/** Map time per batch (moving average, ms) under which a batch counts as tiny and workers get the full queue depth. */
+const TINY_BATCH_MS = 2;
+
+/** Depth for batches that are not tiny: the one running plus one queued. */
+const LONG_BATCH_DEPTH = 2;
+
+/**
+ * A fixed pool of worker lanes (threads or child processes), each holding up to `queueDepth` batches that it runs one
+ * at a time. Lane `i` is always `<kind>-i`, also after its worker was replaced, so the timeline keeps one row per slot.
  *
- * A lane that dies mid-batch is replaced and that batch rejects with ECRASH (retryable). A batch whose signal aborts
- * rejects at once with the signal's reason, and its lane is killed and replaced: a CPU-bound map cannot be stopped
- * from outside any other way.
+ * Pipelining: with batches already queued on the far side, a worker starts its next batch the moment it finishes one,
+ * instead of idling for a round trip. The far side says `started` before each batch, and only then does the attempt
+ * start (its `startedAt`, the caller's {@link AttemptClock}): a batch waiting behind another is not yet running.
+ *
+ * Failures: a lane that dies mid-batch is replaced and the batch it was running rejects with ECRASH (retryable); a
+ * batch whose signal aborts while running rejects at once with the signal's reason, and its lane is killed and
+ * replaced (a CPU-bound map cannot be stopped from outside any other way). Either way the batches queued behind it on
+ * that lane never started: they go back to the pool, are sent to another lane, and are not failed attempts. A batch
+ * aborted while still queued rejects at once; its worker runs it anyway and the reply is dropped (unless nothing else
+ * is left on that lane: then the lane is replaced, so an aborted run leaves no worker busy).
  */
 export class WorkerPool {
   readonly #opts: WorkerPoolOptions;
+  readonly #depth: number;
   readonly #slots: Slot[];
-  readonly #waiters: { resolve(slot: Slot): void; reject(err: unknown): void }[] = [];
+  /** Attempts not yet sent to a lane, oldest first. */
+  readonly #pending: PoolAttempt<Slot>[] = [];
   readonly #exits = new Map<Lane, Promise<void>>();
   readonly #startListeners = new Set<(e: BatchStartEvent) => void>();
+  readonly #abortAttempt = (a: PoolAttempt<Slot>): void => this.#aborted(a);
+  /** The one `run` message object, refilled per send: both channels copy it synchronously. */
+  readonly #runMsg: { type: 'run'; seq: number; batch: unknown; batchId: string } = {
+    type: 'run',
+    seq: 0,
+    batch: undefined,
+    batchId: '',
+  };
+  /** Depth in use now (see {@link #adapt}), ≤ the configured depth. */
+  #depthNow: number;
+  #refillAt: number;
+  /** Moving average of the far side's map time per batch, ms; undefined until a batch has finished. */
+  #mapMs: number | undefined;
+  readonly #dispatchNow = (): void => {
+    this.#dispatchQueued = false;
+    this.#dispatch();
+  };
   #seq = 0;
+  #dispatchQueued = false;
   #stopping: Promise<void> | undefined;
 
   constructor(opts: WorkerPoolOptions) {
     this.#opts = opts;
+    this.#depth = opts.queueDepth ?? 1;
+    this.#depthNow = Math.min(this.#depth, LONG_BATCH_DEPTH);
+    this.#refillAt = Math.floor(this.#depthNow / 2);
     this.#slots = Array.from({ length: opts.workers }, (_, index) => ({
       index,
+      workerId: `${opts.kind}-${index}`,
       lane: undefined,
       state: 'starting' as const,
-      current: undefined,
+      queue: [],
       failures: 0,
       error: undefined,
     }));
@@ -81,60 +122,25 @@ export class WorkerPool {
     }
   }
 
-  /** Runs one batch on a free lane (waiting for one if needed). */
-  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
-    signal.throwIfAborted();
-    const slot = await this.#acquire(signal);
-    const lane = slot.lane;
-    if (!lane) throw new FanoutError('ECRASH', `${this.workerId(slot.index)} is restarting`, { batchId: job.id });
-    if (signal.aborted) {
-      this.#release(slot);
-      throw signal.reason;
-    }
-    const workerId = this.workerId(slot.index);
-    const seq = ++this.#seq;
-    const startedAt = Date.now();
-    return new Promise<BatchOutcome>((resolve, reject) => {
-      const onAbort = (): void => {
-        if (slot.current?.seq !== seq) return;
-        slot.current = undefined;
-        reject(signal.reason);
-        lane.kill(true);
-        this.#replace(slot);
-      };
-      slot.current = {
-        seq,
-        job,
-        resolve: ({ result }) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve({
-            partial: result.partial,
-            workerId,
-            cpuMs: result.cpuMs,
-            durationMs: result.durationMs,
-            startedAt,
-            endedAt: Date.now(),
-          });
-        },
-        reject: (err) => {
-          signal.removeEventListener('abort', onAbort);
-          // this attempt's own error (the task threw, the lane crashed): its bar belongs in this worker's lane
-          if (err instanceof FanoutError && err.workerId === undefined) err.workerId = workerId;
-          reject(err);
-        },
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      lane.setBusy(true);
-      try {
-        lane.send({ type: 'run', seq, batch: job.batch, batchId: job.id });
-      } catch {
-        // The channel closed under us: the lane is dying; its exit event rejects this batch with ECRASH.
-        lane.kill(true);
-        return;
-      }
-      for (const listener of this.#startListeners)
-        listener({ slot: slot.index, workerId, jobId: job.id, pid: lane.pid });
+  /**
+   * Runs one batch: sends it to the lane with the shortest queue that has room, or holds it until one has. `clock`
+   * hears `queued` now and `started` when the worker begins it.
+   */
+  run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.#stopping) return Promise.reject(new FanoutError('ECANCEL', 'backend stopped', { retryable: false }));
+    const dead = this.#allDeadError();
+    if (dead) return Promise.reject(dead);
+    const a = new PoolAttempt<Slot>(++this.#seq, job, signal, clock, this.#abortAttempt);
+    const promise = new Promise<BatchOutcome>((resolve, reject) => {
+      a.resolve = resolve;
+      a.reject = reject;
     });
+    signal.addEventListener('abort', a, ONCE);
+    clock?.queued();
+    this.#pending.push(a);
+    this.#dispatchSoon();
+    return promise;
   }
 
   /** Stops every worker (SIGTERM / terminate, then SIGKILL after `graceMs`); rejects waiting and running batches. */
@@ -145,7 +151,7 @@ export class WorkerPool {
 
   /** The id of slot `i`'s lane in stats and the timeline. */
   workerId(slot: number): string {
-    return `${this.#opts.kind}-${slot}`;
+    return this.#slots[slot]?.workerId ?? `${this.#opts.kind}-${slot}`;
   }
 
   /** Current lane of each slot (undefined while none), for test hooks. */
@@ -185,7 +191,7 @@ export class WorkerPool {
       launched = launchLane({
         spawn: this.#opts.spawn,
         slot: slot.index,
-        id: this.workerId(slot.index),
+        id: slot.workerId,
         readyTimeoutMs: this.#opts.readyTimeoutMs ?? 30_000,
         onReply: (lane, msg) => this.#onReply(slot, lane, msg),
         onExit: (lane, detail) => this.#onExit(slot, lane, detail),
@@ -198,7 +204,10 @@ export class WorkerPool {
     this.#exits.set(lane, launched.exited);
     void launched.exited.then(() => this.#exits.delete(lane));
     return launched.ready.then(() => {
-      if (slot.lane === lane && slot.state === 'starting') this.#release(slot);
+      if (slot.lane !== lane || slot.state !== 'starting') return;
+      slot.state = 'ready';
+      lane.setBusy(false);
+      this.#dispatchSoon();
     });
   }
 
@@ -219,7 +228,7 @@ export class WorkerPool {
         if (slot.failures >= MAX_RESTART_FAILURES) {
           slot.state = 'dead';
           slot.error = err instanceof FanoutError ? err : new FanoutError('ECRASH', String(err));
-          this.#failWaitersIfAllDead();
+          this.#failPendingIfAllDead();
         } else {
           setTimeout(() => this.#replace(slot), 100 * slot.failures).unref();
         }
@@ -227,67 +236,179 @@ export class WorkerPool {
     );
   }
 
+  /** Queues a dispatch after the current turn, once, so batches launched together go out together. */
+  #dispatchSoon(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(this.#dispatchNow);
+  }
+
+  /**
+   * Sends waiting attempts to lanes, oldest first. A lane is topped up only once its queue is down to
+   * `#refillAt` (half the depth): then the gap goes out in one message, so a worker gets one message per K/2
+   * batches rather than one per batch, and still never runs dry. Waiting attempts are shared evenly among the lanes
+   * that are due, so the end of a run is not left on one worker.
+   */
+  #dispatch(): void {
+    const pending = this.#pending;
+    while (pending.length > 0) {
+      let due = 0;
+      let best: Slot | undefined;
+      for (const s of this.#slots) {
+        if (s.state !== 'ready' || s.queue.length > this.#refillAt || s.queue.length >= this.#depthNow) continue;
+        due++;
+        if (!best || s.queue.length < best.queue.length) best = s;
+      }
+      if (!best) return;
+      const n = Math.min(this.#depthNow - best.queue.length, Math.ceil(pending.length / due));
+      this.#send(best, pending.splice(0, n));
+    }
+  }
+
+  #send(slot: Slot, attempts: PoolAttempt<Slot>[]): void {
+    const lane = slot.lane as Lane;
+    if (slot.queue.length === 0) lane.setBusy(true);
+    for (const a of attempts) {
+      a.slot = slot;
+      slot.queue.push(a);
+    }
+    let msg: ToFarSide;
+    if (attempts.length === 1) {
+      const one = this.#runMsg;
+      one.seq = (attempts[0] as PoolAttempt<Slot>).seq;
+      one.batch = (attempts[0] as PoolAttempt<Slot>).job.batch;
+      one.batchId = (attempts[0] as PoolAttempt<Slot>).job.id;
+      msg = one;
+    } else {
+      msg = { type: 'runs', runs: attempts.map((a) => ({ seq: a.seq, batch: a.job.batch, batchId: a.job.id })) };
+    }
+    try {
+      lane.send(msg);
+    } catch {
+      // The channel closed under us: the lane is dying; its exit event requeues or rejects what it held.
+      lane.kill(true);
+    } finally {
+      this.#runMsg.batch = undefined;
+    }
+  }
+
   #onReply(slot: Slot, lane: Lane, msg: FromFarSide): void {
-    if (msg.type === 'started') return; // one batch per lane here: it started when it was sent
-    const current = slot.current;
-    if (slot.lane !== lane || !current || !('seq' in msg) || msg.seq !== current.seq) return; // stale reply
-    slot.current = undefined;
-    if (msg.type === 'result') current.resolve(msg);
-    else if (msg.type === 'error') current.reject(errorFromFarSide(msg.error, current.job.id));
-    this.#release(slot);
+    if (slot.lane !== lane) return; // a lane we already replaced
+    if (msg.type === 'replies') {
+      for (const r of msg.replies) this.#onBatchReply(slot, r);
+    } else if (msg.type === 'started' || msg.type === 'result' || msg.type === 'error') {
+      this.#onBatchReply(slot, msg);
+    }
+    this.#dispatch();
+  }
+
+  #onBatchReply(slot: Slot, msg: BatchReply): void {
+    const queue = slot.queue;
+    let i = 0;
+    while (i < queue.length && (queue[i] as PoolAttempt<Slot>).seq !== msg.seq) i++;
+    const a = queue[i];
+    if (!a) return; // stale
+    if (msg.type === 'started') {
+      a.startedAt = Date.now();
+      if (a.dropped) return;
+      a.clock?.started();
+      if (this.#startListeners.size > 0) {
+        const event = { slot: slot.index, workerId: slot.workerId, jobId: a.job.id, pid: slot.lane?.pid };
+        for (const listener of this.#startListeners) listener(event);
+      }
+      return;
+    }
+    queue.splice(i, 1);
+    if (queue.length === 0) slot.lane?.setBusy(false);
+    if (a.dropped) return;
+    if (msg.type === 'result') {
+      const { result } = msg;
+      this.#adapt(result.durationMs);
+      const endedAt = Date.now();
+      a.settle({
+        partial: result.partial,
+        workerId: slot.workerId,
+        cpuMs: result.cpuMs,
+        durationMs: result.durationMs,
+        startedAt: a.startedAt || endedAt,
+        endedAt,
+      });
+    } else {
+      const err = errorFromFarSide(msg.error, a.job.id);
+      // this attempt's own error (the task threw): its bar belongs in this worker's lane
+      err.workerId ??= slot.workerId;
+      a.settle(undefined, err);
+    }
+  }
+
+  /**
+   * Chooses the depth from the measured map time. Tiny batches (well under a round trip) get the full queue depth:
+   * there the round trip is the cost. Longer batches get {@link LONG_BATCH_DEPTH}: one queued batch already hides the
+   * round trip, and a deeper queue would only commit batches to a worker early, leaving another idle at the end of a
+   * run while this one still holds work (nothing steals it back). Unmeasured counts as long.
+   */
+  #adapt(mapMs: number): void {
+    this.#mapMs = this.#mapMs === undefined ? mapMs : this.#mapMs + 0.2 * (mapMs - this.#mapMs);
+    const depth = this.#mapMs < TINY_BATCH_MS ? this.#depth : Math.min(this.#depth, LONG_BATCH_DEPTH);
+    if (depth === this.#depthNow) return;
+    this.#depthNow = depth;
+    this.#refillAt = Math.floor(depth / 2);
+  }
+
+  #aborted(a: PoolAttempt<Slot>): void {
+    const reason = a.signal.reason;
+    const slot = a.slot;
+    if (!slot) {
+      const i = this.#pending.indexOf(a);
+      if (i >= 0) this.#pending.splice(i, 1);
+      a.settle(undefined, reason);
+      return;
+    }
+    if (a.dropped || !slot.queue.includes(a)) return;
+    a.settle(undefined, reason);
+    a.dropped = true;
+    // Kill the worker when it is running this batch, or when nothing it holds is still wanted.
+    if (a.startedAt > 0 || slot.queue.every((q) => q.dropped)) this.#evict(slot, undefined);
+  }
+
+  /**
+   * Takes lane `slot` out of service: kills it (unless it is already gone), rejects the batch it was running with
+   * `crash` (when given), puts the batches queued behind it back in the pool, and starts a replacement.
+   */
+  #evict(slot: Slot, crash: ((a: PoolAttempt<Slot>) => FanoutError) | undefined): void {
+    const lane = slot.lane;
+    const held = slot.queue.splice(0);
+    if (crash === undefined) lane?.kill(true);
+    this.#replace(slot);
+    const requeue: PoolAttempt<Slot>[] = [];
+    for (const a of held) {
+      if (a.dropped) continue;
+      if (crash) {
+        // the batch it was running failed; one that never started is not at fault, unless this keeps happening
+        if (a.startedAt > 0 || a.requeues >= MAX_SILENT_REQUEUES) {
+          a.settle(undefined, crash(a));
+          continue;
+        }
+        a.requeues++;
+      }
+      a.slot = undefined;
+      requeue.push(a);
+    }
+    if (requeue.length === 0) return;
+    this.#pending.unshift(...requeue);
+    // Re-dispatch after the current turn: when the whole run is being aborted, the other aborts land first and take
+    // their batches out of the pool instead of sending them to another lane.
+    this.#dispatchSoon();
   }
 
   #onExit(slot: Slot, lane: Lane, detail: string): void {
     if (slot.lane !== lane) return; // an old lane we already replaced (abort) or a stopped pool
-    const current = slot.current;
-    slot.current = undefined;
-    current?.reject(
-      new FanoutError('ECRASH', `${this.workerId(slot.index)} died while running batch ${current.job.id} (${detail})`, {
-        batchId: current.job.id,
-      }),
-    );
-    this.#replace(slot);
-  }
-
-  /** Gives an idle slot to the first waiting batch, or marks it idle. */
-  #release(slot: Slot): void {
-    slot.lane?.setBusy(false);
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      slot.state = 'busy';
-      waiter.resolve(slot);
-    } else {
-      slot.state = 'idle';
-    }
-  }
-
-  #acquire(signal: AbortSignal): Promise<Slot> {
-    if (this.#stopping) return Promise.reject(new FanoutError('ECANCEL', 'backend stopped', { retryable: false }));
-    const free = this.#slots.find((s) => s.state === 'idle');
-    if (free) {
-      free.state = 'busy';
-      return Promise.resolve(free);
-    }
-    const dead = this.#allDeadError();
-    if (dead) return Promise.reject(dead);
-    return new Promise<Slot>((resolve, reject) => {
-      const waiter = {
-        resolve: (slot: Slot) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(slot);
-        },
-        reject: (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      };
-      const onAbort = (): void => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i >= 0) this.#waiters.splice(i, 1);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
+    this.#evict(slot, (a) => {
+      const err = new FanoutError('ECRASH', `${slot.workerId} died while running batch ${a.job.id} (${detail})`, {
+        batchId: a.job.id,
+      });
+      err.workerId = slot.workerId;
+      return err;
     });
   }
 
@@ -300,20 +421,18 @@ export class WorkerPool {
     });
   }
 
-  #failWaitersIfAllDead(): void {
+  #failPendingIfAllDead(): void {
     const err = this.#allDeadError();
     if (!err) return;
-    for (const w of this.#waiters.splice(0)) w.reject(err);
+    for (const a of this.#pending.splice(0)) a.settle(undefined, err);
   }
 
   async #stopAll(graceMs: number): Promise<void> {
     const stopped = new FanoutError('ECANCEL', 'backend stopped', { retryable: false });
-    for (const w of this.#waiters.splice(0)) w.reject(stopped);
+    for (const a of this.#pending.splice(0)) a.settle(undefined, stopped);
     for (const slot of this.#slots) {
-      const current = slot.current;
-      slot.current = undefined;
       slot.state = 'stopped';
-      current?.reject(stopped);
+      for (const a of slot.queue.splice(0)) if (!a.dropped) a.settle(undefined, stopped);
     }
     const lanes = [...this.#exits.keys()];
     for (const lane of lanes) lane.kill(false);

@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
+import type { ToFarSide } from '../../orchestrator/backends/pool/messages.js';
+import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
+import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
+import { FanoutError } from '../../orchestrator/errors.js';
+import { fanout } from '../../orchestrator/fanout.js';
+import type { BatchRecord } from '../../orchestrator/stats.js';
+import type { TaskRef } from '../../orchestrator/tasks/task.js';
+
+/** Pipelined dispatch on real workers: several batches queued per worker, with exact answers and honest records. */
+
+const TASK = fileURLToPath(new URL('../fixtures/pipeline-task.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'fanout-pipeline-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const tmpFile = (name: string): string => join(dir, `${files++}-${name}`);
+
+type Pooled = ThreadBackend | ProcessBackend;
+const kinds: [string, (workers: number, queueDepth: number) => Pooled][] = [
+  ['thread', (workers, queueDepth) => new ThreadBackend({ workers, queueDepth })],
+  ['process', (workers, queueDepth) => new ProcessBackend({ workers, queueDepth })],
+];
+
+const started: Pooled[] = [];
+async function startPool(make: (w: number, k: number) => Pooled, workers: number, queueDepth: number) {
+  const backend = make(workers, queueDepth);
+  started.push(backend);
+  await backend.start({ task: { kind: 'module', path: TASK } });
+  return backend;
+}
+afterEach(async () => {
+  for (const b of started.splice(0)) await b.stop();
+});
+
+/** Sum 0 + 1 + … + (n - 1): the exact answer when every batch merged once. */
+const sumTo = (n: number): number => (n * (n - 1)) / 2;
+
+function byBatch(records: BatchRecord[]): Map<string, BatchRecord[]> {
+  const out = new Map<string, BatchRecord[]>();
+  for (const r of records) out.set(r.batchId, [...(out.get(r.batchId) ?? []), r]);
+  return out;
+}
+
+describe.each(kinds)('pipelined dispatch on %s', (_name, make) => {
+  it('starts each record when its worker begins it: a queued batch starts after the previous one ended', async () => {
+    // Prepare: one worker, batches of 100 ms, several sent ahead
+    const backend = await startPool(make, 1, 4);
+    // Act
+    const { result, stats } = await fanout<{ n: number; sum: number }>(TASK, { batches: 6, ms: 100 }, { backend });
+    // Assess
+    expect(result).toEqual({ n: 6, sum: sumTo(6) });
+    const lane = stats.records.filter((r) => r.stage === 'cpu').sort((a, b) => a.startMs - b.startMs);
+    expect(lane).toHaveLength(6);
+    for (let i = 1; i < lane.length; i++) {
+      const [prev, cur] = [lane[i - 1] as BatchRecord, lane[i] as BatchRecord];
+      expect(cur.startMs).toBeGreaterThanOrEqual(prev.endMs);
+    }
+    // the bars are the batches' runs (≈ 100 ms each), not zero-length marks at their ends: starts and ends are when
+    // the main side heard of them, so on a loaded machine one bar may shrink, but not all
+    expect(Math.max(...lane.map((r) => r.endMs - r.startMs))).toBeGreaterThanOrEqual(50);
+  });
+
+  it('times out the batch a worker is running with batches queued behind it: exact answer, one retry', async () => {
+    // Prepare: tiny batches (so the full queue depth is in use), batch 30 hangs the first time it runs
+    const backend = await startPool(make, 1, 8);
+    const marker = tmpFile('hang');
+    // Act
+    const { result, stats } = await fanout<{ n: number; sum: number }>(
+      TASK,
+      { batches: 60, hangOn: 30, marker },
+      { backend, timeoutMs: 1_000, retries: 2 },
+    );
+    // Assess: each batch merged once; only the hung batch was retried; the ones queued behind it never failed
+    expect(result).toEqual({ n: 60, sum: sumTo(60) });
+    expect(stats.retries).toBe(1);
+    expect(stats.duplicates).toBe(0);
+    const attempts = byBatch(stats.records.filter((r) => r.stage === 'cpu'));
+    expect(attempts.get('30')?.map((r) => [r.attempt, r.status, r.errorCode])).toEqual([
+      [1, 'error', 'ETIMEOUT'],
+      [2, 'ok', undefined],
+    ]);
+    for (const [id, rs] of attempts) {
+      if (id !== '30') expect(rs.map((r) => [r.attempt, r.status])).toEqual([[1, 'ok']]);
+    }
+  });
+
+  it('requeues the batches queued on a worker that dies: exact answer, none counted twice', async () => {
+    // Prepare: batch 30 kills its worker the first time it runs
+    const backend = await startPool(make, 1, 8);
+    const marker = tmpFile('exit');
+    // Act
+    const { result, stats } = await fanout<{ n: number; sum: number }>(
+      TASK,
+      { batches: 60, exitOn: 30, marker },
+      { backend, retries: 2 },
+    );
+    // Assess
+    expect(readFileSync(marker, 'utf8')).toBe('30');
+    expect(result).toEqual({ n: 60, sum: sumTo(60) });
+    expect(stats.duplicates).toBe(0);
+    expect(stats.retries).toBeLessThanOrEqual(1); // the crashed batch (unless its `started` died with the worker)
+    const attempts = byBatch(stats.records.filter((r) => r.stage === 'cpu'));
+    for (const [id, rs] of attempts) {
+      if (id !== '30') expect(rs.map((r) => [r.attempt, r.status])).toEqual([[1, 'ok']]);
+    }
+    expect(attempts.get('30')?.at(-1)?.status).toBe('ok');
+  });
+
+  it('stops everything on abort with full queues: no batch starts afterwards', async () => {
+    // Prepare: 2 workers; 20 tiny batches first, so the full depth is in use when the 150 ms ones are queued
+    const backend = await startPool(make, 2, 8);
+    const log = tmpFile('log');
+    const controller = new AbortController();
+    const run = fanout(TASK, { batches: 80, slowFrom: 20, slowMs: 150, log }, { backend, signal: controller.signal });
+    await expect.poll(() => readFileSync(log, 'utf8').split('\n').length, { timeout: 10_000 }).toBeGreaterThan(23);
+    // Act
+    controller.abort();
+    const err = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // Assess: ECANCEL, and no worker goes on with what was queued on it
+    expect(err).toBeInstanceOf(FanoutError);
+    expect((err as FanoutError).code).toBe('ECANCEL');
+    const startsAtAbort = readFileSync(log, 'utf8');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(readFileSync(log, 'utf8')).toBe(startsAtAbort);
+    await expect.poll(() => backend.liveWorkers(), { timeout: 5_000 }).toBe(2);
+  });
+});
+
+/** A thread backend that counts the batches and messages it sends (the lanes are real threads). */
+class CountingThreadBackend extends ThreadBackend {
+  messages = 0;
+  batchesSent = 0;
+  largestMessage = 0;
+
+  protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
+    const lane = super.spawn(entry, ref, events);
+    const send = lane.send.bind(lane);
+    return {
+      ...lane,
+      pid: lane.pid,
+      send: (msg: ToFarSide) => {
+        const n = msg.type === 'runs' ? msg.runs.length : 1;
+        this.messages++;
+        this.batchesSent += n;
+        this.largestMessage = Math.max(this.largestMessage, n);
+        send(msg);
+      },
+    };
+  }
+}
+
+describe('grouping tiny batches', () => {
+  it('sends several tiny batches per message with the same answer and one record per batch', async () => {
+    // Prepare
+    const backend = new CountingThreadBackend({ workers: 2, queueDepth: 8 });
+    started.push(backend);
+    await backend.start({ task: { kind: 'module', path: TASK } });
+    // Act
+    const { result, stats } = await fanout<{ n: number; sum: number }>(TASK, { batches: 500 }, { backend });
+    // Assess: exact, each batch id recorded once as a first attempt, and fewer messages than batches
+    expect(result).toEqual({ n: 500, sum: sumTo(500) });
+    const records = stats.records.filter((r) => r.stage === 'cpu');
+    expect(new Set(records.map((r) => r.batchId)).size).toBe(500);
+    expect(records.every((r) => r.attempt === 1 && r.status === 'ok')).toBe(true);
+    expect(backend.batchesSent).toBe(500);
+    expect(backend.largestMessage).toBeGreaterThan(1);
+    expect(backend.messages).toBeLessThan(500);
+    for (const lane of ['thread-0', 'thread-1']) {
+      const bars = records.filter((r) => r.workerId === lane).sort((a, b) => a.startMs - b.startMs);
+      for (let i = 1; i < bars.length; i++) {
+        expect((bars[i] as BatchRecord).startMs).toBeGreaterThanOrEqual((bars[i - 1] as BatchRecord).endMs);
+      }
+    }
+  });
+});

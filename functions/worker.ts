@@ -35,6 +35,11 @@ export interface WorkerReply {
   durationMs: number;
   /** True on the first invoke an execution environment serves. */
   coldStart: boolean;
+  /**
+   * Cold starts only: ms from the start of the instance's process (thread, on the emulator) to its first invoke — the
+   * INIT phase, which Lambda bills since August 2025.
+   */
+  initMs?: number;
   /** Random id of this execution environment: one timeline lane per instance. */
   instanceId: string;
 }
@@ -79,6 +84,8 @@ const DEADLINE_MARGIN_MS = 500;
 /** Lambda entry point (`functions/worker.handler` in serverless.yml). */
 export async function handler(event: unknown, context: WorkerContext = {}): Promise<WorkerReply> {
   const coldStart = cold;
+  // performance.now() counts from the start of this process (or worker thread): the instance's INIT time
+  const initMs = coldStart ? performance.now() : undefined;
   cold = false;
   const parsed = WorkerEventSchema.safeParse(event);
   if (!parsed.success) {
@@ -100,7 +107,15 @@ export async function handler(event: unknown, context: WorkerContext = {}): Prom
   let reply: WorkerReply;
   try {
     const r = await runBatch({ kind: 'builtin', name: task }, batch, signal, CPU_MEASURE);
-    reply = { batchId, partial: r.partial, cpuMs: r.cpuMs, durationMs: r.durationMs, coldStart, instanceId };
+    reply = {
+      batchId,
+      partial: r.partial,
+      cpuMs: r.cpuMs,
+      durationMs: r.durationMs,
+      coldStart,
+      ...(initMs !== undefined ? { initMs } : {}),
+      instanceId,
+    };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new TaskError(message, { cause: err });

@@ -32,6 +32,8 @@ export interface BatchOutcome {
   durationMs?: number;
   /** Lambda: the instance was cold for this invoke. */
   coldStart?: boolean;
+  /** Lambda cold starts: the instance's INIT time (its start to its first invoke), ms, as the far side measured it. */
+  initMs?: number;
   /** Wall-clock start/end (ms since epoch) as seen by the caller. Filled by the scheduler if absent. */
   startedAt?: number;
   endedAt?: number;

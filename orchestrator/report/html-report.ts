@@ -1,5 +1,5 @@
 import type { Comparison } from './comparison.js';
-import { rowCells, TABLE_HEADERS, type TableCells } from './comparison-table.js';
+import { freeTierLines, rowCells, TABLE_HEADERS, type TableCells } from './comparison-table.js';
 import { escapeXml, legendHtml, MAX_BARS, timelineSvg } from './timeline-svg.js';
 
 const CSS = `
@@ -11,6 +11,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #dde2e7; text-align: right;
 th:first-child, td:first-child, th:last-child, td:last-child { text-align: left; }
 th { background: #eef1f4; font-weight: 600; }
 ul.advice { margin: 4px 0 8px; padding-left: 20px; } .note { color: #7a4b00; font-size: 13px; margin: 2px 0; }
+.free-tier { color: #2d5a27; font-size: 13px; margin: 2px 0; }
 .timeline { max-width: 100%; height: auto; display: block; }
 .timeline text { font: 11px system-ui, sans-serif; fill: #3a434c; }
 .timeline .bar:hover { stroke: #000; stroke-width: 2; }
@@ -42,6 +43,7 @@ function comparisonHtml(c: Comparison, index: number): string {
     parts.push(`<ul class="advice">${c.advice.map((a) => `<li>${escapeXml(a)}</li>`).join('')}</ul>`);
   }
   for (const n of c.notes) parts.push(`<p class="note">${escapeXml(n)}</p>`);
+  for (const f of freeTierLines(c)) parts.push(`<p class="free-tier">${escapeXml(f)}</p>`);
   // one time scale for every backend of a comparison, so bar lengths compare across timelines
   const span = Math.max(...c.rows.map((r) => Math.max(r.stats.wallMs, ...r.stats.records.map((x) => x.endMs))));
   for (const r of c.rows) {

@@ -34,6 +34,8 @@ interface WorkerReplyJson {
   cpuMs?: number;
   durationMs?: number;
   coldStart?: boolean;
+  /** Cold starts: ms from the instance's start to its first invoke (the INIT phase). */
+  initMs?: number;
   instanceId?: string;
 }
 
@@ -180,6 +182,7 @@ export class LambdaBackend implements Backend {
         ...(body.cpuMs !== undefined ? { cpuMs: body.cpuMs } : {}),
         ...(body.durationMs !== undefined ? { durationMs: body.durationMs } : {}),
         ...(body.coldStart !== undefined ? { coldStart: body.coldStart } : {}),
+        ...(typeof body.initMs === 'number' && body.initMs >= 0 ? { initMs: body.initMs } : {}),
         startedAt,
         endedAt: Date.now(),
       };

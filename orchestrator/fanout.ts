@@ -5,7 +5,7 @@ import { FanoutError, inputError } from './errors.js';
 import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
 import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
-import { collectStats, StatsCollector } from './stats-collector.js';
+import { collectStats, DEFAULT_MAX_RECORDS_PER_STAGE, StatsCollector } from './stats-collector.js';
 import { builtinTasks, loadTask, taskRefFromArg } from './tasks/registry.js';
 import { type AnyTask, isTask, type SplitContext, type TaskRef, taskModuleFile } from './tasks/task.js';
 
@@ -146,7 +146,13 @@ export async function fanout<R = unknown>(
     owned = true;
   }
   const accumulator = new Accumulator<R>(resolved.task);
-  const collector = new StatsCollector(backend.name);
+  const onRecord = options.onRecord;
+  const collector: StatsCollector = new StatsCollector(
+    backend.name,
+    'cpu',
+    DEFAULT_MAX_RECORDS_PER_STAGE,
+    onRecord && ((r) => onRecord(r, { backend: backend.name, startedAt: collector.startedAt })),
+  );
   try {
     if (owned) await backend.start({ task: resolved.ref, instance: resolved.task });
     collector.begin();

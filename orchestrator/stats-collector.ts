@@ -35,16 +35,25 @@ export class StatsCollector {
     lambdaInitBilledMs: 0,
     localCpuMs: 0,
   };
+  readonly #onRecord: ((r: BatchRecord) => void) | undefined;
   #t0 = Date.now();
 
-  constructor(backend: string, stage = 'cpu', maxRecordsPerStage = DEFAULT_MAX_RECORDS_PER_STAGE) {
+  /** `onRecord` sees every record, including those past the cap. */
+  constructor(
+    backend: string,
+    stage = 'cpu',
+    maxRecordsPerStage = DEFAULT_MAX_RECORDS_PER_STAGE,
+    onRecord?: (r: BatchRecord) => void,
+  ) {
     this.#backend = backend;
     this.#stage = stage;
     this.#maxPerStage = maxRecordsPerStage;
+    this.#onRecord = onRecord;
   }
 
   /** Folds a record into the totals, and keeps it unless its stage already has the maximum. */
   #add(r: BatchRecord): void {
+    this.#onRecord?.(r);
     this.cpuMs += r.cpuMs ?? 0;
     let st = this.stages.get(r.stage);
     if (!st) {

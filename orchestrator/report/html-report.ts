@@ -61,12 +61,30 @@ function comparisonHtml(c: Comparison, index: number): string {
   return parts.join('\n');
 }
 
+/** Options of {@link htmlReport}. */
+export interface HtmlReportOptions {
+  /** Link (relative to the report) to the Trace Event Format file of the same runs, when one was written. */
+  traceHref?: string;
+}
+
+/** Encodes a relative file path for an href, keeping its slashes. */
+function hrefOf(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
 /**
  * One self-contained HTML page (inline CSS and SVG, no scripts, no external requests) with, per comparison, the table,
  * the advice, and a timeline per backend drawn from the median run's batch records.
  */
-export function htmlReport(comparisons: readonly Comparison[], title = 'fanout compare'): string {
+export function htmlReport(
+  comparisons: readonly Comparison[],
+  title = 'fanout compare',
+  opts: HtmlReportOptions = {},
+): string {
   const when = new Date().toISOString().replace('T', ' ').slice(0, 19);
+  const trace = opts.traceHref
+    ? `<p class="sub trace">Every attempt of every run, as a trace: <a class="trace" href="${escapeXml(hrefOf(opts.traceHref))}">${escapeXml(opts.traceHref)}</a> — open it in ui.perfetto.dev or chrome://tracing (Load / Open trace file).</p>\n`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -78,7 +96,7 @@ export function htmlReport(comparisons: readonly Comparison[], title = 'fanout c
 <body>
 <h1>${escapeXml(title)}</h1>
 <p class="sub">Generated ${escapeXml(when)} UTC by fanout. Hover a bar for its batch, worker, times and status.</p>
-${comparisons.map(comparisonHtml).join('\n')}
+${trace}${comparisons.map(comparisonHtml).join('\n')}
 </body>
 </html>
 `;

@@ -20,6 +20,8 @@ export interface LambdaOptions {
   memoryMb?: number;
   /** @default arm64 */
   architecture?: 'arm64' | 'x86_64';
+  /** Called when the backend started the local emulator itself (endpoint `auto`), with where it listens. */
+  onEmulator?: (emulator: { endpoint: string; pid: number }) => void;
 }
 
 /** The run a record passed to {@link FanoutOptions.onRecord} belongs to. */

@@ -15,7 +15,8 @@ import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
-import { addTraceFlag, traceFrom } from './trace-flag.js';
+import { addTraceFlag, type TraceFlag, traceFrom } from './trace-flag.js';
+import { attemptLine } from './verbose-lines.js';
 import { checkWritablePath } from './writable-path.js';
 
 /** Backends compared when `--backends` is not given: the local ones (no emulator needed). */
@@ -131,6 +132,22 @@ export function checkReportPath(path: string): void {
   checkWritablePath(path, '--report');
 }
 
+/** `onRecord` for `--trace` and `--verbose` (one line per finished batch attempt), when either is on. */
+function recordListeners(
+  trace: TraceFlag | undefined,
+  verbose: boolean,
+  log: (line: string) => void,
+): Pick<FanoutOptions, 'onRecord'> {
+  if (!trace && !verbose) return {};
+  return {
+    onRecord: (r, run) => {
+      trace?.recorder.onRecord(r, run);
+      const line = verbose ? attemptLine(r, run.backend) : undefined;
+      if (line) log(`    ${line}`);
+    },
+  };
+}
+
 /** Writes the HTML report (linking to the trace file when one was written) and returns its absolute path. */
 export function writeReport(
   path: string,
@@ -177,7 +194,7 @@ export function compareCommand(task?: AnyTask): Command {
     const comparison = await compareFlow(task ?? taskArg, input, {
       backends,
       runs,
-      options: { ...runOptionsFrom(flags), lambda, ...(trace ? { onRecord: trace.recorder.onRecord } : {}) },
+      options: { ...runOptionsFrom(flags), lambda, ...recordListeners(trace, flags.verbose === true, log) },
       concurrencyGiven,
       ...(localPricePerHour !== undefined ? { localPricePerHour } : {}),
       log,

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { fanout } from '../fanout.js';
+import type { LambdaOptions, RunInfo } from '../options.js';
+import type { BatchRecord } from '../stats.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, backendOption, parseBackendName, runOptionsFrom } from './common-flags.js';
@@ -10,6 +12,7 @@ import { ProgressBar } from './progress-bar.js';
 import { runJson, runText } from './run-output.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 import { addTraceFlag, traceFrom } from './trace-flag.js';
+import { attemptLine } from './verbose-lines.js';
 
 /** Exit code when the run completed but some input items failed for good (listed in stats.failed). */
 export const EXIT_SOME_FAILED = 3;
@@ -48,14 +51,34 @@ export function runCommand(task: AnyTask | undefined): Command {
     };
     process.on('exit', onEarlyExit);
     try {
+      let emulator: string | undefined;
+      const lambda: LambdaOptions = {
+        ...lambdaOptionsFrom(flags),
+        onEmulator: (e) => {
+          emulator = e.endpoint;
+          bar.log(
+            `fanout: no Lambda endpoint and no AWS credentials: started the local Lambda emulator (serverless-offline) at ${e.endpoint} (pid ${e.pid})`,
+          );
+        },
+      };
+      const verbose = flags.verbose === true;
       const res = await fanout(target, input, {
         ...options,
         backend,
-        lambda: lambdaOptionsFrom(flags),
+        lambda,
         signal: controller.signal,
         onProgress: (p) => bar.update(p),
-        ...(trace ? { onRecord: trace.recorder.onRecord } : {}),
+        ...(trace || verbose
+          ? {
+              onRecord: (r: BatchRecord, run: RunInfo) => {
+                trace?.recorder.onRecord(r, run);
+                const line = verbose ? attemptLine(r) : undefined;
+                if (line) bar.log(`  ${line}`);
+              },
+            }
+          : {}),
       });
+      if (emulator) bar.log(`fanout: the ${backend} backend ran on the local emulator at ${emulator}, not on AWS`);
       bar.done();
       const name = taskObj?.name ?? taskArg;
       const traceFile = trace?.write(`run ${name} --backend ${backend}`);

@@ -1,3 +1,4 @@
+import { count } from '../plural.js';
 import type { RunStats } from '../stats.js';
 import {
   billedInvocationMs,
@@ -208,7 +209,7 @@ export function costOfRun(stats: RunStats, opts: CostOptions): RunCost {
         ? 'measured on the local emulator (its instance thread start to first invoke), standing in for real INIT times'
         : 'measured by the function (its process start to first invoke)';
       notes.push(
-        `INIT: ${lambda.init.coldStarts} cold start(s), ${Math.round(lambda.init.measuredMs)} ms ${where}; billed ${lambda.init.billedMs} ms = ${formatUsd(lambda.init.usd)} of the Lambda cost.`,
+        `INIT: ${count(lambda.init.coldStarts, 'cold start')}, ${Math.round(lambda.init.measuredMs)} ms ${where}; billed ${lambda.init.billedMs} ms = ${formatUsd(lambda.init.usd)} of the Lambda cost.`,
       );
     }
     if (opts.emulated) {
@@ -233,7 +234,7 @@ export function freeTierLine(backend: string, c: LambdaCost): string {
       ? 'any number of such runs'
       : f.freeRunsPerMonth === 0
         ? `no such run (one alone costs ${formatUsd(f.usdAfterFreeTier)} after it)`
-        : `${f.freeRunsPerMonth.toLocaleString('en')} such run(s)`;
+        : count(f.freeRunsPerMonth, 'such run');
   return `Free tier (${LAMBDA_FREE_TIER.requests.toLocaleString('en')} requests + ${LAMBDA_FREE_TIER.gbSeconds.toLocaleString('en')} GB-s a month, per account): ${backend} uses ${pct(f.requestShare)} of the requests and ${pct(f.gbSecondShare)} of the GB-s, so ${runs} a month fit in it; past it each costs ${formatUsd(c.totalUsd)}.`;
 }
 

@@ -1,3 +1,4 @@
+import { count } from '../plural.js';
 import type { Comparison } from './comparison.js';
 import { freeTierLines, rowCells, TABLE_HEADERS, type TableCells } from './comparison-table.js';
 import { escapeXml, legendHtml, MAX_BARS, timelineSvg } from './timeline-svg.js';
@@ -51,7 +52,7 @@ function comparisonHtml(c: Comparison, index: number): string {
     const capped = attempts > MAX_BARS ? ` (first ${MAX_BARS} of ${attempts} drawn)` : '';
     parts.push(
       `<div class="run" data-backend="${escapeXml(r.backend)}" data-attempts="${attempts}">`,
-      `<h3>${escapeXml(r.backend)} — ${(r.wallMs / 1000).toFixed(2)} s, ${attempts} attempt(s)${escapeXml(capped)}</h3>`,
+      `<h3>${escapeXml(r.backend)} — ${(r.wallMs / 1000).toFixed(2)} s, ${count(attempts, 'attempt')}${escapeXml(capped)}</h3>`,
       `<div class="legend">${legendHtml(r.stats)}</div>`,
       timelineSvg(r.stats, `${c.task} on ${r.backend}`, 1200, span),
       '</div>',

@@ -66,7 +66,7 @@ describe('lambda backend against serverless-offline (real Invoke API on 127.0.0.
     ).catch((e: unknown) => e);
     // Assess
     expect(isFanoutError(err, 'ETASK')).toBe(true);
-    expect((err as Error).message).toBe('batch 2 failed after 2 attempt(s): injected failure in batch 2');
+    expect((err as Error).message).toBe('batch 2 failed after 2 attempts: injected failure in batch 2');
   });
 
   it('names a function the emulator does not have, with EINPUT', async () => {

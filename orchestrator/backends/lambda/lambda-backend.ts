@@ -115,6 +115,7 @@ export class LambdaBackend implements Backend {
     if (this.#endpoint === AUTO_ENDPOINT) {
       this.#emulator = await startEmulator({ stage: this.#stage, maxConcurrency: this.#limit.max });
       this.#endpoint = this.#emulator.endpoint;
+      this.#options.onEmulator?.({ endpoint: this.#emulator.endpoint, pid: this.#emulator.pid });
     }
     if (this.#options.client) {
       this.#client = this.#options.client;

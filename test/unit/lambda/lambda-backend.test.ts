@@ -196,7 +196,7 @@ describe('LambdaBackend against a nock Invoke API', () => {
     // Assess
     const err = await run.catch((e: unknown) => e);
     expect(isFanoutError(err, 'ETASK')).toBe(true);
-    expect((err as Error).message).toBe('batch 0 failed after 3 attempt(s): injected failure in batch 0');
+    expect((err as Error).message).toBe('batch 0 failed after 3 attempts: injected failure in batch 0');
     expect(scope.isDone()).toBe(true);
   });
 

@@ -75,7 +75,7 @@ describe('INIT of cold starts in the Lambda bill', () => {
     expect(cost.lambda?.init).toMatchObject({ coldStarts: 2, billedMs: 600, measuredOn: 'emulator' });
     expect(cost.lambda?.init.measuredMs).toBeCloseTo(600.4, 9);
     expect(cost.lambda?.init.usd).toBeCloseTo(0.00000800004, 15);
-    expect(cost.notes.join(' ')).toMatch(/INIT: 2 cold start\(s\), 600 ms measured on the local emulator/);
+    expect(cost.notes.join(' ')).toMatch(/INIT: 2 cold starts, 600 ms measured on the local emulator/);
   });
 
   it('marks emulated INIT in the table cell and prices it from records when no totals are kept', () => {
@@ -149,7 +149,7 @@ describe('free tier', () => {
     expect(c.freeTier.freeRunsPerMonth).toBe(200);
     expect(c.freeTier.usdAfterFreeTier).toBe(0);
     expect(freeTierLine('lambda', c)).toBe(
-      'Free tier (1,000,000 requests + 400,000 GB-s a month, per account): lambda uses 0.20 % of the requests and 0.50 % of the GB-s, so 200 such run(s) a month fit in it; past it each costs $0.03.',
+      'Free tier (1,000,000 requests + 400,000 GB-s a month, per account): lambda uses 0.20 % of the requests and 0.50 % of the GB-s, so 200 such runs a month fit in it; past it each costs $0.03.',
     );
   });
 

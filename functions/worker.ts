@@ -78,14 +78,22 @@ ResponseTooLargeError.prototype.name = 'ResponseTooLargeError';
 const instanceId = randomUUID().slice(0, 8);
 let cold = true;
 
+/**
+ * Ms since this execution environment started: the INIT phase, when called at the first invoke. performance.now()
+ * counts from the start of the process even inside a worker thread, so on the emulator (an instance is a thread)
+ * the thread's own start, `nodeTiming.environment`, is subtracted.
+ */
+function instanceAgeMs(): number {
+  return performance.now() - (isMainThread ? 0 : performance.nodeTiming.environment);
+}
+
 /** Time kept back from the Lambda deadline so the handler can still answer with a clear error. */
 const DEADLINE_MARGIN_MS = 500;
 
 /** Lambda entry point (`functions/worker.handler` in serverless.yml). */
 export async function handler(event: unknown, context: WorkerContext = {}): Promise<WorkerReply> {
   const coldStart = cold;
-  // performance.now() counts from the start of this process (or worker thread): the instance's INIT time
-  const initMs = coldStart ? performance.now() : undefined;
+  const initMs = coldStart ? instanceAgeMs() : undefined;
   cold = false;
   const parsed = WorkerEventSchema.safeParse(event);
   if (!parsed.success) {

@@ -4,9 +4,9 @@ import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { resolveTask } from './bundle/resolve-task.js';
 import { FanoutError, inputError } from './errors.js';
 import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
-import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
+import { type QueuedBatch, runScheduler, type SchedulerProgress } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
-import { collectStats, StatsCollector } from './stats-collector.js';
+import { collectStats, DEFAULT_MAX_RECORDS_PER_STAGE, StatsCollector } from './stats-collector.js';
 import { builtinTasks } from './tasks/registry.js';
 import type { AnyTask, SplitContext, TaskRef } from './tasks/task.js';
 
@@ -96,6 +96,28 @@ function* fitPayload(task: AnyTask, id: string, batch: unknown, max: number): Ge
   for (let i = 0; i < parts.length; i++) yield* fitPayload(task, `${id}.${i}`, parts[i], max);
 }
 
+/** The task's own count of its batches, if it has one (a count that throws is ignored: the split reports the error). */
+function expectedBatches(task: AnyTask, input: unknown, ctx: SplitContext): number | undefined {
+  try {
+    const n = task.countBatches?.(input, ctx);
+    return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Progress with the total filled in from the task's count until the scheduler knows the real one (its split ran out);
+ * dropped again if more batches finish than counted (oversize batches subdivided on the way).
+ */
+function progressWithTotal(
+  onProgress: (p: SchedulerProgress) => void,
+  expected: number | undefined,
+): (p: SchedulerProgress) => void {
+  if (expected === undefined) return onProgress;
+  return (p) => onProgress(p.total === undefined && p.done <= expected ? { ...p, total: expected } : p);
+}
+
 /**
  * Runs `task` on `input`: splits it into batches, runs them on the chosen backend with bounded in-flight work, retries
  * and timeouts, merges partials as they arrive (each batch id once) and returns the result with run statistics.
@@ -137,7 +159,13 @@ export async function fanout<R = unknown>(
     owned = true;
   }
   const accumulator = new Accumulator<R>(resolved.task);
-  const collector = new StatsCollector(backend.name);
+  const onRecord = options.onRecord;
+  const collector: StatsCollector = new StatsCollector(
+    backend.name,
+    'cpu',
+    DEFAULT_MAX_RECORDS_PER_STAGE,
+    onRecord && ((r) => onRecord(r, { backend: backend.name, startedAt: collector.startedAt })),
+  );
   try {
     if (owned) await backend.start({ task: resolved.ref, instance: resolved.task });
     collector.begin();
@@ -153,13 +181,15 @@ export async function fanout<R = unknown>(
       record: (r) => collector.stage(r),
       fail: (item, reason) => collector.failed.push({ item, reason }),
     };
+    const onProgress =
+      options.onProgress && progressWithTotal(options.onProgress, expectedBatches(resolved.task, input, splitCtx));
     const sched = await runScheduler(batchesOf(resolved.task, input, splitCtx, maxPayload), {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,
       retries: options.retries ?? 2,
       speculate: options.speculate ?? backend.name === 'hybrid',
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(onProgress ? { onProgress } : {}),
       onResult: (id, outcome) => {
         if (!accumulator.add(id, outcome.partial)) {
           throw new FanoutError('EINTERNAL', `batch ${id} was delivered twice by the scheduler`);

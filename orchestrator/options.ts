@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Backend, BackendName } from './backends/backend.js';
 import { inputError } from './errors.js';
 import type { SchedulerProgress } from './scheduler/scheduler.js';
+import type { BatchRecord } from './stats.js';
 
 /** Options of the Lambda backend (also used by hybrid). */
 export interface LambdaOptions {
@@ -19,6 +20,16 @@ export interface LambdaOptions {
   memoryMb?: number;
   /** @default arm64 */
   architecture?: 'arm64' | 'x86_64';
+  /** Called when the backend started the local emulator itself (endpoint `auto`), with where it listens. */
+  onEmulator?: (emulator: { endpoint: string; pid: number }) => void;
+}
+
+/** The run a record passed to {@link FanoutOptions.onRecord} belongs to. */
+export interface RunInfo {
+  /** Backend of the run (`process`, `hybrid`, …); a record's `side` says where it ran. */
+  backend: string;
+  /** Time 0 of the run's records, ms since epoch. */
+  startedAt: number;
 }
 
 /** Options of {@link fanout}. */
@@ -42,6 +53,12 @@ export interface FanoutOptions {
   signal?: AbortSignal;
   /** Called as batches finish. */
   onProgress?: (progress: SchedulerProgress) => void;
+  /**
+   * Called with every ended attempt and every fetch as its record is made — all of them, even past the cap on
+   * `stats.records` — with the backend and the run's start (ms since epoch) the record's times are relative to.
+   * For traces and live logs.
+   */
+  onRecord?: (record: BatchRecord, run: RunInfo) => void;
   /** Per-attempt timeout, ms; 0 disables. @default 600000 */
   timeoutMs?: number;
   /** Retries per batch for retryable errors (crash, timeout, throttling, 5xx, task errors). @default 2 */

@@ -1,3 +1,4 @@
+import { billedInvocationMs } from './report/lambda-pricing.js';
 import type { AttemptReport, SchedulerResult } from './scheduler/scheduler.js';
 import type { BackendTotals, BatchRecord, RunStats } from './stats.js';
 import type { StageRecord } from './tasks/task.js';
@@ -26,17 +27,33 @@ export class StatsCollector {
   duplicates = 0;
   dropped = 0;
   /** Exact billing totals: every attempt counts, whether or not its record is kept (see {@link RunStats.billing}). */
-  readonly billing = { lambdaRequests: 0, lambdaBilledMs: 0, localCpuMs: 0 };
+  readonly billing = {
+    lambdaRequests: 0,
+    lambdaBilledMs: 0,
+    lambdaColdStarts: 0,
+    lambdaInitMs: 0,
+    lambdaInitBilledMs: 0,
+    localCpuMs: 0,
+  };
+  readonly #onRecord: ((r: BatchRecord) => void) | undefined;
   #t0 = Date.now();
 
-  constructor(backend: string, stage = 'cpu', maxRecordsPerStage = DEFAULT_MAX_RECORDS_PER_STAGE) {
+  /** `onRecord` sees every record, including those past the cap. */
+  constructor(
+    backend: string,
+    stage = 'cpu',
+    maxRecordsPerStage = DEFAULT_MAX_RECORDS_PER_STAGE,
+    onRecord?: (r: BatchRecord) => void,
+  ) {
     this.#backend = backend;
     this.#stage = stage;
     this.#maxPerStage = maxRecordsPerStage;
+    this.#onRecord = onRecord;
   }
 
   /** Folds a record into the totals, and keeps it unless its stage already has the maximum. */
   #add(r: BatchRecord): void {
+    this.#onRecord?.(r);
     this.cpuMs += r.cpuMs ?? 0;
     let st = this.stages.get(r.stage);
     if (!st) {
@@ -50,9 +67,16 @@ export class StatsCollector {
     st.last = Math.max(st.last, r.endMs);
     if (r.status === 'duplicate') this.duplicates++;
     if (r.side === 'lambda' && r.stage === 'cpu') {
-      // Lambda bills each invocation in whole milliseconds, rounded up, at least 1 ms
+      // Lambda bills each invocation in whole milliseconds, rounded up, at least 1 ms; a cold start's INIT on top
+      const duration = r.durationMs ?? r.endMs - r.startMs;
+      const billed = billedInvocationMs(duration, r.initMs);
       this.billing.lambdaRequests++;
-      this.billing.lambdaBilledMs += Math.max(1, Math.ceil(r.durationMs ?? r.endMs - r.startMs));
+      this.billing.lambdaBilledMs += billed;
+      if (r.initMs !== undefined) {
+        this.billing.lambdaColdStarts++;
+        this.billing.lambdaInitMs += r.initMs;
+        this.billing.lambdaInitBilledMs += billed - billedInvocationMs(duration);
+      }
     } else {
       this.billing.localCpuMs += r.cpuMs ?? 0;
     }
@@ -99,6 +123,7 @@ export class StatsCollector {
       ...(o?.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
       ...(r.error ? { error: r.error.message, errorCode: r.error.code } : {}),
       ...(o?.coldStart !== undefined ? { coldStart: o.coldStart } : {}),
+      ...(o?.initMs !== undefined ? { initMs: o.initMs } : {}),
       ...(r.job.speculative ? { speculative: true } : {}),
     });
   }

@@ -18,6 +18,8 @@ export interface BatchRecord {
   error?: string;
   errorCode?: string;
   coldStart?: boolean;
+  /** Cold starts on Lambda: INIT time of the instance, ms (billed since August 2025). */
+  initMs?: number;
   speculative?: boolean;
 }
 
@@ -46,10 +48,17 @@ export interface RunStats {
   recordsDropped?: number;
   /**
    * Exact billing totals over every attempt, kept records or not (the cost model prices these, not `records`): CPU-stage
-   * Lambda invocations, their durations in whole billed ms (each rounded up, at least 1), and CPU time of everything
-   * else.
+   * Lambda invocations, their durations in whole billed ms (each rounded up, at least 1, INIT included on cold starts),
+   * the cold starts with their measured INIT time and the billed ms it added, and CPU time of everything else.
    */
-  billing?: { lambdaRequests: number; lambdaBilledMs: number; localCpuMs: number };
+  billing?: {
+    lambdaRequests: number;
+    lambdaBilledMs: number;
+    lambdaColdStarts: number;
+    lambdaInitMs: number;
+    lambdaInitBilledMs: number;
+    localCpuMs: number;
+  };
   /** Items that failed for good but did not fail the run (e.g. URLs in wordcount). */
   failed?: { item: string; reason: string }[];
   /** Per-stage totals for pipelines: wall/CPU per stage. */

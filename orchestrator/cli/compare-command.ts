@@ -1,5 +1,5 @@
-import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../backends/backend.js';
 import { type Emulator, startEmulator } from '../backends/lambda/emulator.js';
@@ -16,6 +16,9 @@ import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
+import { addTraceFlag, type TraceFlag, traceFrom } from './trace-flag.js';
+import { attemptLine } from './verbose-lines.js';
+import { checkWritablePath } from './writable-path.js';
 
 /** Backends compared when `--backends` is not given: the local ones (no emulator needed). */
 export const DEFAULT_COMPARE_BACKENDS = 'inline,thread,process';
@@ -160,27 +163,35 @@ export async function compareFlow(task: AnyTask | string, input: unknown, flow: 
  * result must not be lost to a typo in the path at the very end.
  */
 export function checkReportPath(path: string): void {
-  const file = resolve(path);
-  let why: string | undefined;
-  try {
-    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) why = 'a directory';
-    else {
-      // open for append: the only check that also holds for root and odd file systems; a probe file is removed again
-      const existed = existsSync(file);
-      closeSync(openSync(file, 'a'));
-      if (!existed) rmSync(file, { force: true });
-    }
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    why = e.code === 'ENOENT' && !existsSync(dirname(file)) ? `${dirname(file)} does not exist` : (e.code ?? e.message);
-  }
-  if (why) throw inputError(`Expected \`--report\` to be a writable file path, got \`${path}\` (${why})`);
+  checkWritablePath(path, '--report');
 }
 
-/** Writes the HTML report and returns its absolute path. */
-export function writeReport(path: string, comparisons: readonly Comparison[], title?: string): string {
+/** `onRecord` for `--trace` and `--verbose` (one line per finished batch attempt), when either is on. */
+function recordListeners(
+  trace: TraceFlag | undefined,
+  verbose: boolean,
+  log: (line: string) => void,
+): Pick<FanoutOptions, 'onRecord'> {
+  if (!trace && !verbose) return {};
+  return {
+    onRecord: (r, run) => {
+      trace?.recorder.onRecord(r, run);
+      const line = verbose ? attemptLine(r, run.backend) : undefined;
+      if (line) log(`    ${line}`);
+    },
+  };
+}
+
+/** Writes the HTML report (linking to the trace file when one was written) and returns its absolute path. */
+export function writeReport(
+  path: string,
+  comparisons: readonly Comparison[],
+  title?: string,
+  traceFile?: string,
+): string {
   const file = resolve(path);
-  writeFileSync(file, htmlReport(comparisons, title));
+  const trace = traceFile ? relative(dirname(file), traceFile).split(sep).join('/') : undefined;
+  writeFileSync(file, htmlReport(comparisons, title, trace ? { traceHref: trace } : {}));
   return file;
 }
 
@@ -198,6 +209,7 @@ export function compareCommand(task?: AnyTask): Command {
     .option('--report <file>', 'write a self-contained HTML report with a timeline per backend')
     .addOption(new Option('--local-price-per-hour <usd>', 'price of this machine per hour, to show local cost in USD'));
   addRunFlags(cmd);
+  addTraceFlag(cmd);
   addInputFlag(cmd);
   addLambdaFlags(cmd);
   addTaskFlagsFor(cmd, task, builtinTasks.values());
@@ -206,6 +218,7 @@ export function compareCommand(task?: AnyTask): Command {
     const runs = intFlag('runs', flags.runs, true);
     const localPricePerHour = parsePrice(flags.localPricePerHour);
     if (typeof flags.report === 'string') checkReportPath(flags.report);
+    const trace = traceFrom(flags);
     const lambda = lambdaOptionsFrom(flags);
     const concurrencyGiven = lambda.concurrency !== undefined;
     const taskObj = task ?? builtinTasks.get(taskArg);
@@ -215,17 +228,23 @@ export function compareCommand(task?: AnyTask): Command {
     const comparison = await compareFlow(task ?? taskArg, input, {
       backends,
       runs,
-      options: { ...runOptionsFrom(flags), lambda },
+      options: { ...runOptionsFrom(flags), lambda, ...recordListeners(trace, flags.verbose === true, log) },
       concurrencyGiven,
       ...(localPricePerHour !== undefined ? { localPricePerHour } : {}),
       log,
     });
-    const reportFile = typeof flags.report === 'string' ? writeReport(flags.report, [comparison]) : undefined;
+    const traceFile = trace?.write(`compare ${comparison.task} --backends ${backends.join(',')}`);
+    const reportFile =
+      typeof flags.report === 'string' ? writeReport(flags.report, [comparison], undefined, traceFile) : undefined;
     if (json) {
-      writeStdout(`${JSON.stringify({ ...(comparisonJson(comparison) as object), report: reportFile })}\n`);
+      writeStdout(
+        `${JSON.stringify({ ...(comparisonJson(comparison) as object), report: reportFile, ...(traceFile ? { trace: traceFile } : {}) })}\n`,
+      );
     } else {
       console.log(`\n${formatComparison(comparison)}`);
       if (reportFile) console.log(`\nReport: ${reportFile}`);
+      if (traceFile)
+        console.log(`${reportFile ? '' : '\n'}Trace: ${traceFile} (open in ui.perfetto.dev or chrome://tracing)`);
     }
   });
   return cmd;

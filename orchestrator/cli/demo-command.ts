@@ -3,6 +3,7 @@ import { BACKEND_NAMES, type BackendName } from '../backends/backend.js';
 import { demoDocsDir } from '../docs-server/demo-docs.js';
 import { startDocsServer } from '../docs-server/docs-server.js';
 import { defaultWorkers } from '../options.js';
+import { count } from '../plural.js';
 import { type Comparison, runComparison } from '../report/comparison.js';
 import { formatComparison } from '../report/comparison-table.js';
 import { intFlag } from './common-flags.js';
@@ -49,7 +50,7 @@ export function demoCommand(): Command {
             const common = { backends, runs, emulated, options: { workers, lambda } };
             const onRun = (backend: string, run: number, wallMs: number): void =>
               log(`  ${backend.padEnd(7)} run ${run}: ${(wallMs / 1000).toFixed(2)} s`);
-            log(`\nwordcount over ${docs.documents.length} documents on ${backends.join(', ')}…`);
+            log(`\nwordcount over ${count(docs.documents.length, 'document')} on ${backends.join(', ')}…`);
             comparisons.push(
               await runComparison({
                 ...common,

@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { resolveTask } from '../bundle/resolve-task.js';
 import { clipText } from '../clip-text.js';
 import { isFanoutError } from '../errors.js';
+import { count } from '../plural.js';
 import type { AnyTask } from '../tasks/task.js';
 import { reserveStdoutForJson, writeStdout } from './json-stdout.js';
 import { createProgram } from './program.js';
@@ -32,10 +33,23 @@ function report(err: unknown, verbose: boolean): void {
   const code = isFanoutError(err) ? ` [${err.code}]` : '';
   const partial = isFanoutError(err) && err.partial && err.partial.batchesMerged > 0 ? err.partial : undefined;
   const kept = partial
-    ? ` (${partial.batchesMerged} batch(es) had finished; partial result: ${clipText(JSON.stringify(partial.result), 200)})`
+    ? ` (${count(partial.batchesMerged, 'batch', 'batches')} had finished; partial result: ${clipText(JSON.stringify(partial.result), 200)})`
     : '';
   process.stderr.write(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+}
+
+/**
+ * Commander's parse errors (`error: unknown option '--x'`) as fanout's other errors read: one line starting with
+ * `fanout:`, with the pointer to --help on the same line.
+ */
+function outputError(text: string, write: (s: string) => void): void {
+  const line =
+    text
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^error:\s*/, '') ?? '';
+  write(`fanout: ${line} (add --help for usage)\n`);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -53,9 +67,9 @@ async function main(argv: string[]): Promise<void> {
     const program = createProgram(task);
     program.exitOverride();
     // Fixed help width: readable in a terminal and stable when piped or captured by tests.
-    program.configureHelp({ helpWidth: 110 }).configureOutput({ writeOut: writeStdout });
+    program.configureHelp({ helpWidth: 110 }).configureOutput({ writeOut: writeStdout, outputError });
     for (const c of program.commands) {
-      c.exitOverride().configureHelp({ helpWidth: 110 }).configureOutput({ writeOut: writeStdout });
+      c.exitOverride().configureHelp({ helpWidth: 110 }).configureOutput({ writeOut: writeStdout, outputError });
     }
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -2,11 +2,9 @@ import { Command } from 'commander';
 import type { AnyTask } from '../tasks/task.js';
 import { compareCommand } from './compare-command.js';
 import { demoCommand } from './demo-command.js';
+import { packageVersion } from './package-version.js';
 import { runCommand } from './run-command.js';
 import { serveDocsCommand } from './serve-docs-command.js';
-
-/** Version from package.json, read once. */
-const VERSION = '0.1.0';
 
 /** The `fanout` program with every command. `task` is the task argument resolved before parsing, if any. */
 export function createProgram(task?: AnyTask): Command {
@@ -14,8 +12,7 @@ export function createProgram(task?: AnyTask): Command {
     .description(
       'Run the same task inline, in worker threads, in child processes and on AWS Lambda, and measure which is faster and cheaper.',
     )
-    .version(VERSION)
-    .showHelpAfterError('(add --help for usage)')
+    .version(packageVersion())
     .configureHelp({ showGlobalOptions: true });
   program.addCommand(runCommand(task));
   program.addCommand(compareCommand(task));

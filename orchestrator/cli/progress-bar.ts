@@ -1,3 +1,4 @@
+import { count } from '../plural.js';
 import type { SchedulerProgress } from '../scheduler/scheduler.js';
 
 /**
@@ -31,9 +32,19 @@ export class ProgressBar {
     const total = p.total ?? '?';
     const secs = ((now - this.#t0) / 1000).toFixed(1);
     this.#stream.write(
-      `\r[${bar}] ${p.done}/${total} batches · ${p.inFlight} in flight · ${p.retries} retries · ${secs}s `,
+      `\r[${bar}] ${p.done}/${total} ${total === 1 ? 'batch' : 'batches'} · ${p.inFlight} in flight · ${count(p.retries, 'retry', 'retries')} · ${secs}s `,
     );
     this.#drawn = true;
+  }
+
+  /** Writes one line above the bar (clearing it first; the next update redraws it). */
+  log(line: string): void {
+    if (this.#enabled && this.#drawn) {
+      this.#stream.write('\r\x1b[2K');
+      this.#drawn = false;
+      this.#last = 0;
+    }
+    this.#stream.write(`${line}\n`);
   }
 
   /** Clears the bar before the final output. */

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { fanout } from '../fanout.js';
+import type { LambdaOptions, RunInfo } from '../options.js';
+import type { BatchRecord } from '../stats.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, backendOption, parseBackendName, runOptionsFrom } from './common-flags.js';
@@ -9,6 +11,8 @@ import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { ProgressBar } from './progress-bar.js';
 import { runJson, runText } from './run-output.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
+import { addTraceFlag, traceFrom } from './trace-flag.js';
+import { attemptLine } from './verbose-lines.js';
 
 /** Exit code when the run completed but some input items failed for good (listed in stats.failed). */
 export const EXIT_SOME_FAILED = 3;
@@ -23,6 +27,7 @@ export function runCommand(task: AnyTask | undefined): Command {
     .argument('<task>', `a built-in task (${[...builtinTasks.keys()].join(', ')}) or a path to a task module`)
     .addOption(backendOption());
   addRunFlags(cmd);
+  addTraceFlag(cmd);
   addInputFlag(cmd);
   cmd.option('--records', 'with --json: include one record per batch attempt (for timelines)', false);
   addLambdaFlags(cmd);
@@ -33,6 +38,8 @@ export function runCommand(task: AnyTask | undefined): Command {
     const target = task ?? taskArg;
     const taskObj = task ?? builtinTasks.get(taskArg);
     const input = { ...(taskObj ? taskInputFrom(taskObj, flags) : {}), ...jsonInput(flags.input) };
+    const trace = traceFrom(flags);
+    let traced = false;
     const bar = new ProgressBar(process.stderr, !flags.json && process.stderr.isTTY === true);
     const controller = new AbortController();
     const release = onInterrupt(controller);
@@ -44,19 +51,52 @@ export function runCommand(task: AnyTask | undefined): Command {
     };
     process.on('exit', onEarlyExit);
     try {
+      let emulator: string | undefined;
+      const lambda: LambdaOptions = {
+        ...lambdaOptionsFrom(flags),
+        onEmulator: (e) => {
+          emulator = e.endpoint;
+          bar.log(
+            `fanout: no Lambda endpoint and no AWS credentials: started the local Lambda emulator (serverless-offline) at ${e.endpoint} (pid ${e.pid})`,
+          );
+        },
+      };
+      const verbose = flags.verbose === true;
       const res = await fanout(target, input, {
         ...options,
         backend,
-        lambda: lambdaOptionsFrom(flags),
+        lambda,
         signal: controller.signal,
         onProgress: (p) => bar.update(p),
+        ...(trace || verbose
+          ? {
+              onRecord: (r: BatchRecord, run: RunInfo) => {
+                trace?.recorder.onRecord(r, run);
+                const line = verbose ? attemptLine(r) : undefined;
+                if (line) bar.log(`  ${line}`);
+              },
+            }
+          : {}),
       });
+      if (emulator) bar.log(`fanout: the ${backend} backend ran on the local emulator at ${emulator}, not on AWS`);
       bar.done();
       const name = taskObj?.name ?? taskArg;
-      if (flags.json) writeStdout(`${JSON.stringify(runJson(name, backend, res, flags.records === true))}\n`);
-      else console.log(runText(name, backend, res));
+      const traceFile = trace?.write(`run ${name} --backend ${backend}`);
+      traced = true;
+      if (flags.json) {
+        const doc = runJson(name, backend, res, flags.records === true);
+        writeStdout(`${JSON.stringify(traceFile ? { ...doc, trace: traceFile } : doc)}\n`);
+      } else {
+        console.log(runText(name, backend, res));
+        if (traceFile) console.log(`trace     ${traceFile} (open in ui.perfetto.dev or chrome://tracing)`);
+      }
       if (res.stats.failed?.length) process.exitCode = EXIT_SOME_FAILED;
     } finally {
+      // a failed run's attempts are what one wants to look at: write what was recorded before the error line
+      if (trace && !traced && trace.recorder.recordCount > 0) {
+        const file = trace.write(`run ${taskObj?.name ?? taskArg} --backend ${backend} (failed)`);
+        process.stderr.write(`fanout: trace of the failed run written to ${file}\n`);
+      }
       process.off('exit', onEarlyExit);
       bar.done();
       release();

@@ -1,5 +1,6 @@
 import { clipText } from '../clip-text.js';
 import type { FanoutResult } from '../fanout.js';
+import { count } from '../plural.js';
 import type { RunStats } from '../stats.js';
 
 /** The `--json` document of `fanout run`. Records are left out unless asked for (they can be 100,000 lines). */
@@ -34,12 +35,12 @@ export function runText(task: string, backend: string, res: FanoutResult): strin
   const lines = [
     `${task} on ${backend}`,
     `result    ${JSON.stringify(res.result)}`,
-    `wall      ${fmtMs(s.wallMs)} · ${s.batches} batches · ${s.retries} retries${s.duplicates ? ` · ${s.duplicates} duplicates dropped` : ''}`,
+    `wall      ${fmtMs(s.wallMs)} · ${count(s.batches, 'batch', 'batches')} · ${count(s.retries, 'retry', 'retries')}${s.duplicates ? ` · ${count(s.duplicates, 'duplicate')} dropped` : ''}`,
     `cpu       ${fmtMs(s.cpuMs)} (CPU/wall ${ratio})`,
     `workers   ${workerShares(s)}`,
   ];
   if (s.failed?.length) {
-    lines.push(`failed    ${s.failed.length} item(s):`);
+    lines.push(`failed    ${count(s.failed.length, 'item')}:`);
     for (const f of s.failed.slice(0, 10)) lines.push(`  ${clip(f.item)}: ${clip(f.reason)}`);
     if (s.failed.length > 10) lines.push(`  … ${s.failed.length - 10} more (see --json)`);
   }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { startDocsServer } from '../docs-server/docs-server.js';
 import type { FaultKind } from '../docs-server/fault-plan.js';
 import { inputError } from '../errors.js';
+import { count } from '../plural.js';
 import { intFlag } from './common-flags.js';
 
 const KINDS: FaultKind[] = ['503', '429', 'reset', 'slow'];
@@ -38,7 +39,7 @@ export function serveDocsCommand(): Command {
         faults: { rate, attempts: intFlag('fault-attempts', flags.faultAttempts, false), kinds },
       });
       process.stdout.write(`${server.indexUrl}\n`);
-      process.stderr.write(`serving ${server.documents.length} documents from ${dir} (Ctrl-C to stop)\n`);
+      process.stderr.write(`serving ${count(server.documents.length, 'document')} from ${dir} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

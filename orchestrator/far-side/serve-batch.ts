@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
 import { type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
 import type { HeldTask, TaskShelf } from './task-shelf.js';
@@ -18,13 +19,13 @@ let cold = true;
  * The one serve function every far side calls (inline, the worker-thread and child-process entries, the Lambda
  * handler): find the task by id, refuse any version other than the one the caller bundled (EVERSION: stale code must
  * never produce an answer), map the batch and measure it. The first batch an instance serves reports `coldStart` and
- * `initMs`, the time from the instance's start (`performance.now()` counts from process or thread start) to it.
+ * `initMs`, the time from the instance's start to it (see {@link instanceAgeMs}).
  */
 export async function serveBatch(shelf: TaskShelf, request: BatchRequest, opts: ServeOptions): Promise<FarSideResult> {
   const held = checkHeld(shelf, request);
   if (request.probe) return { partial: null, cpuMs: 0, durationMs: 0 };
   const coldStart = cold;
-  const initMs = cold ? Math.round(performance.now() * 100) / 100 : undefined;
+  const initMs = cold ? Math.round(instanceAgeMs() * 100) / 100 : undefined;
   cold = false;
   const task = await held.load();
   const result = await runBatch(task, request.batch, opts.signal, opts.measure, request.batchId);
@@ -49,4 +50,13 @@ export function checkHeld(shelf: TaskShelf, request: Pick<BatchRequest, 'task' |
     );
   }
   return held;
+}
+
+/**
+ * Ms since this instance started. performance.now() counts from the start of the process even inside a worker thread,
+ * so where an instance is a thread (the emulator, the thread backend) the thread's own start,
+ * `nodeTiming.environment`, is subtracted.
+ */
+function instanceAgeMs(): number {
+  return performance.now() - (isMainThread ? 0 : performance.nodeTiming.environment);
 }

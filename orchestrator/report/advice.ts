@@ -1,3 +1,4 @@
+import { count } from '../plural.js';
 /** How a stage spends its time. */
 export type StageKind = 'cpu-bound' | 'io-bound' | 'mixed';
 
@@ -79,7 +80,7 @@ export function advise(input: AdviceInput): string[] {
     if (n === undefined)
       out.push(`Lambda does not beat local at any run size here${where}: its throughput per batch is lower.`);
     else if (n === 0) out.push(`Lambda beats local from the first batch${where}.`);
-    else out.push(`Lambda beats local once the run exceeds ~${n} batches${where}.`);
+    else out.push(`Lambda beats local once the run exceeds ~${count(n, 'batch', 'batches')}${where}.`);
   }
   return out;
 }

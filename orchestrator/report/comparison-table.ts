@@ -1,5 +1,5 @@
 import type { Comparison, ComparisonRow } from './comparison.js';
-import { formatUsd } from './cost.js';
+import { formatUsd, freeTierLine } from './cost.js';
 
 /** The columns of the comparison table, as display strings (shared by the text table and the HTML report). */
 export interface TableCells {
@@ -36,7 +36,13 @@ export function rowCells(row: ComparisonRow, baseline: string): TableCells {
     .map(([side, n]) => `${side} ${n}`)
     .join(' · ');
   const parts: string[] = [];
-  if (row.cost.lambda) parts.push(`${formatUsd(row.cost.lambda.totalUsd)} (${row.cost.lambda.requests} req)`);
+  const lambda = row.cost.lambda;
+  if (lambda) {
+    const init = lambda.init.coldStarts
+      ? `, ${lambda.init.coldStarts} INIT${lambda.init.measuredOn === 'emulator' ? ' (emulated)' : ''}`
+      : '';
+    parts.push(`${formatUsd(lambda.totalUsd)} (${lambda.requests} req${init})`);
+  }
   if (row.cost.local.cpuSeconds > 0 || !row.cost.lambda) {
     parts.push(
       row.cost.local.usd !== undefined
@@ -76,7 +82,14 @@ export function formatComparison(c: Comparison): string {
   ];
   if (c.advice.length > 0) out.push('', 'Advice:', ...c.advice.map((a) => `  - ${a}`));
   if (c.notes.length > 0) out.push('', ...c.notes.map((n) => `Note: ${n}`));
+  const free = freeTierLines(c);
+  if (free.length > 0) out.push('', ...free);
   return out.join('\n');
+}
+
+/** One free-tier line per row that ran on Lambda (the table's bills are before the free tier). */
+export function freeTierLines(c: Comparison): string[] {
+  return c.rows.flatMap((r) => (r.cost.lambda ? [freeTierLine(r.backend, r.cost.lambda)] : []));
 }
 
 /** The comparison as one JSON document: one row per backend with its result and cost (records left out). */

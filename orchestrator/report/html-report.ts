@@ -1,5 +1,6 @@
+import { count } from '../plural.js';
 import type { Comparison } from './comparison.js';
-import { rowCells, TABLE_HEADERS, type TableCells } from './comparison-table.js';
+import { freeTierLines, rowCells, TABLE_HEADERS, type TableCells } from './comparison-table.js';
 import { escapeXml, legendHtml, MAX_BARS, timelineSvg } from './timeline-svg.js';
 
 const CSS = `
@@ -11,6 +12,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #dde2e7; text-align: right;
 th:first-child, td:first-child, th:last-child, td:last-child { text-align: left; }
 th { background: #eef1f4; font-weight: 600; }
 ul.advice { margin: 4px 0 8px; padding-left: 20px; } .note { color: #7a4b00; font-size: 13px; margin: 2px 0; }
+.free-tier { color: #2d5a27; font-size: 13px; margin: 2px 0; }
 .timeline { max-width: 100%; height: auto; display: block; }
 .timeline text { font: 11px system-ui, sans-serif; fill: #3a434c; }
 .timeline .bar:hover { stroke: #000; stroke-width: 2; }
@@ -42,6 +44,7 @@ function comparisonHtml(c: Comparison, index: number): string {
     parts.push(`<ul class="advice">${c.advice.map((a) => `<li>${escapeXml(a)}</li>`).join('')}</ul>`);
   }
   for (const n of c.notes) parts.push(`<p class="note">${escapeXml(n)}</p>`);
+  for (const f of freeTierLines(c)) parts.push(`<p class="free-tier">${escapeXml(f)}</p>`);
   // one time scale for every backend of a comparison, so bar lengths compare across timelines
   const span = Math.max(...c.rows.map((r) => Math.max(r.stats.wallMs, ...r.stats.records.map((x) => x.endMs))));
   for (const r of c.rows) {
@@ -49,7 +52,7 @@ function comparisonHtml(c: Comparison, index: number): string {
     const capped = attempts > MAX_BARS ? ` (first ${MAX_BARS} of ${attempts} drawn)` : '';
     parts.push(
       `<div class="run" data-backend="${escapeXml(r.backend)}" data-attempts="${attempts}">`,
-      `<h3>${escapeXml(r.backend)} — ${(r.wallMs / 1000).toFixed(2)} s, ${attempts} attempt(s)${escapeXml(capped)}</h3>`,
+      `<h3>${escapeXml(r.backend)} — ${(r.wallMs / 1000).toFixed(2)} s, ${count(attempts, 'attempt')}${escapeXml(capped)}</h3>`,
       `<div class="legend">${legendHtml(r.stats)}</div>`,
       timelineSvg(r.stats, `${c.task} on ${r.backend}`, 1200, span),
       '</div>',
@@ -59,12 +62,30 @@ function comparisonHtml(c: Comparison, index: number): string {
   return parts.join('\n');
 }
 
+/** Options of {@link htmlReport}. */
+export interface HtmlReportOptions {
+  /** Link (relative to the report) to the Trace Event Format file of the same runs, when one was written. */
+  traceHref?: string;
+}
+
+/** Encodes a relative file path for an href, keeping its slashes. */
+function hrefOf(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
 /**
  * One self-contained HTML page (inline CSS and SVG, no scripts, no external requests) with, per comparison, the table,
  * the advice, and a timeline per backend drawn from the median run's batch records.
  */
-export function htmlReport(comparisons: readonly Comparison[], title = 'fanout compare'): string {
+export function htmlReport(
+  comparisons: readonly Comparison[],
+  title = 'fanout compare',
+  opts: HtmlReportOptions = {},
+): string {
   const when = new Date().toISOString().replace('T', ' ').slice(0, 19);
+  const trace = opts.traceHref
+    ? `<p class="sub trace">Every attempt of every run, as a trace: <a class="trace" href="${escapeXml(hrefOf(opts.traceHref))}">${escapeXml(opts.traceHref)}</a> — open it in ui.perfetto.dev or chrome://tracing (Load / Open trace file).</p>\n`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -76,7 +97,7 @@ export function htmlReport(comparisons: readonly Comparison[], title = 'fanout c
 <body>
 <h1>${escapeXml(title)}</h1>
 <p class="sub">Generated ${escapeXml(when)} UTC by fanout. Hover a bar for its batch, worker, times and status.</p>
-${comparisons.map(comparisonHtml).join('\n')}
+${trace}${comparisons.map(comparisonHtml).join('\n')}
 </body>
 </html>
 `;

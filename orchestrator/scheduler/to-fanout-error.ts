@@ -1,4 +1,5 @@
 import { FanoutError, isFanoutError } from '../errors.js';
+import { count } from '../plural.js';
 
 /** Normalises anything a backend rejects with into a {@link FanoutError}. */
 export function toFanoutError(err: unknown, batchId: string | undefined): FanoutError {
@@ -13,7 +14,7 @@ export function toFanoutError(err: unknown, batchId: string | undefined): Fanout
 /** The error that fails the run for a batch that ran out of attempts: it names the batch and the attempts made. */
 export function finalBatchError(error: FanoutError, batchId: string, attempt: number): FanoutError {
   if (error.code !== 'ETASK' && error.code !== 'EREMOTE' && attempt <= 1) return error;
-  return new FanoutError(error.code, `batch ${batchId} failed after ${attempt} attempt(s): ${error.message}`, {
+  return new FanoutError(error.code, `batch ${batchId} failed after ${count(attempt, 'attempt')}: ${error.message}`, {
     cause: error,
     batchId,
     retryable: false,

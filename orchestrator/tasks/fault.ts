@@ -30,6 +30,7 @@ export const fault = defineTask<FaultInput, FaultBatch, FaultResult, FaultResult
     { name: 'ms', kind: 'nonNegativeInt', description: 'milliseconds each batch waits first', default: 10 },
     { name: 'fail-on', kind: 'nonNegativeInt', description: 'index of the batch that throws', default: 0 },
   ],
+  countBatches: ({ batches }) => batches,
   *split({ batches, ms, failOn }) {
     checkIntInRange('batches', batches, 1, 1e7);
     for (let index = 0; index < batches; index++) yield { index, ms, fail: index === failOn };

@@ -51,6 +51,7 @@ export const hash = defineTask<HashInput, HashBatch, HashResult, HashResult>({
     { name: 'rounds', kind: 'positiveInt', description: 'sha256 rounds per batch', default: 50_000 },
     { name: 'bytes', kind: 'positiveInt', description: 'bytes of generated data per batch', default: 4096 },
   ],
+  countBatches: ({ batches }) => batches,
   *split({ batches, rounds, bytes }) {
     for (const [key, value, max] of [
       ['batches', batches, 1e7],

@@ -1,6 +1,6 @@
 import { checkIntInRange } from '../options.js';
 import { countPrimesInRange } from './prime-sieve.js';
-import { defineTask } from './task.js';
+import { defineTask, type SplitContext } from './task.js';
 
 /** Input of the primes task: count primes p < limit. */
 export interface PrimesInput {
@@ -21,6 +21,11 @@ export const MAX_PRIMES_LIMIT = 1e12;
 /** Smallest default batch: below this, per-batch overhead outweighs the sieve. */
 const MIN_DEFAULT_BATCH = 1 << 18;
 
+/** Length of each range: `--batch-size`, else about 8 batches per slot, so a slow slot does not hold up the end. */
+function rangeSize(limit: number, { batchSize, workers }: SplitContext): number {
+  return batchSize ?? Math.max(MIN_DEFAULT_BATCH, Math.ceil(limit / (Math.max(1, workers) * 8)));
+}
+
 /** Counts primes below `--limit` with a segmented sieve: the CPU-bound workload. */
 export const primes = defineTask<PrimesInput, PrimesBatch, PrimesCount, PrimesCount>({
   name: 'primes',
@@ -28,16 +33,16 @@ export const primes = defineTask<PrimesInput, PrimesBatch, PrimesCount, PrimesCo
   options: [
     { name: 'limit', kind: 'nonNegativeInt', description: 'count primes below this number', default: 10_000_000 },
   ],
-  *split({ limit }, { batchSize, workers }) {
+  *split({ limit }, ctx) {
     checkIntInRange('limit', limit, 0, MAX_PRIMES_LIMIT);
-    // Default: about 8 batches per slot, so a slow slot does not hold up the end of the run.
-    const size = batchSize ?? Math.max(MIN_DEFAULT_BATCH, Math.ceil(limit / (Math.max(1, workers) * 8)));
+    const size = rangeSize(limit, ctx);
     if (limit === 0) {
       yield { lo: 0, hi: 0 };
       return;
     }
     for (let lo = 0; lo < limit; lo += size) yield { lo, hi: Math.min(limit, lo + size) };
   },
+  countBatches: ({ limit }, ctx) => (limit === 0 ? 1 : Math.ceil(limit / rangeSize(limit, ctx))),
   map: ({ lo, hi }) => ({ count: countPrimesInRange(lo, hi) }),
   init: () => ({ count: 0 }),
   merge: (acc, partial) => ({ count: acc.count + partial.count }),

@@ -26,6 +26,7 @@ export const sleep = defineTask<SleepInput, SleepBatch, SleepResult, SleepResult
     { name: 'batches', kind: 'positiveInt', description: 'number of batches', default: 20 },
     { name: 'ms', kind: 'nonNegativeInt', description: 'milliseconds each batch waits', default: 100 },
   ],
+  countBatches: ({ batches }) => batches,
   *split({ batches, ms }) {
     checkIntInRange('batches', batches, 1, 1e7);
     checkIntInRange('ms', ms, 0, 900_000);

@@ -69,6 +69,11 @@ export interface Task<I = unknown, B = unknown, P = unknown, R = unknown> {
   init(): R;
   /** Folds one partial into the accumulated result. Must not depend on arrival order. */
   merge(acc: R, partial: P): R;
+  /**
+   * Optional: how many batches `split` yields for this input, when that is cheap to know without splitting (the
+   * progress total before the split has run out). Must agree with `split`.
+   */
+  countBatches?(input: I, ctx: SplitContext): number;
   /** Optional: splits one batch into smaller ones whose partials merge to the same result (oversize payloads). */
   subdivide?(batch: B): B[];
   /**

@@ -135,7 +135,7 @@ describe.each(fixtures)('backend contract: $name', (fixture) => {
     expect(err).toBeInstanceOf(FanoutError);
     expect((err as FanoutError).code).toBe('ETASK');
     expect((err as FanoutError).message).toContain('injected failure in batch 3');
-    expect((err as FanoutError).message).toContain('after 3 attempt(s)');
+    expect((err as FanoutError).message).toContain('after 3 attempts');
   });
 
   it('stops promptly on abort and leaves nothing running', async () => {

@@ -70,7 +70,7 @@ describe.each(fixtures.filter((f) => f.userModules))('user task module: $name', 
     // Assess: one line, the same on every backend (it used to pass inline and fail only when printed, or in a clone)
     await expect(run).rejects.toMatchObject({
       code: 'ETASK',
-      message: `batch 0 failed after 1 attempt(s): map of task \`misbehaving-task\` returned a partial that is not JSON for batch 0: ${why}`,
+      message: `batch 0 failed after 1 attempt: map of task \`misbehaving-task\` returned a partial that is not JSON for batch 0: ${why}`,
       retryable: false,
     });
   });

@@ -64,7 +64,19 @@ describe('fanout run wordcount through the real binary, against `fanout serve-do
       const args = ['run', 'wordcount', '--urls', indexUrl, '--backend', backend, '--workers', '2', '--top', '5'];
       const r = await run([...args, '--json', ...extra]);
       // Assess
-      expect(r.stderr).toBe('');
+      // lambda with endpoint `auto`: the CLI says it started and used the local emulator, and nothing else
+      const emulatorNotices =
+        backend === 'lambda'
+          ? [
+              expect.stringMatching(
+                /^fanout: .*started the local Lambda emulator \(serverless-offline\) at http:\/\/127\.0\.0\.1:\d+/,
+              ),
+              expect.stringMatching(
+                /^fanout: the lambda backend ran on the local emulator at http:\/\/127\.0\.0\.1:\d+, not on AWS$/,
+              ),
+            ]
+          : [];
+      expect(r.stderr.split('\n').filter(Boolean)).toEqual(emulatorNotices);
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout);
       const ref = directCount(dir);

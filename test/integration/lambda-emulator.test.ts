@@ -39,6 +39,11 @@ describe('lambda backend against serverless-offline (real Invoke API on 127.0.0.
     expect(new Set(ok.map((r) => r.batchId)).size).toBe(stats.batches);
     expect(ok.every((r) => /^lambda-[0-9a-f]{8}$/.test(r.workerId))).toBe(true);
     expect(ok.some((r) => r.coldStart === true)).toBe(true);
+    // every cold start carries its instance's INIT time (thread start → first invoke), and only cold starts do
+    const cold = ok.filter((r) => r.coldStart);
+    expect(cold.every((r) => typeof r.initMs === 'number' && r.initMs > 0 && r.initMs < 120_000)).toBe(true);
+    expect(ok.filter((r) => !r.coldStart).every((r) => r.initMs === undefined)).toBe(true);
+    expect(stats.billing?.lambdaColdStarts).toBe(cold.length);
   });
 
   it('overlaps invocations: 200 × sleep 200 ms at concurrency 50 take under a quarter of the serial time', async () => {
@@ -66,7 +71,7 @@ describe('lambda backend against serverless-offline (real Invoke API on 127.0.0.
     ).catch((e: unknown) => e);
     // Assess
     expect(isFanoutError(err, 'ETASK')).toBe(true);
-    expect((err as Error).message).toBe('batch 2 failed after 2 attempt(s): injected failure in batch 2');
+    expect((err as Error).message).toBe('batch 2 failed after 2 attempts: injected failure in batch 2');
   });
 
   it('names a function the emulator does not have, with EINPUT', async () => {

@@ -154,7 +154,7 @@ describe('ProcessBackend', () => {
     // Assess
     await expect(run).rejects.toMatchObject({
       code: 'ETIMEOUT',
-      message: expect.stringContaining('after 2 attempt(s)'),
+      message: expect.stringContaining('after 2 attempts'),
     });
     await watching;
     expect(pidsSeen.size).toBe(2); // each attempt ran in a fresh child: the overrunning one was killed

@@ -1,18 +1,17 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { type Comparison, runComparison } from '../../orchestrator/report/comparison.js';
 import { htmlReport } from '../../orchestrator/report/html-report.js';
+import { type HeadlessChromium, launchHeadlessChromium } from './headless-chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const outDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
 describe('HTML report in headless Chromium', () => {
-  let browser: Browser;
+  let browser: HeadlessChromium;
   let comparison: Comparison;
   const reportFile = `${outDir}report.html`;
 
@@ -31,17 +30,7 @@ describe('HTML report in headless Chromium', () => {
       options: { workers: 2, batchSize: 1_000_000 },
     });
     writeFileSync(reportFile, htmlReport([comparison], 'fanout compare — report test'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchHeadlessChromium();
   });
 
   afterAll(async () => {
@@ -50,7 +39,7 @@ describe('HTML report in headless Chromium', () => {
 
   it('opens without console errors or requests, draws one bar per batch attempt, and is screenshotted', async () => {
     // Prepare
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.context.newPage();
     const problems: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {

@@ -112,6 +112,7 @@ export class LambdaBackend implements Backend {
         ...(ref.kind === 'module' && ref.source ? { tasks: [ref.source] } : {}),
       });
       this.#endpoint = this.#emulator.endpoint;
+      this.#options.onEmulator?.({ endpoint: this.#emulator.endpoint, pid: this.#emulator.pid });
     }
     if (this.#options.client) {
       this.#client = this.#options.client;
@@ -191,7 +192,7 @@ export class LambdaBackend implements Backend {
         ...(body.cpuMs !== undefined ? { cpuMs: body.cpuMs } : {}),
         ...(body.durationMs !== undefined ? { durationMs: body.durationMs } : {}),
         ...(body.coldStart !== undefined ? { coldStart: body.coldStart } : {}),
-        ...(body.initMs !== undefined ? { initMs: body.initMs } : {}),
+        ...(typeof body.initMs === 'number' && body.initMs >= 0 ? { initMs: body.initMs } : {}),
         startedAt,
         endedAt: Date.now(),
       };

@@ -63,6 +63,46 @@ describe('LambdaBackend against a nock Invoke API', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("carries a cold start's INIT time from the reply into its record and the run's billing totals", async () => {
+    // Prepare: instance a is cold (INIT 212.5 ms) for batch 0 and warm for batch 1
+    let n = 0;
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .times(2)
+      .reply((_uri, body) => {
+        const { batchId } = eventOf(body);
+        const cold = n++ === 0;
+        return [
+          200,
+          JSON.stringify({
+            batchId,
+            partial: { count: 4 }, // four primes below 10, four from 10 to 19
+            cpuMs: 1,
+            durationMs: 10.2,
+            coldStart: cold,
+            ...(cold ? { initMs: 212.5 } : {}),
+            instanceId: 'a',
+          }),
+        ];
+      });
+    backend = await startedBackend(1);
+    // Act
+    const { stats } = await fanout('primes', { limit: 20 }, { backend, batchSize: 10 });
+    // Assess: 10.2 + 212.5 → 223 ms billed, 10.2 → 11 ms; INIT added 223 − 11 = 212 ms
+    const cold = stats.records.filter((r) => r.coldStart);
+    expect(cold).toHaveLength(1);
+    expect(cold[0]?.initMs).toBe(212.5);
+    expect(stats.records.filter((r) => r.initMs !== undefined)).toHaveLength(1);
+    expect(stats.billing).toMatchObject({
+      lambdaRequests: 2,
+      lambdaBilledMs: 234,
+      lambdaColdStarts: 1,
+      lambdaInitMs: 212.5,
+      lambdaInitBilledMs: 212,
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('backs off on 429 TooManyRequestsException, lowers the in-flight limit, then succeeds', async () => {
     // Prepare
     const times: number[] = [];
@@ -156,7 +196,7 @@ describe('LambdaBackend against a nock Invoke API', () => {
     // Assess
     const err = await run.catch((e: unknown) => e);
     expect(isFanoutError(err, 'ETASK')).toBe(true);
-    expect((err as Error).message).toBe('batch 0 failed after 3 attempt(s): injected failure in batch 0');
+    expect((err as Error).message).toBe('batch 0 failed after 3 attempts: injected failure in batch 0');
     expect(scope.isDone()).toBe(true);
   });
 

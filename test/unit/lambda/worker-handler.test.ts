@@ -7,8 +7,10 @@ describe('functions/worker handler', () => {
   it('runs a built-in task by name and returns the partial with its measurements', async () => {
     // Act
     const reply = await handler({ task: 'primes', batchId: 'b1', batch: { lo: 0, hi: 1_000_000 } });
-    // Assess
-    expect(reply).toMatchObject({ batchId: 'b1', partial: { count: 78498 } });
+    // Assess: the file's first invoke is the instance's cold start and carries its INIT time (process start → now)
+    expect(reply).toMatchObject({ batchId: 'b1', partial: { count: 78498 }, coldStart: true });
+    expect(reply.initMs).toBeGreaterThan(0);
+    expect(reply.initMs).toBeLessThanOrEqual(performance.now());
     expect(reply.instanceId).toMatch(/^[0-9a-f]{8}$/);
     expect(typeof reply.cpuMs).toBe('number');
     expect(typeof reply.durationMs).toBe('number');
@@ -30,6 +32,8 @@ describe('functions/worker handler', () => {
     // Assess
     expect(a.instanceId).toBe(b.instanceId);
     expect(b.coldStart).toBe(false);
+    expect(a.initMs).toBeUndefined();
+    expect(b.initMs).toBeUndefined();
   });
 
   it('refuses a reply over the 6 MB response limit as a final EPAYLOAD, as Lambda would', async () => {

@@ -5,12 +5,14 @@ import type { FromFarSide, ToFarSide } from '../../../orchestrator/backends/pool
 describe('the far-side serve loop of threads and child processes', () => {
   it('queues runs that arrive while a batch runs and serves them one at a time in arrival order, saying started', async () => {
     // Prepare: a port that records what the far side sends
+    // (a result and the next batch's `started` may travel together in one `replies` message: flatten them)
     const sent: FromFarSide[] = [];
     let deliver: (msg: ToFarSide) => void = () => {};
     const done = new Promise<void>((resolve) => {
       void serveBatches({ kind: 'builtin', name: 'sleep' }, 'process', {
         send: (msg) => {
-          sent.push(msg);
+          if (msg.type === 'replies') sent.push(...msg.replies);
+          else sent.push(msg);
           if (sent.filter((m) => m.type === 'result').length === 3) resolve();
         },
         onMessage: (handler) => {

@@ -136,7 +136,8 @@ export async function fanout<R = unknown>(
   // NaN or Infinity retries would retry a failing batch forever; a negative or NaN timeout would silently disable it
   if (options.timeoutMs !== undefined) checkNonNegativeInt('timeoutMs', options.timeoutMs);
   if (options.retries !== undefined) checkNonNegativeInt('retries', options.retries);
-  const resolved = await resolveTask(task);
+  const backendName = typeof options.backend === 'object' ? options.backend.name : (options.backend ?? 'process');
+  const resolved = await resolveTask(task, { bundleObjects: backendName !== 'inline' });
   let backend: Backend;
   let owned = false;
   if (typeof options.backend === 'object') {

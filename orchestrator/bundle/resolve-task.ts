@@ -28,9 +28,13 @@ async function bundled(ref: TaskRef): Promise<{ ref: TaskRef; bundle?: TaskBundl
 /**
  * Finds the task object and the reference the far side loads it by, from a CLI argument (a built-in name or a
  * module path), a {@link TaskRef} or a task object (found again through the file defineTask captured). Module tasks
- * are bundled first (cached by content), and the caller loads the same bundle the far sides will.
+ * are bundled first (cached by content), and the caller loads the same bundle the far sides will. `bundleObjects:
+ * false` (inline) leaves a task object's file unbundled.
  */
-export async function resolveTask(task: AnyTask | TaskRef | string): Promise<ResolvedTask> {
+export async function resolveTask(
+  task: AnyTask | TaskRef | string,
+  opts: { bundleObjects?: boolean } = {},
+): Promise<ResolvedTask> {
   let ref: TaskRef;
   let instance: AnyTask | undefined;
   if (typeof task === 'string') ref = taskRefFromArg(task);
@@ -42,6 +46,8 @@ export async function resolveTask(task: AnyTask | TaskRef | string): Promise<Res
     if (!file) return { task, ref: { kind: 'builtin', name: task.name } };
     ref = { kind: 'module', path: file };
     instance = task;
+    // inline runs the object itself: no far side needs a bundle (its file may not even be bundleable, e.g. a test)
+    if (opts.bundleObjects === false) return { task, ref };
   } else ref = task;
   const { ref: ready, bundle } = await bundled(ref);
   const loaded = instance ?? (await loadTask(ready));

@@ -29,6 +29,6 @@ describe('sls invoke local -f worker', () => {
       buildDir,
     ).catch((e: { stdout: string; stderr: string; code: number }) => e);
     // Assess
-    expect(`${res.stdout}${res.stderr}`).toContain('Unknown task `nope`');
+    expect(`${res.stdout}${res.stderr}`).toContain('the worker function has no task `nope` (it has primes, sleep, hash, fault, wordcount)');
   });
 });

@@ -160,7 +160,7 @@ export async function fanout<R = unknown>(
       workers: backend.capacity(),
       signal: splitAbort.signal,
       record: (r) => collector.stage(r),
-      fail: (item, reason) => collector.failed.push({ item, reason }),
+      fail: (item, reason) => collector.fail(item, reason),
     };
     const sched = await runScheduler(batchesOf(resolved.task, input, splitCtx, maxPayload), {
       backend,

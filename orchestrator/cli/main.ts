@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { clipText } from '../clip-text.js';
 import { isFanoutError } from '../errors.js';
+import { redactUrl } from '../redact-url.js';
 import { loadTask, taskRefFromArg } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { reserveStdoutForJson, writeStdout } from './json-stdout.js';
@@ -33,8 +34,9 @@ function report(err: unknown, verbose: boolean): void {
   const kept = partial
     ? ` (${partial.batchesMerged} batch(es) had finished; partial result: ${clipText(JSON.stringify(partial.result), 200)})`
     : '';
-  process.stderr.write(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`);
-  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  // the last line of defence: whatever quoted a URL upstream, its credentials do not reach the terminal
+  process.stderr.write(redactUrl(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`));
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${redactUrl(err.stack)}\n`);
 }
 
 async function main(argv: string[]): Promise<void> {

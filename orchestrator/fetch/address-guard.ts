@@ -24,7 +24,8 @@ export function blockedAddressReason(address: string): string | undefined {
   if (v !== 6) return undefined;
   const groups = expandV6(ip);
   if (!groups) return undefined;
-  if (groups.join(':') === 'fd00:ec2:0:0:0:0:0:254') return `${address} is the cloud metadata address (AWS IPv6)`;
+  if (groups.map((g) => g.toString(16)).join(':') === 'fd00:ec2:0:0:0:0:0:254')
+    return `${address} is the cloud metadata address (AWS IPv6)`;
   if (((groups[0] as number) & 0xffc0) === 0xfe80) return `${address} is a link-local address (fe80::/10)`;
   // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) all reach a.b.c.d
   const zeros5 = groups.slice(0, 5).every((g) => g === 0);

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
-import { backoffDelay } from '../scheduler/backoff.js';
 import { redactUrl } from '../redact-url.js';
+import { backoffDelay } from '../scheduler/backoff.js';
 import { blockedAddressReason, guardedDispatcher, LINK_LOCAL_CODE, linkLocalError } from './address-guard.js';
 import type { ResolvedFetchOptions } from './fetch-options.js';
 import { checkHttpUrl, parseRetryAfter } from './http-url.js';

@@ -67,7 +67,9 @@ export async function* readUrlList(source: UrlSource, options: UrlListOptions = 
       continue;
     }
     const checked = checkHttpUrl(line);
-    yield checked.ok ? { url: line } : { item: redactUrl(line), reason: `line ${lineNo}: ${redactUrl(checked.reason)}` };
+    yield checked.ok
+      ? { url: line }
+      : { item: redactUrl(line), reason: `line ${lineNo}: ${redactUrl(checked.reason)}` };
   }
 }
 

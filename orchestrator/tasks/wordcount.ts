@@ -161,6 +161,7 @@ function checkInput(input: WordcountInput): Required<WordcountInput> {
 }
 
 function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw inputError(`Expected \`${name}\` to be true or false, got \`${String(value)}\``);
+  if (typeof value !== 'boolean')
+    throw inputError(`Expected \`${name}\` to be true or false, got \`${String(value)}\``);
   return value;
 }

@@ -3,6 +3,7 @@ import { type Backend, type BackendName, sameTaskRef } from './backends/backend.
 import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { FanoutError, inputError } from './errors.js';
 import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
+import { redactUrl } from './redact-url.js';
 import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
 import { collectStats, StatsCollector } from './stats-collector.js';
@@ -191,7 +192,10 @@ export async function fanout<R = unknown>(
       });
     const merged = accumulator.value;
     const result = (resolved.task.finalize ? resolved.task.finalize(merged, input) : merged) as R;
-    return { result, stats: collectStats(collector, sched, accumulator.duplicates) };
+    const stats = collectStats(collector, sched, accumulator.duplicates);
+    const dropped = (backend as { droppedSides?(): RunStats['droppedSides'] }).droppedSides?.() ?? [];
+    if (dropped.length > 0) stats.droppedSides = dropped.map((d) => ({ side: d.side, reason: redactUrl(d.reason) }));
+    return { result, stats };
   } finally {
     if (owned) await backend.stop();
   }

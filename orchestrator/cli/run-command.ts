@@ -52,6 +52,11 @@ export function runCommand(task: AnyTask | undefined): Command {
         onProgress: (p) => bar.update(p),
       });
       bar.done();
+      for (const d of res.stats.droppedSides ?? []) {
+        process.stderr.write(
+          `fanout: warning: the ${d.side} side was dropped and the run finished without it: ${d.reason}\n`,
+        );
+      }
       const name = taskObj?.name ?? taskArg;
       if (flags.json) writeStdout(`${JSON.stringify(runJson(name, backend, res, flags.records === true))}\n`);
       else console.log(runText(name, backend, res));

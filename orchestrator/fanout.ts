@@ -124,6 +124,7 @@ export async function fanout<R = unknown>(
   // NaN or Infinity retries would retry a failing batch forever; a negative or NaN timeout would silently disable it
   if (options.timeoutMs !== undefined) checkNonNegativeInt('timeoutMs', options.timeoutMs);
   if (options.retries !== undefined) checkNonNegativeInt('retries', options.retries);
+  if (options.throttleRetries !== undefined) checkNonNegativeInt('throttleRetries', options.throttleRetries);
   const resolved = await resolveTask(task);
   let backend: Backend;
   let owned = false;
@@ -167,6 +168,7 @@ export async function fanout<R = unknown>(
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,
       retries: options.retries ?? 2,
+      throttleRetries: options.throttleRetries ?? 8,
       speculate: options.speculate ?? backend.name === 'hybrid',
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

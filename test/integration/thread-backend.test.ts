@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
@@ -8,6 +7,7 @@ import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
 /** Real worker threads (compiled entry from dist/: run `npm run build` first). */
 
@@ -51,7 +51,9 @@ describe('far-side entry path', () => {
 
 describe('ThreadBackend', () => {
   it('validates workers and defaults to one thread per core', () => {
-    expect(new ThreadBackend().capacity()).toBe(availableParallelism());
+    // pinned to one core, then to all the OS reports: the default follows the cores, it is not a constant
+    expect(defaultCapacityOn(1, 'thread/thread-backend.js', 'ThreadBackend')).toBe(1);
+    expect(defaultCapacityOn(undefined, 'thread/thread-backend.js', 'ThreadBackend')).toBe(nproc());
     expect(() => new ThreadBackend({ workers: 1.5 })).toThrow('Expected `workers` to be a positive integer, got `1.5`');
   });
 

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
 import { isFanoutError } from '../../../orchestrator/errors.js';
 import { fanout } from '../../../orchestrator/fanout.js';
@@ -28,11 +28,12 @@ describe('LambdaBackend against a nock Invoke API', () => {
     nock.disableNetConnect();
   });
   beforeEach(() => {
-    process.env.AWS_ACCESS_KEY_ID = 'x';
-    process.env.AWS_SECRET_ACCESS_KEY = 'x';
-    process.env.AWS_REGION = 'us-east-1';
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
   });
   afterEach(async () => {
+    vi.unstubAllEnvs();
     await backend?.stop();
     backend = undefined;
     nock.cleanAll();

@@ -44,17 +44,18 @@ describe('chaos: local backends', () => {
     );
     // Assess
     const errors = stats.records.filter((r) => r.status === 'error');
-    const collateral = errors.filter((r) => !plan.has(Number(r.batchId)));
+    const codeOf: Record<WorkerFault, string> = { throw: 'ETASK', hang: 'ETIMEOUT', exit: 'ECRASH', sigkill: 'ECRASH' };
+    const own = [...plan].map(([i, kind]) =>
+      errors.find((r) => Number(r.batchId) === i && r.errorCode === codeOf[kind]),
+    );
+    const collateral = errors.filter((r) => !own.includes(r));
     printFaults(backend, { ...tally(plan.values()), collateral: collateral.map((r) => `${r.batchId}:${r.errorCode}`) });
     expect(result).toBe(serial(BATCHES));
     expectEachBatchMergedOnce(stats, BATCHES);
     expect(stats.duplicates).toBe(0);
-    // every injected fault is one failed attempt of its batch, with the code it must surface as
-    const codeOf: Record<WorkerFault, string> = { throw: 'ETASK', hang: 'ETIMEOUT', exit: 'ECRASH', sigkill: 'ECRASH' };
-    for (const [i, kind] of plan) {
-      const own = errors.filter((r) => Number(r.batchId) === i && r.attempt === 1);
-      expect(own.map((r) => r.errorCode)).toEqual([codeOf[kind]]);
-    }
+    // every injected fault is a failed attempt of its batch with the code it must surface as (its first attempt, or a
+    // later one when the first was lost along with a worker that another fault killed)
+    expect(own.every((r) => r !== undefined)).toBe(true);
     // anything else that failed was lost with a worker that died or was killed, never a task error
     expect(collateral.every((r) => r.errorCode === 'ECRASH' || r.errorCode === 'ETIMEOUT')).toBe(true);
     expect(stats.retries).toBe(errors.length);

@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import type { Backend } from '../../orchestrator/backends/backend.js';
 import { InlineBackend } from '../../orchestrator/backends/inline/inline-backend.js';
 import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
@@ -64,12 +64,15 @@ afterAll(async () => {
   const started = lambdaEmulator;
   lambdaEmulator = undefined;
   if (started) await (await started).stop();
+  vi.unstubAllEnvs();
 });
 
 fixtures.push({
   name: 'lambda',
   async make() {
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
     lambdaEmulator ??= startEmulator();
     const { endpoint } = await lambdaEmulator;
     return new LambdaBackend({ endpoint, concurrency: 8, invokeTimeoutMs: 30_000 });

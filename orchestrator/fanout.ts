@@ -4,6 +4,7 @@ import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { resolveTask } from './bundle/resolve-task.js';
 import { FanoutError, inputError } from './errors.js';
 import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
+import { redactUrl } from './redact-url.js';
 import { type QueuedBatch, runScheduler, type SchedulerProgress } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
 import { collectStats, DEFAULT_MAX_RECORDS_PER_STAGE, StatsCollector } from './stats-collector.js';
@@ -136,6 +137,7 @@ export async function fanout<R = unknown>(
   // NaN or Infinity retries would retry a failing batch forever; a negative or NaN timeout would silently disable it
   if (options.timeoutMs !== undefined) checkNonNegativeInt('timeoutMs', options.timeoutMs);
   if (options.retries !== undefined) checkNonNegativeInt('retries', options.retries);
+  if (options.throttleRetries !== undefined) checkNonNegativeInt('throttleRetries', options.throttleRetries);
   const backendName = typeof options.backend === 'object' ? options.backend.name : (options.backend ?? 'process');
   const resolved = await resolveTask(task, { bundleObjects: backendName !== 'inline' });
   let backend: Backend;
@@ -180,7 +182,7 @@ export async function fanout<R = unknown>(
       workers: backend.parallelism?.() ?? backend.capacity(),
       signal: splitAbort.signal,
       record: (r) => collector.stage(r),
-      fail: (item, reason) => collector.failed.push({ item, reason }),
+      fail: (item, reason) => collector.fail(item, reason),
     };
     const onProgress =
       options.onProgress && progressWithTotal(options.onProgress, expectedBatches(resolved.task, input, splitCtx));
@@ -188,6 +190,7 @@ export async function fanout<R = unknown>(
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,
       retries: options.retries ?? 2,
+      throttleRetries: options.throttleRetries ?? 8,
       speculate: options.speculate ?? backend.name === 'hybrid',
       ...(options.signal ? { signal: options.signal } : {}),
       ...(onProgress ? { onProgress } : {}),
@@ -213,7 +216,10 @@ export async function fanout<R = unknown>(
       });
     const merged = accumulator.value;
     const result = (resolved.task.finalize ? resolved.task.finalize(merged, input) : merged) as R;
-    return { result, stats: collectStats(collector, sched, accumulator.duplicates) };
+    const stats = collectStats(collector, sched, accumulator.duplicates);
+    const dropped = (backend as { droppedSides?(): RunStats['droppedSides'] }).droppedSides?.() ?? [];
+    if (dropped.length > 0) stats.droppedSides = dropped.map((d) => ({ side: d.side, reason: redactUrl(d.reason) }));
+    return { result, stats };
   } finally {
     if (owned) await backend.stop();
   }

@@ -61,8 +61,14 @@ export interface FanoutOptions {
   onRecord?: (record: BatchRecord, run: RunInfo) => void;
   /** Per-attempt timeout, ms; 0 disables. @default 600000 */
   timeoutMs?: number;
-  /** Retries per batch for retryable errors (crash, timeout, throttling, 5xx, task errors). @default 2 */
+  /** Retries per batch for retryable faults (crash, timeout, 5xx, network, task errors). @default 2 */
   retries?: number;
+  /**
+   * Further attempts per batch when the backend throttles it (Lambda 429): flow control, so they do not use up
+   * `retries`. With `retries`, the whole budget of a batch is `1 + retries + throttleRetries` attempts, every one in
+   * the records. @default 8
+   */
+  throttleRetries?: number;
   /** Re-run stragglers on an idle side once the queue is empty. @default true for hybrid, false otherwise */
   speculate?: boolean;
   /** Lambda settings (lambda and hybrid backends). */

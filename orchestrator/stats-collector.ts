@@ -1,3 +1,4 @@
+import { redactUrl } from './redact-url.js';
 import { billedInvocationMs } from './report/lambda-pricing.js';
 import type { AttemptReport, SchedulerResult } from './scheduler/scheduler.js';
 import type { BackendTotals, BatchRecord, RunStats } from './stats.js';
@@ -14,7 +15,7 @@ type StageTotals = NonNullable<RunStats['stages']>[string] & { first: number; la
  */
 export class StatsCollector {
   readonly records: BatchRecord[] = [];
-  /** Items that failed for good without failing the run. */
+  /** Items that failed for good without failing the run (URL credentials masked: see {@link fail}). */
   readonly failed: { item: string; reason: string }[] = [];
   readonly #backend: string;
   readonly #stage: string;
@@ -93,6 +94,11 @@ export class StatsCollector {
     }
   }
 
+  /** Lists an item that failed for good without failing the run; credentials in URLs are masked here, once. */
+  fail(item: string, reason: string): void {
+    this.failed.push({ item: redactUrl(item), reason: redactUrl(reason) });
+  }
+
   /** Marks the start of the run (time 0 of the timeline). */
   begin(): void {
     this.#t0 = Date.now();
@@ -121,7 +127,7 @@ export class StatsCollector {
       status,
       ...(o?.cpuMs !== undefined ? { cpuMs: o.cpuMs } : {}),
       ...(o?.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
-      ...(r.error ? { error: r.error.message, errorCode: r.error.code } : {}),
+      ...(r.error ? { error: redactUrl(r.error.message), errorCode: r.error.code } : {}),
       ...(o?.coldStart !== undefined ? { coldStart: o.coldStart } : {}),
       ...(o?.initMs !== undefined ? { initMs: o.initMs } : {}),
       ...(r.job.speculative ? { speculative: true } : {}),
@@ -131,7 +137,7 @@ export class StatsCollector {
   /** Records one item of an earlier pipeline stage (a fetch) as a timeline bar. */
   stage(r: StageRecord): void {
     this.#add({
-      batchId: r.item,
+      batchId: redactUrl(r.item),
       attempt: r.attempt ?? 1,
       backend: r.stage,
       side: r.stage,
@@ -141,7 +147,7 @@ export class StatsCollector {
       stage: r.stage,
       status: r.status,
       ...(r.cpuMs !== undefined ? { cpuMs: r.cpuMs } : {}),
-      ...(r.error ? { error: r.error } : {}),
+      ...(r.error ? { error: redactUrl(r.error) } : {}),
     });
   }
 

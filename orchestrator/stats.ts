@@ -59,6 +59,11 @@ export interface RunStats {
     lambdaInitBilledMs: number;
     localCpuMs: number;
   };
+  /**
+   * Hybrid: sides taken out of the run after repeated side faults (unreachable endpoint, 5xx), with the last fault;
+   * the run finished on the other side. Absent when no side was dropped.
+   */
+  droppedSides?: { side: string; reason: string }[];
   /** Items that failed for good but did not fail the run (e.g. URLs in wordcount). */
   failed?: { item: string; reason: string }[];
   /** Per-stage totals for pipelines: wall/CPU per stage. */

@@ -18,7 +18,8 @@ export function addRunFlags(cmd: Command): Command {
     )
     .option('--batch-size <s>', 'items per batch (task-specific; default chosen by the task)')
     .option('--timeout <ms>', 'per-batch timeout in ms (0 = none)', '600000')
-    .option('--retries <n>', 'retries per batch for retryable errors', '2')
+    .option('--retries <n>', 'retries per batch for retryable faults (crash, timeout, 5xx, network, task error)', '2')
+    .option('--throttle-retries <n>', 'further retries per batch when Lambda throttles it (429)', '8')
     .addOption(new Option('--no-speculate', 'hybrid: do not re-run stragglers on the idle side'))
     .option('--json', 'print one JSON document on stdout', false)
     .option('--verbose', 'show stack traces and per-batch details', false);
@@ -38,6 +39,7 @@ export function runOptionsFrom(flags: Record<string, unknown>): FanoutOptions {
     workers: intFlag('workers', flags.workers, true),
     timeoutMs: intFlag('timeout', flags.timeout, false),
     retries: intFlag('retries', flags.retries, false),
+    throttleRetries: intFlag('throttle-retries', flags.throttleRetries ?? '8', false),
   };
   if (flags.queueDepth !== undefined) opts.queueDepth = intFlag('queue-depth', flags.queueDepth, true);
   if (flags.batchSize !== undefined) opts.batchSize = intFlag('batch-size', flags.batchSize, true);

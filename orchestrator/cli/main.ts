@@ -3,6 +3,7 @@ import { resolveTask } from '../bundle/resolve-task.js';
 import { clipText } from '../clip-text.js';
 import { isFanoutError } from '../errors.js';
 import { count } from '../plural.js';
+import { redactUrl } from '../redact-url.js';
 import type { AnyTask } from '../tasks/task.js';
 import { reserveStdoutForJson, writeStdout } from './json-stdout.js';
 import { createProgram } from './program.js';
@@ -35,8 +36,9 @@ function report(err: unknown, verbose: boolean): void {
   const kept = partial
     ? ` (${count(partial.batchesMerged, 'batch', 'batches')} had finished; partial result: ${clipText(JSON.stringify(partial.result), 200)})`
     : '';
-  process.stderr.write(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`);
-  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  // the last line of defence: whatever quoted a URL upstream, its credentials do not reach the terminal
+  process.stderr.write(redactUrl(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`));
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${redactUrl(err.stack)}\n`);
 }
 
 /**

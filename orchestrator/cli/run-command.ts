@@ -80,6 +80,11 @@ export function runCommand(task: AnyTask | undefined): Command {
       });
       if (emulator) bar.log(`fanout: the ${backend} backend ran on the local emulator at ${emulator}, not on AWS`);
       bar.done();
+      for (const d of res.stats.droppedSides ?? []) {
+        process.stderr.write(
+          `fanout: warning: the ${d.side} side was dropped and the run finished without it: ${d.reason}\n`,
+        );
+      }
       const name = taskObj?.name ?? taskArg;
       const traceFile = trace?.write(`run ${name} --backend ${backend}`);
       traced = true;

@@ -31,14 +31,19 @@ export function serveDocsCommand(): Command {
         .map((k) => k.trim()) as FaultKind[];
       const bad = kinds.find((k) => !KINDS.includes(k));
       if (bad !== undefined) throw inputError(`Expected \`--fault-kinds\` to list ${KINDS.join(', ')}, got \`${bad}\``);
+      const port = intFlag('port', flags.port, false);
+      if (port > 65535) throw inputError(`Expected \`--port\` to be an integer from 0 to 65535, got \`${flags.port}\``);
       const server = await startDocsServer({
         dir,
-        port: intFlag('port', flags.port, false),
+        port,
         host: String(flags.host),
         latencyMs: intFlag('latency-ms', flags.latencyMs, false),
         faults: { rate, attempts: intFlag('fault-attempts', flags.faultAttempts, false), kinds },
       });
       process.stdout.write(`${server.indexUrl}\n`);
+      for (const name of server.skipped) {
+        process.stderr.write(`fanout: warning: not serving \`${name}\`: a symlink out of ${dir}\n`);
+      }
       process.stderr.write(`serving ${count(server.documents.length, 'document')} from ${dir} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

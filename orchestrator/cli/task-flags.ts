@@ -8,19 +8,20 @@ export function optionKey(name: string): string {
 }
 
 function placeholder(o: TaskOption): string {
-  return o.kind === 'string' ? '<value>' : '<n>';
+  return o.kind === 'boolean' ? '' : o.kind === 'string' ? '<value>' : '<n>';
 }
 
 /** Registers a task's options on a command (no commander defaults: the task's own defaults apply after parsing). */
 export function addTaskFlags(cmd: Command, task: AnyTask): void {
   for (const o of task.options ?? []) {
     const def = o.default === undefined ? ' (required)' : ` (default: ${o.default})`;
-    cmd.addOption(new Option(`--${o.name} ${placeholder(o)}`, `${task.name}: ${o.description}${def}`));
+    cmd.addOption(new Option(`--${o.name} ${placeholder(o)}`.trim(), `${task.name}: ${o.description}${def}`));
   }
 }
 
 /** Parses one option value by kind; the error names the flag, what was expected and what came. */
-export function parseTaskOptionValue(o: TaskOption, raw: unknown): number | string {
+export function parseTaskOptionValue(o: TaskOption, raw: unknown): number | string | boolean {
+  if (o.kind === 'boolean') return raw === true || raw === 'true';
   if (o.kind === 'string') {
     if (typeof raw !== 'string' || raw.trim() === '') {
       throw inputError(`Expected \`--${o.name}\` to be a non-empty string, got \`${String(raw)}\``);
@@ -60,7 +61,7 @@ export function tasksHelp(tasks: Iterable<AnyTask>): string {
     lines.push(`  ${t.name.padEnd(10)} ${t.description ?? ''}`);
     for (const o of t.options ?? []) {
       const def = o.default === undefined ? 'required' : `default: ${o.default}`;
-      lines.push(`      --${`${o.name} ${placeholder(o)}`.padEnd(24)} ${o.description} (${def})`);
+      lines.push(`      --${`${o.name} ${placeholder(o)}`.trim().padEnd(24)} ${o.description} (${def})`);
     }
   }
   return lines.join('\n');

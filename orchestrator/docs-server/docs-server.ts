@@ -1,15 +1,18 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { inputError } from '../errors.js';
 import { type FaultOptions, FaultPlan } from './fault-plan.js';
 
 /** Options of {@link startDocsServer}. */
 export interface DocsServerOptions {
-  /** Folder of text files to serve (regular files directly inside it; hidden files skipped). */
+  /**
+   * Folder of text files to serve: regular files directly inside it; hidden files skipped, and so is a symlink whose
+   * target lies outside the folder (it would publish any file the user can read).
+   */
   dir: string;
-  /** 0 picks a free port. @default 0 */
+  /** 0 picks a free port; otherwise 1–65535. @default 0 */
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
@@ -29,6 +32,8 @@ export interface DocsServer {
   documents: string[];
   /** Document texts by file name, as served. */
   files: ReadonlyMap<string, Buffer>;
+  /** Entries not served because they are symlinks leading out of the folder. */
+  skipped: readonly string[];
   /** Requests answered so far (all paths). */
   readonly requests: number;
   /** Faults injected so far, by kind. */
@@ -43,7 +48,11 @@ export interface DocsServer {
  * Files are read once at start.
  */
 export async function startDocsServer(options: DocsServerOptions): Promise<DocsServer> {
-  const files = readDocs(options.dir);
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw inputError(`Expected \`port\` to be an integer from 0 to 65535, got \`${port}\``);
+  }
+  const { files, skipped } = readDocs(options.dir);
   const latencyMs = options.latencyMs ?? 0;
   const plan = new FaultPlan(options.faults);
   const sockets = new Set<Socket>();
@@ -95,8 +104,8 @@ export async function startDocsServer(options: DocsServerOptions): Promise<DocsS
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port, options.host ?? '127.0.0.1')));
+    server.listen(port, options.host ?? '127.0.0.1', () => resolve());
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -108,6 +117,7 @@ export async function startDocsServer(options: DocsServerOptions): Promise<DocsS
     indexUrl: `${base}/index.txt`,
     documents,
     files,
+    skipped,
     get requests() {
       return requests;
     },
@@ -120,7 +130,7 @@ export async function startDocsServer(options: DocsServerOptions): Promise<DocsS
   };
 }
 
-function readDocs(dir: string): Map<string, Buffer> {
+function readDocs(dir: string): { files: Map<string, Buffer>; skipped: string[] } {
   let names: string[];
   try {
     names = readdirSync(dir).sort();
@@ -129,14 +139,26 @@ function readDocs(dir: string): Map<string, Buffer> {
       `Expected \`dir\` to be a readable folder of text files, got \`${dir}\` (${(err as Error).message})`,
     );
   }
+  const root = realpathSync(dir);
   const files = new Map<string, Buffer>();
+  const skipped: string[] = [];
   for (const name of names) {
     if (name.startsWith('.')) continue;
-    const path = join(dir, name);
-    if (statSync(path).isFile()) files.set(name, readFileSync(path));
+    let real: string;
+    try {
+      real = realpathSync(join(dir, name));
+    } catch {
+      continue; // a dangling symlink
+    }
+    const rel = relative(root, real);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      skipped.push(name);
+      continue;
+    }
+    if (statSync(real).isFile()) files.set(name, readFileSync(real));
   }
   if (files.size === 0) throw inputError(`Expected \`dir\` to hold at least one file, got an empty folder \`${dir}\``);
-  return files;
+  return { files, skipped };
 }
 
 function safeDecode(s: string): string {
@@ -145,4 +167,15 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** A listen failure as one line naming the setting (EADDRINUSE, EACCES, a bad host), not Node's raw message. */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE') return inputError(`Expected \`port\` to be free, but ${host}:${port} is in use`);
+  if (err.code === 'EACCES')
+    return inputError(`Not allowed to listen on ${host}:${port} (ports below 1024 need privileges)`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+    return inputError(`Expected \`host\` to be an address of this machine, got \`${host}\` (${err.code})`);
+  }
+  return err;
 }

@@ -21,6 +21,12 @@ export interface FetchOptions {
   backoff?: BackoffOptions;
   /** Longest Retry-After honoured, ms; longer ones are clipped to this. @default 30000 */
   maxRetryAfterMs?: number;
+  /**
+   * Allow connections to link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254, and their
+   * IPv4-mapped forms). Off, such a URL — given directly, reached by a redirect or by a name resolving there — fails
+   * for good with a reason saying so. @default false
+   */
+  allowLinkLocal?: boolean;
 }
 
 /** {@link FetchOptions} with every default applied. */
@@ -43,5 +49,6 @@ export function resolveFetchOptions(o: FetchOptions = {}): ResolvedFetchOptions 
     maxRedirects: checkNonNegativeInt('maxRedirects', o.maxRedirects ?? 5),
     backoff: { baseMs: o.backoff?.baseMs ?? 100, maxMs: o.backoff?.maxMs ?? 5000 },
     maxRetryAfterMs: checkNonNegativeInt('maxRetryAfterMs', o.maxRetryAfterMs ?? 30_000),
+    allowLinkLocal: o.allowLinkLocal === true,
   };
 }

@@ -1,7 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
+import { redactUrl } from '../redact-url.js';
 import { backoffDelay } from '../scheduler/backoff.js';
+import { blockedAddressReason, guardedDispatcher, LINK_LOCAL_CODE, linkLocalError } from './address-guard.js';
 import type { ResolvedFetchOptions } from './fetch-options.js';
 import { checkHttpUrl, parseRetryAfter } from './http-url.js';
 
@@ -45,15 +47,17 @@ export interface FetchUrlContext {
 /**
  * GETs `url` with a deadline per attempt, retries with jittered backoff on 429, 5xx, resets and timeouts (honouring
  * `Retry-After`), follows at most `maxRedirects` redirects to http(s) URLs only, and refuses bodies over
- * `maxBodyBytes`. 4xx other than 429, a bad scheme and an oversize body are permanent: no retry.
+ * `maxBodyBytes`. 4xx other than 429, a bad scheme, an oversize body and a link-local / cloud-metadata address (unless
+ * `allowLinkLocal`; see address-guard.ts) are permanent: no retry. Reasons never quote URL credentials.
  */
 export async function fetchUrl(url: string, o: ResolvedFetchOptions, ctx: FetchUrlContext = {}): Promise<FetchResult> {
   const checked = checkHttpUrl(url);
-  if (!checked.ok) return { ok: false, url, reason: checked.reason, attempts: 0 };
+  if (!checked.ok) return { ok: false, url, reason: redactUrl(checked.reason), attempts: 0 };
+  const dispatcher = ctx.dispatcher ?? guardedDispatcher(o.allowLinkLocal);
   const signal = ctx.signal ?? new AbortController().signal;
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();
-    const a = await attemptOnce(checked.url, o, ctx.dispatcher, signal);
+    const a = await attemptOnce(checked.url, o, dispatcher, signal);
     ctx.onAttempt?.(a.kind === 'ok' ? 'status2xx' : a.cls, a.kind === 'ok' ? a.body.byteLength : undefined);
     if (a.kind === 'ok') return { ok: true, url, status: a.status, body: a.body, attempts: attempt };
     if (a.kind === 'fail' || attempt > o.retries) {
@@ -68,7 +72,7 @@ export async function fetchUrl(url: string, o: ResolvedFetchOptions, ctx: FetchU
 async function attemptOnce(
   url: URL,
   o: ResolvedFetchOptions,
-  dispatcher: Dispatcher | undefined,
+  dispatcher: Dispatcher,
   outer: AbortSignal,
 ): Promise<Attempt> {
   // One deadline for the whole attempt: redirects, headers and body together.
@@ -77,11 +81,17 @@ async function attemptOnce(
   let current = url;
   try {
     for (let hops = 0; ; hops++) {
+      // an address literal is refused here, before any socket, whatever the dispatcher; names at connect time
+      const blocked = o.allowLinkLocal ? undefined : blockedAddressReason(current.hostname);
+      if (blocked) {
+        const refusal = linkLocalError(blocked).message;
+        return { kind: 'fail', reason: hops > 0 ? `redirect: ${refusal}` : refusal, cls: 'networkErrors' };
+      }
       const res = await request(current, {
         method: 'GET',
         signal,
         headers: { 'accept-encoding': 'gzip, deflate, br', 'user-agent': 'fanout' },
-        ...(dispatcher ? { dispatcher } : {}),
+        dispatcher,
       });
       const status = res.statusCode;
       if (REDIRECTS.has(status)) {
@@ -92,7 +102,7 @@ async function attemptOnce(
         if (typeof location !== 'string')
           return { kind: 'fail', reason: `HTTP ${status} without Location`, cls: 'status3xx' };
         const next = checkHttpUrl(location, current);
-        if (!next.ok) return { kind: 'fail', reason: `redirect to ${next.reason}`, cls: 'status3xx' };
+        if (!next.ok) return { kind: 'fail', reason: `redirect to ${redactUrl(next.reason)}`, cls: 'status3xx' };
         current = next.url;
         continue;
       }
@@ -131,7 +141,11 @@ async function attemptOnce(
     if (outer.aborted) throw outer.reason;
     if (deadline.aborted) return { kind: 'retry', reason: `timed out after ${o.timeoutMs} ms`, cls: 'networkErrors' };
     const e = err as { code?: string; message?: string };
-    const reason = [e.code, e.message].filter(Boolean).join(': ') || String(err);
+    if (e.code === LINK_LOCAL_CODE) {
+      const where = current === url ? '' : 'redirect: ';
+      return { kind: 'fail', reason: `${where}${e.message}`, cls: 'networkErrors' };
+    }
+    const reason = redactUrl([e.code, e.message].filter(Boolean).join(': ') || String(err));
     return { kind: 'retry', reason, cls: 'networkErrors' };
   }
 }

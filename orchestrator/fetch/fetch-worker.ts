@@ -3,15 +3,20 @@
  * stay off the main thread, and hands each body back by transferring its ArrayBuffer (no copy).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Agent } from 'undici';
 import { SharedCounters } from '../accumulators/shared-counters.js';
+import { guardedAgent } from './address-guard.js';
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import { type FetchResult, fetchUrl } from './fetch-url.js';
 
 const data = workerData as FetchWorkerData;
 const counters = new SharedCounters(data.counters);
-// One connection per concurrent request this thread may run, kept alive across documents of the same host.
-const dispatcher = new Agent({ connections: data.options.perThread, keepAliveTimeout: 10_000 });
+// One connection per concurrent request this thread may run, kept alive across documents of the same host; every new
+// connection passes the link-local / metadata guard (address-guard.ts) unless the user allowed those addresses.
+const dispatcher = guardedAgent({
+  connections: data.options.perThread,
+  keepAliveTimeout: 10_000,
+  allowLinkLocal: data.options.allowLinkLocal,
+});
 const port = parentPort;
 if (!port) throw new Error('fetch-worker must run in a worker thread');
 

@@ -36,8 +36,14 @@ export interface SchedulerOptions {
   concurrency?: number;
   /** Per-attempt timeout in ms; 0 disables. @default 0 */
   timeoutMs?: number;
-  /** Retries per batch for retryable errors. @default 2 */
+  /** Retries per batch for retryable errors other than throttling. @default 2 */
   retries?: number;
+  /**
+   * Retries per batch after ETHROTTLED, on top of `retries`: the one budget of a batch is `1 + retries +
+   * throttleRetries` attempts, spent here only (backends never retry on their own). @default 8
+   */
+  throttleRetries?: number;
+  /** Backoff between attempts of a batch (faults and throttles alike; a larger Retry-After wins). */
   backoff?: BackoffOptions;
   signal?: AbortSignal;
   /** Re-run stragglers on a free slot once the queue is empty; the first result wins. @default false */

@@ -43,6 +43,8 @@ class SchedulerRun {
   readonly #speculatedIds = new Set<string>();
   readonly #pendingRetries = new Set<ReturnType<typeof setTimeout>>();
   readonly #durations = new DurationWindow();
+  /** Throttled attempts so far of each batch not yet done (see {@link SchedulerOptions.throttleRetries}). */
+  readonly #throttled = new Map<string, number>();
   readonly #onAbort = (): void => {
     const reason = this.#opts.signal?.reason;
     this.#fail(
@@ -205,6 +207,7 @@ class SchedulerRun {
     const { job } = entry;
     this.#completed++;
     this.#speculatedIds.delete(job.id);
+    this.#throttled.delete(job.id);
     this.#durations.add(endedAt - entry.startedAt);
     this.#opts.onAttempt?.({ job, startedAt: entry.startedAt, endedAt, outcome });
     try {
@@ -219,12 +222,22 @@ class SchedulerRun {
   #failed(job: BatchJob, error: FanoutError): void {
     this.#speculatedIds.delete(job.id);
     if (error.code === 'EPAYLOAD' && this.#subdivided(job)) return;
-    if (!error.retryable || job.attempt > (this.#opts.retries ?? 2)) {
+    // One budget per batch: throttles draw on throttleRetries, every other retryable fault on retries.
+    const throttles = (this.#throttled.get(job.id) ?? 0) + (error.code === 'ETHROTTLED' ? 1 : 0);
+    const overBudget =
+      error.code === 'ETHROTTLED'
+        ? throttles > (this.#opts.throttleRetries ?? 8)
+        : job.attempt - throttles > (this.#opts.retries ?? 2);
+    if (!error.retryable || overBudget) {
+      this.#throttled.delete(job.id);
       this.#fail(finalBatchError(error, job.id, job.attempt));
       return;
     }
+    if (throttles > 0) this.#throttled.set(job.id, throttles);
     this.#retries++;
-    const wait = backoffDelay(job.attempt, this.#opts.backoff, this.#opts.random ?? Math.random, error.retryAfterMs);
+    // the backoff grows with the attempts of the kind that failed: a throttle after two faults starts short
+    const nth = error.code === 'ETHROTTLED' ? throttles : job.attempt - throttles;
+    const wait = backoffDelay(nth, this.#opts.backoff, this.#opts.random ?? Math.random, error.retryAfterMs);
     const next: BatchJob = { id: job.id, batch: job.batch, attempt: job.attempt + 1 };
     const t = setTimeout(() => {
       this.#pendingRetries.delete(t);

@@ -7,8 +7,8 @@
 /** A JSON value. Batches and partials must be made of these. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** How a task's CLI option is parsed and validated. */
-export type TaskOptionKind = 'nonNegativeInt' | 'positiveInt' | 'string';
+/** How a task's CLI option is parsed and validated (`boolean`: a flag without a value, `--allow-link-local`). */
+export type TaskOptionKind = 'nonNegativeInt' | 'positiveInt' | 'string' | 'boolean';
 
 /** One command-line option of a task (`--limit <n>` for primes). */
 export interface TaskOption {
@@ -17,7 +17,7 @@ export interface TaskOption {
   kind: TaskOptionKind;
   description: string;
   /** Value when the flag is absent; `undefined` makes the option required. */
-  default?: number | string;
+  default?: number | string | boolean;
 }
 
 /** What `split` gets besides the input. */

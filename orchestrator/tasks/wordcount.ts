@@ -22,6 +22,8 @@ export interface WordcountInput {
   fetchTimeout?: number;
   /** Retries per URL on 429, 5xx, resets and timeouts. @default 3 */
   fetchRetries?: number;
+  /** Fetch link-local / cloud-metadata addresses too (169.254.0.0/16, fe80::/10, fd00:ec2::254). @default false */
+  allowLinkLocal?: boolean;
 }
 
 /** Partial of one batch: word counts of its documents. JSON, so it crosses processes and Lambda. */
@@ -79,19 +81,26 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       description: 'retries per URL on 429/5xx/reset/timeout',
       default: 3,
     },
+    {
+      name: 'allow-link-local',
+      kind: 'boolean',
+      description: 'also fetch link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10), refused by default',
+      default: false,
+    },
   ],
   async *split(input, ctx) {
     const o = checkInput(input);
     // Loaded here, not at the top: the Lambda handler and the CPU workers only ever call map.
     const { readUrlList } = await import('../fetch/url-list.js');
     const { fetchDocBatches } = await import('../fetch/fetch-stage.js');
-    yield* fetchDocBatches(readUrlList(o.urls, o.fetchTimeout), {
+    yield* fetchDocBatches(readUrlList(o.urls, { timeoutMs: o.fetchTimeout, allowLinkLocal: o.allowLinkLocal }), {
       fetch: {
         concurrency: o.fetchConcurrency,
         threads: o.fetchThreads,
         maxBodyBytes: o.maxBody,
         timeoutMs: o.fetchTimeout,
         retries: o.fetchRetries,
+        allowLinkLocal: o.allowLinkLocal,
       },
       maxBatchDocs: ctx.batchSize ?? DEFAULT_BATCH_DOCS,
       maxReadyBatches: Math.max(2, ctx.workers),
@@ -147,5 +156,12 @@ function checkInput(input: WordcountInput): Required<WordcountInput> {
     maxBody: checkPositiveInt('maxBody', input.maxBody ?? DEFAULT_MAX_BODY_BYTES),
     fetchTimeout: checkPositiveInt('fetchTimeout', input.fetchTimeout ?? 30_000),
     fetchRetries: checkNonNegativeInt('fetchRetries', input.fetchRetries ?? 3),
+    allowLinkLocal: checkBoolean('allowLinkLocal', input.allowLinkLocal ?? false),
   };
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw inputError(`Expected \`${name}\` to be true or false, got \`${String(value)}\``);
+  return value;
 }

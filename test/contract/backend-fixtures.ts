@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import type { Backend } from '../../orchestrator/backends/backend.js';
 import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend.js';
 import { InlineBackend } from '../../orchestrator/backends/inline/inline-backend.js';
@@ -78,6 +78,7 @@ afterAll(async () => {
   const started = lambdaEmulator;
   lambdaEmulator = undefined;
   if (started) await (await started).stop();
+  vi.unstubAllEnvs();
 });
 
 fixtures.push({

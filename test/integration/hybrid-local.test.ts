@@ -144,7 +144,9 @@ describe('hybrid backend over two local backends', () => {
     const faults = stats.records.filter((r) => r.errorCode === 'ENETWORK');
     expect(faults.length).toBeGreaterThan(0);
     expect(faults.every((r) => r.side === 'dying')).toBe(true);
-    expect(hybrid.health()).toEqual({ good: true, dying: false });
+    expect(stats.droppedSides).toEqual([
+      { side: 'dying', reason: expect.stringMatching(/^2 side faults in a row, the last: \[ENETWORK\] /) },
+    ]);
     await hybrid.stop();
   });
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Emulator, findServiceRoot, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
 import { isFanoutError } from '../../orchestrator/errors.js';
@@ -17,11 +17,12 @@ describe('lambda backend against serverless-offline (real Invoke API on 127.0.0.
   let emulator: Emulator;
 
   beforeAll(async () => {
-    Object.assign(process.env, DUMMY_AWS);
+    for (const [k, v] of Object.entries(DUMMY_AWS)) vi.stubEnv(k, v);
     emulator = await startEmulator();
   });
   afterAll(async () => {
     await emulator?.stop();
+    vi.unstubAllEnvs();
   });
 
   it('counts primes below 10^7 at concurrency 20: 664579, over many invocations', async () => {

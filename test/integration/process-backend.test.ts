@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
@@ -9,6 +8,7 @@ import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import { DEFAULT_QUEUE_DEPTH } from '../../orchestrator/options.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
 /** Real child processes (compiled entry from dist/: run `npm run build` first). */
 
@@ -57,8 +57,10 @@ afterEach(async () => {
 
 describe('ProcessBackend', () => {
   it('validates workers and defaults to one child per core, each with DEFAULT_QUEUE_DEPTH batches', () => {
-    expect(new ProcessBackend().parallelism()).toBe(availableParallelism());
-    expect(new ProcessBackend().capacity()).toBe(availableParallelism() * DEFAULT_QUEUE_DEPTH);
+    // pinned to one core, then to all the OS reports: the default follows the cores, it is not a constant
+    expect(defaultCapacityOn(1, 'process/process-backend.js', 'ProcessBackend')).toBe(1);
+    expect(defaultCapacityOn(undefined, 'process/process-backend.js', 'ProcessBackend')).toBe(nproc());
+    expect(new ProcessBackend({ workers: 2 }).capacity()).toBe(2 * DEFAULT_QUEUE_DEPTH);
     expect(() => new ProcessBackend({ workers: 0 })).toThrow('Expected `workers` to be a positive integer, got `0`');
   });
 

@@ -29,6 +29,8 @@ describe('sls invoke local -f worker', () => {
       buildDir,
     ).catch((e: { stdout: string; stderr: string; code: number }) => e);
     // Assess
-    expect(`${res.stdout}${res.stderr}`).toContain('the worker function has no task `nope` (it has primes, sleep, hash, fault, wordcount)');
+    expect(`${res.stdout}${res.stderr}`).toContain(
+      'the worker function has no task `nope` (it has primes, sleep, hash, fault, wordcount)',
+    );
   });
 });

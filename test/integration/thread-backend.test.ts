@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
@@ -9,6 +8,7 @@ import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import { DEFAULT_QUEUE_DEPTH } from '../../orchestrator/options.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
 /** Real worker threads (compiled entry from dist/: run `npm run build` first). */
 
@@ -52,8 +52,10 @@ describe('far-side entry path', () => {
 
 describe('ThreadBackend', () => {
   it('validates workers and defaults to one thread per core, each with DEFAULT_QUEUE_DEPTH batches', () => {
-    expect(new ThreadBackend().parallelism()).toBe(availableParallelism());
-    expect(new ThreadBackend().capacity()).toBe(availableParallelism() * DEFAULT_QUEUE_DEPTH);
+    // pinned to one core, then to all the OS reports: the default follows the cores, it is not a constant
+    expect(defaultCapacityOn(1, 'thread/thread-backend.js', 'ThreadBackend')).toBe(1);
+    expect(defaultCapacityOn(undefined, 'thread/thread-backend.js', 'ThreadBackend')).toBe(nproc());
+    expect(new ThreadBackend({ workers: 2 }).capacity()).toBe(2 * DEFAULT_QUEUE_DEPTH);
     expect(new ThreadBackend({ workers: 3, queueDepth: 2 }).capacity()).toBe(6);
     expect(() => new ThreadBackend({ queueDepth: 0 })).toThrow(
       'Expected `queueDepth` to be a positive integer, got `0`',

@@ -1,14 +1,19 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { type DocsServer, startDocsServer } from '../../orchestrator/docs-server/docs-server.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { RunStats } from '../../orchestrator/stats.js';
 import { referenceWordcount, texts } from './fetch-test-server.js';
 
-Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
+vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
+vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');
+vi.stubEnv('AWS_REGION', 'us-east-1');
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
 
 const DIR = '/usr/share/common-licenses';
 

@@ -22,8 +22,18 @@ export interface HybridSides {
   localSide?: string;
   /** Name of the remote side in stats. @default remote.name */
   remoteSide?: string;
-  /** Consecutive side faults (network, 5xx) after which a side gets no more work this run. @default 2 */
+  /**
+   * Consecutive side faults (network, 5xx) after which a side gets no more work this run. Until its first success a
+   * side also gets at most this many batches at once, so an unreachable side costs this many failed attempts, not one
+   * per slot. @default 2
+   */
   unhealthyAfter?: number;
+}
+
+/** A side taken out of a run, and the fault that made it go (`stats.droppedSides`). */
+export interface DroppedSide {
+  side: string;
+  reason: string;
 }
 
 /**
@@ -37,6 +47,8 @@ interface Side {
   backend: Backend;
   inFlight: number;
   healthy: boolean;
+  /** True once a batch succeeded here this run; until then the side gets at most `unhealthyAfter` batches at once. */
+  proven: boolean;
   faultsInARow: number;
   /** Recent batch wall times on this side, ms (see {@link estimateMs}). */
   samples: number[];
@@ -63,6 +75,7 @@ export class HybridBackend implements Backend {
   readonly #faultedOn = new Map<string, string>();
   /** Jobs waiting for a free slot; each retries its pick when a slot frees, or gives up with an error. */
   #waiters: { retry(): void; cancel(err: unknown): void }[] = [];
+  #dropped: DroppedSide[] = [];
 
   constructor(options: HybridOptions | HybridSides) {
     if ('local' in options) {
@@ -87,9 +100,9 @@ export class HybridBackend implements Backend {
     return limits.length > 0 ? Math.min(...limits) : undefined;
   }
 
-  /** Health of each side, for stats and tests. */
-  health(): Record<string, boolean> {
-    return Object.fromEntries(this.#sides.map((s) => [s.name, s.healthy]));
+  /** Sides taken out of the current run, with the fault that made each go; `fanout()` puts them in the stats. */
+  droppedSides(): DroppedSide[] {
+    return this.#dropped.map((d) => ({ ...d }));
   }
 
   /** The task this backend was started for. */
@@ -106,6 +119,7 @@ export class HybridBackend implements Backend {
       ];
     }
     for (const s of this.#sides) Object.assign(s, freshSideState());
+    this.#dropped = [];
     const started = await Promise.allSettled(this.#sides.map((s) => s.backend.start(ctx)));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) {
@@ -116,7 +130,16 @@ export class HybridBackend implements Backend {
 
   capacity(): number {
     const usable = this.#usable();
-    return usable.reduce((sum, s) => sum + slotsOf(s.backend), 0);
+    return usable.reduce((sum, s) => sum + this.#sideCapacity(s), 0);
+  }
+
+  /**
+   * A side's slots: its backend's; while it has not yet succeeded once, only as many as the faults it may still make
+   * before it is dropped (at least 1), so an unreachable side costs `unhealthyAfter` failed attempts in all.
+   */
+  #sideCapacity(s: Side): number {
+    const cap = slotsOf(s.backend);
+    return s.proven ? cap : Math.min(cap, Math.max(1, this.#unhealthyAfter - s.faultsInARow));
   }
 
   async run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
@@ -134,6 +157,7 @@ export class HybridBackend implements Backend {
     try {
       const out = await s.backend.run(job, signal, clock);
       s.faultsInARow = 0;
+      s.proven = true;
       s.lastFinishAt = Date.now();
       recordSample(s.samples, s.lastFinishAt - startedAt);
       this.#faultedOn.delete(job.id);
@@ -144,7 +168,15 @@ export class HybridBackend implements Backend {
       if (isSideFault(err)) {
         this.#faultedOn.set(job.id, s.name);
         s.faultsInARow++;
-        if (s.faultsInARow >= this.#unhealthyAfter && this.#sides.some((o) => o !== s && o.healthy)) s.healthy = false;
+        if (s.healthy && s.faultsInARow >= this.#unhealthyAfter && this.#sides.some((o) => o !== s && o.healthy)) {
+          s.healthy = false;
+          const message = err instanceof Error ? err.message : String(err);
+          const code = isFanoutError(err) ? `[${err.code}] ` : '';
+          this.#dropped.push({
+            side: s.name,
+            reason: `${s.faultsInARow} side faults in a row, the last: ${code}${message.split('\n')[0]}`,
+          });
+        }
       }
       throw withSide(err, s.name, job.id);
     } finally {
@@ -177,7 +209,7 @@ export class HybridBackend implements Backend {
     const states = this.#sides.map((s) => ({
       name: s.name,
       inFlight: s.inFlight,
-      capacity: slotsOf(s.backend),
+      capacity: this.#sideCapacity(s),
       healthy: s.healthy,
       estimateMs: estimateMs(s.samples),
       lastFinishAt: s.lastFinishAt,
@@ -244,7 +276,15 @@ function side(name: string, backend: Backend): Side {
 
 /** The per-run state of a side, reset at every start. */
 function freshSideState(): Omit<Side, 'name' | 'backend'> {
-  return { inFlight: 0, healthy: true, faultsInARow: 0, samples: [], lastFinishAt: undefined, runningSince: [] };
+  return {
+    inFlight: 0,
+    healthy: true,
+    proven: false,
+    faultsInARow: 0,
+    samples: [],
+    lastFinishAt: undefined,
+    runningSince: [],
+  };
 }
 
 /** A copy of the error that names the side it happened on (a copy: one error object may be shared by many jobs). */

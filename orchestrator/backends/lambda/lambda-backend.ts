@@ -1,10 +1,8 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { resolveTask } from '../../bundle/resolve-task.js';
 import { FanoutError, inputError, isFanoutError } from '../../errors.js';
 import { type BatchReply, BatchReplySchema, describeIssues } from '../../far-side/wire.js';
 import { checkPositiveInt, type LambdaOptions } from '../../options.js';
-import { backoffDelay } from '../../scheduler/backoff.js';
 import { taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
@@ -22,18 +20,15 @@ export const DEFAULT_LAMBDA_CONCURRENCY = 100;
 export interface LambdaBackendOptions extends LambdaOptions {
   /** Deadline of one invoke, ms: the function's timeout plus network slack. @default 70000 (serverless.yml: 60 s) */
   invokeTimeoutMs?: number;
-  /** Throttled attempts retried inside the backend (flow control, not failures) before ETHROTTLED reaches the scheduler. @default 8 */
-  throttleRetries?: number;
-  /** Backoff for throttles: full jitter from `baseMs` doubling up to `maxMs`. @default { baseMs: 100, maxMs: 5000 } */
-  throttleBackoff?: { baseMs?: number; maxMs?: number };
   /** A client to use instead of building one (tests, benchmarks). */
   client?: LambdaClient;
 }
 
 /**
- * Runs batches as synchronous Lambda invocations (`InvokeCommand`, RequestResponse) of the `worker` function.
- * Throttling lowers the in-flight limit (AIMD, see {@link AdaptiveLimit}) and is retried here with jittered backoff;
- * 5xx, network faults and function errors are typed and left to the scheduler's retries. Batches over 6 MB are
+ * Runs batches as synchronous Lambda invocations (`InvokeCommand`, RequestResponse) of the `worker` function: one
+ * invoke per `run`. Throttling lowers the in-flight limit (AIMD, see {@link AdaptiveLimit}) and comes back as
+ * ETHROTTLED with the server's Retry-After; like 5xx, network faults and function errors it is retried by the
+ * scheduler alone, so every invoke is an attempt in the records and a batch has one budget (`throttleRetries`). Batches over 6 MB are
  * subdivided by `fanout()` before they are sent ({@link maxPayloadBytes}).
  */
 export class LambdaBackend implements Backend {
@@ -45,7 +40,6 @@ export class LambdaBackend implements Backend {
   readonly #functionName: string;
   readonly #region: string;
   readonly #invokeTimeoutMs: number;
-  readonly #throttleRetries: number;
   #endpoint: string | undefined;
   #limit: AdaptiveLimit;
   #client: LambdaClient | undefined;
@@ -68,7 +62,6 @@ export class LambdaBackend implements Backend {
     if (this.#endpoint === '') this.#endpoint = undefined;
     if (this.#endpoint !== undefined) checkLambdaEndpoint(this.#endpoint, 'lambda endpoint');
     this.#invokeTimeoutMs = options.invokeTimeoutMs ?? 70_000;
-    this.#throttleRetries = options.throttleRetries ?? 8;
     this.#limit = new AdaptiveLimit(options.concurrency ?? this.#defaultConcurrency());
   }
 
@@ -135,30 +128,23 @@ export class LambdaBackend implements Backend {
     const task = this.#task;
     if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.run before start');
     const payload = encodeEvent({ ...task, batchId: job.id, batch: job.batch });
-    for (let throttled = 0; ; throttled++) {
-      await this.#limit.acquire(signal);
-      let error: FanoutError;
-      try {
-        const outcome = await this.#invoke(client, job, payload, signal);
-        this.#limit.onSuccess();
-        return outcome;
-      } catch (err) {
-        if (signal.aborted) throw signal.reason;
-        error = isFanoutError(err) ? err : new FanoutError('EINTERNAL', String(err), { cause: err, batchId: job.id });
-      } finally {
-        this.#limit.release();
+    await this.#limit.acquire(signal);
+    try {
+      const outcome = await this.#invoke(client, job, payload, signal);
+      this.#limit.onSuccess();
+      return outcome;
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      const error = isFanoutError(err)
+        ? err
+        : new FanoutError('EINTERNAL', String(err), { cause: err, batchId: job.id });
+      if (error.code === 'ETHROTTLED') {
+        this.#throttles++;
+        this.#limit.onThrottle();
       }
-      if (error.code !== 'ETHROTTLED') throw error;
-      this.#throttles++;
-      this.#limit.onThrottle();
-      if (throttled >= this.#throttleRetries) throw error;
-      await delay(
-        backoffDelay(throttled + 1, this.#options.throttleBackoff, Math.random, error.retryAfterMs),
-        undefined,
-        {
-          signal,
-        },
-      );
+      throw error;
+    } finally {
+      this.#limit.release();
     }
   }
 

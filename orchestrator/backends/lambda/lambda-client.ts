@@ -17,8 +17,8 @@ export interface LambdaClientOptions {
  * Makes the Lambda client the backend invokes through.
  *
  * - `maxSockets` = concurrency: the SDK's default handler allows 50 sockets, which silently queues a wider fan-out.
- * - `maxAttempts: 1`: the backend classifies and retries faults itself (throttles adapt the limit, the scheduler
- *   retries the rest); SDK retries underneath would hide them and multiply attempts.
+ * - `maxAttempts: 1`: the backend classifies faults (throttles adapt the limit) and the scheduler alone retries them,
+ *   one budget per batch; SDK retries underneath would hide attempts from the records and multiply them.
  * - A custom endpoint (the emulator) with no credentials configured gets dummy ones; otherwise the SDK would probe the
  *   instance-metadata address and stall. Against real AWS the default credential chain applies.
  */

@@ -1,4 +1,5 @@
 import { inputError } from '../../errors.js';
+import { redactUrl } from '../../redact-url.js';
 
 /** The endpoint value that means "start serverless-offline for the run and stop it after". */
 export const AUTO_ENDPOINT = 'auto';
@@ -16,6 +17,6 @@ export function checkLambdaEndpoint(value: string, name: string): void {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw inputError(`Expected \`${name}\` to be an http(s) URL or \`auto\`, got \`${value}\``);
+    throw inputError(`Expected \`${name}\` to be an http(s) URL or \`auto\`, got \`${redactUrl(value)}\``);
   }
 }

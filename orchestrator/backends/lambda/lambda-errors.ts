@@ -1,6 +1,7 @@
 import { FanoutError } from '../../errors.js';
 import { decodeFarSideError } from '../../far-side/decode-error.js';
 import { type LambdaErrorDoc, wireErrorFromLambda } from '../../far-side/lambda-wire.js';
+import { redactUrl } from '../../redact-url.js';
 
 /** Where an invoke went, for error messages that say what to fix. */
 export interface InvokeTarget {
@@ -35,7 +36,7 @@ interface SdkErrorShape {
 }
 
 function where(t: InvokeTarget): string {
-  return t.endpoint ? `at ${t.endpoint}` : `in AWS region ${t.region}`;
+  return t.endpoint ? `at ${redactUrl(t.endpoint)}` : `in AWS region ${t.region}`;
 }
 
 /** True when `err` is a socket-level fault (reset, refused, lost reply). */

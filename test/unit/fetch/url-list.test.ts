@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isFanoutError } from '../../../orchestrator/errors.js';
 import { checkHttpUrl, parseRetryAfter } from '../../../orchestrator/fetch/http-url.js';
-import { readUrlList, type UrlItem } from '../../../orchestrator/fetch/url-list.js';
+import { MAX_URL_LINE_CHARS, readUrlList, type UrlItem } from '../../../orchestrator/fetch/url-list.js';
 
 async function collect(source: Parameters<typeof readUrlList>[0]): Promise<UrlItem[]> {
   const out: UrlItem[] = [];
@@ -70,5 +70,58 @@ describe('readUrlList', () => {
     const refused = await collect('http://127.0.0.1:1/list.txt').catch((e: unknown) => e);
     expect(isFanoutError(refused, 'EINPUT')).toBe(true);
     expect((refused as Error).message).toMatch(/Could not read the URL list .* given as `urls`: ECONNREFUSED/);
+  });
+});
+
+describe('readUrlList hygiene', () => {
+  it('an over-long line is one failed item, clipped, never held whole; the lines after it still come', async () => {
+    // Prepare: a 50 MB line between two good ones, written in one go so the reader gets it in many chunks
+    const dir = mkdtempSync(join(tmpdir(), 'fanout-urls-'));
+    const file = join(dir, 'urls.txt');
+    const huge = `http://127.0.0.1:1/${'a'.repeat(50 * 1024 * 1024)}`;
+    writeFileSync(file, `\uFEFFhttp://127.0.0.1:1/first\n${huge}\nhttp://127.0.0.1:1/last\n`);
+    // Act
+    const items = await collect(file);
+    // Assess
+    expect(items).toHaveLength(3);
+    expect(items[0]).toEqual({ url: 'http://127.0.0.1:1/first' });
+    expect(items[2]).toEqual({ url: 'http://127.0.0.1:1/last' });
+    const bad = items[1] as { item: string; reason: string };
+    expect(bad.reason).toBe(`line 2: longer than ${MAX_URL_LINE_CHARS} characters (${huge.length}), not fetched`);
+    expect(bad.item.length).toBeLessThanOrEqual(101);
+  });
+
+  it('a line of exactly the cap is kept, one more character is refused (files and iterables alike)', async () => {
+    const at = `http://127.0.0.1:1/${'b'.repeat(MAX_URL_LINE_CHARS - 19)}`;
+    expect(at).toHaveLength(MAX_URL_LINE_CHARS);
+    const dir = mkdtempSync(join(tmpdir(), 'fanout-urls-'));
+    const file = join(dir, 'urls.txt');
+    writeFileSync(file, `${at}\r\n${at}b\n`);
+    for (const source of [file, [at, `${at}b`]]) {
+      const items = await collect(source);
+      expect(items[0]).toEqual({ url: at });
+      expect(items[1]).toMatchObject({
+        reason: expect.stringMatching(/^line 2: longer than 8192 characters \(8193\)/),
+      });
+    }
+  });
+
+  it('masks credentials in failed items and in the list-URL error', async () => {
+    const items = await collect(['ftp://me:hunter2@127.0.0.1/x', 'http://me:hunter2@[bad/']);
+    expect(JSON.stringify(items)).not.toContain('hunter2');
+    expect(items[0]).toEqual({ item: 'ftp://me:***@127.0.0.1/x', reason: expect.stringContaining('me:***@') });
+    const refused = await collect('http://me:hunter2@127.0.0.1:1/list.txt').catch((e: unknown) => e);
+    expect((refused as Error).message).toContain('`http://me:***@127.0.0.1:1/list.txt`');
+    expect((refused as Error).message).not.toContain('hunter2');
+  });
+
+  it('a non-string entry of an iterable is a failed item, not a crash', async () => {
+    expect(await collect([42 as unknown as string])).toEqual([{ item: '42', reason: 'entry 1: not a string' }]);
+  });
+
+  it('a list URL at the metadata address is refused before connecting', async () => {
+    const err = await collect('http://169.254.169.254/latest/urls.txt').catch((e: unknown) => e);
+    expect(isFanoutError(err, 'EINPUT')).toBe(true);
+    expect((err as Error).message).toMatch(/cloud metadata address .*--allow-link-local/);
   });
 });

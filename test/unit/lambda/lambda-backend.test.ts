@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
 import { isFanoutError } from '../../../orchestrator/errors.js';
 import { fanout } from '../../../orchestrator/fanout.js';
@@ -9,9 +9,9 @@ import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope, workerReply } from './nock
 
 const PRIMES: TaskRef = { kind: 'builtin', name: 'primes' };
 
-/** A started backend against the nock endpoint, with short backoffs so fault tests stay quick. */
+/** A started backend against the nock endpoint. */
 async function startedBackend(concurrency = 4): Promise<LambdaBackend> {
-  const backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency, throttleBackoff: { baseMs: 5, maxMs: 20 } });
+  const backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency });
   await backend.start({ task: PRIMES });
   return backend;
 }
@@ -28,11 +28,12 @@ describe('LambdaBackend against a nock Invoke API', () => {
     nock.disableNetConnect();
   });
   beforeEach(() => {
-    process.env.AWS_ACCESS_KEY_ID = 'x';
-    process.env.AWS_SECRET_ACCESS_KEY = 'x';
-    process.env.AWS_REGION = 'us-east-1';
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
   });
   afterEach(async () => {
+    vi.unstubAllEnvs();
     await backend?.stop();
     backend = undefined;
     nock.cleanAll();
@@ -131,7 +132,74 @@ describe('LambdaBackend against a nock Invoke API', () => {
     expect(backend.throttles).toBe(1);
     expect(capacityAtRetry).toBe(4);
     expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(900); // Retry-After: 1 s was honoured
-    expect(stats.retries).toBe(0); // throttling is flow control inside the backend, not a failed attempt
+    // the throttled invoke is an attempt in the records, retried by the scheduler (the one retry policy)
+    expect(stats.retries).toBe(1);
+    expect(stats.records.map((r) => [r.attempt, r.status, r.errorCode])).toEqual([
+      [1, 'error', 'ETHROTTLED'],
+      [2, 'ok', undefined],
+    ]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('one budget per batch: throttles use throttleRetries, faults use retries, every invoke is a record', async () => {
+    // Prepare: 429, 500, 429, then the reply; retries: 1 covers the one 500, throttleRetries: 2 the two 429s
+    const throttle = [
+      429,
+      { Reason: 'ConcurrentInvocationLimitExceeded', message: 'Rate Exceeded.' },
+      { 'x-amzn-ErrorType': 'TooManyRequestsException' },
+    ] as const;
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .reply(...throttle)
+      .post(INVOKE_PATH)
+      .reply(500, { message: 'Internal failure' }, { 'x-amzn-ErrorType': 'ServiceException' })
+      .post(INVOKE_PATH)
+      .reply(...throttle)
+      .post(INVOKE_PATH)
+      .reply(async (_uri, body) => workerReply(body));
+    backend = await startedBackend(2);
+    // Act
+    const { result, stats } = await fanout(
+      'primes',
+      { limit: 1000 },
+      { backend, batchSize: 1000, retries: 1, throttleRetries: 2 },
+    );
+    // Assess
+    expect(result).toEqual({ count: 168 });
+    expect(stats.records.map((r) => [r.attempt, r.errorCode ?? r.status])).toEqual([
+      [1, 'ETHROTTLED'],
+      [2, 'ESERVICE'],
+      [3, 'ETHROTTLED'],
+      [4, 'ok'],
+    ]);
+    expect(stats.retries).toBe(3);
+    expect(backend.throttles).toBe(2);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a batch throttled past its budget fails after exactly 1 + throttleRetries invokes (no inner loop)', async () => {
+    // Prepare: every invoke throttled; a fourth invoke would find no interceptor (net connect is disabled)
+    let invokes = 0;
+    const scope = lambdaScope()
+      .post(INVOKE_PATH)
+      .times(3)
+      .reply(() => {
+        invokes++;
+        return [
+          429,
+          { Reason: 'ConcurrentInvocationLimitExceeded', message: 'Rate Exceeded.' },
+          { 'x-amzn-ErrorType': 'TooManyRequestsException' },
+        ];
+      });
+    backend = await startedBackend(2);
+    // Act
+    const err = await fanout('primes', { limit: 1000 }, { backend, batchSize: 1000, throttleRetries: 2 }).catch(
+      (e: unknown) => e,
+    );
+    // Assess
+    expect(isFanoutError(err, 'ETHROTTLED')).toBe(true);
+    expect((err as Error).message).toMatch(/^batch 0 failed after 3 attempt\(s\): Lambda throttled batch 0/);
+    expect(invokes).toBe(3);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -252,7 +320,7 @@ describe('LambdaBackend against a nock Invoke API', () => {
     },
   );
 
-  it('retries a reply lost after the function ran (ECONNRESET) without counting the batch twice', async () => {
+  it('retries a reply lost after the function ran (ECONNRESET); the answer comes from the retry', async () => {
     // Prepare: the body matcher records that the function "ran" batch 1, then the reply is lost
     const ran = new Map<string, number>();
     const runs = (body: unknown): boolean => {
@@ -277,9 +345,49 @@ describe('LambdaBackend against a nock Invoke API', () => {
     const lost = stats.records.find((r) => r.status === 'error');
     expect(lost?.errorCode).toBe('ENETWORK');
     expect(lost?.error).toContain('ECONNRESET');
-    const ok = okIds(stats.records);
-    expect(new Set(ok).size).toBe(ok.length);
-    expect(ok.sort()).toEqual(['0', '1', '2']);
+    expect(okIds(stats.records).sort()).toEqual(['0', '1', '2']);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a late reply carrying a real partial, after its attempt timed out and was retried, is never merged', async () => {
+    // Prepare: batch 1's first invoke answers with its real partial only after 1.2 s, past the 500 ms timeout; the
+    // retry answers at once; batches 2 and 3 take 400 ms each, so the late partial would land while the run is still
+    // going. Merged twice, the count would be off by batch 1's primes; delivered at all, it would show as a duplicate.
+    const ran = new Map<string, number>();
+    const runs =
+      (id: string) =>
+      (body: unknown): boolean => {
+        if (eventOf(body).batchId !== id) return false;
+        ran.set(id, (ran.get(id) ?? 0) + 1);
+        return true;
+      };
+    const scope = lambdaScope()
+      .post(INVOKE_PATH, runs('0'))
+      .reply(async (_uri, body) => workerReply(body))
+      .post(INVOKE_PATH, runs('1'))
+      .delay(1200)
+      .reply(async (_uri, body) => workerReply(body))
+      .post(INVOKE_PATH, runs('1'))
+      .reply(async (_uri, body) => workerReply(body))
+      .post(INVOKE_PATH, runs('2'))
+      .delay(400)
+      .reply(async (_uri, body) => workerReply(body))
+      .post(INVOKE_PATH, runs('3'))
+      .delay(400)
+      .reply(async (_uri, body) => workerReply(body));
+    backend = await startedBackend(1);
+    // Act
+    const t0 = Date.now();
+    const { result, stats } = await fanout('primes', { limit: 40_000 }, { backend, batchSize: 10_000, timeoutMs: 500 });
+    // Assess: the run outlived the late reply, which was cut off (aborted), not merged and not even delivered
+    expect(Date.now() - t0).toBeGreaterThan(1200);
+    expect(result).toEqual({ count: countPrimesInRange(0, 40_000) });
+    expect(ran.get('1')).toBe(2);
+    expect(stats.records.filter((r) => r.status === 'error').map((r) => [r.batchId, r.errorCode])).toEqual([
+      ['1', 'ETIMEOUT'],
+    ]);
+    expect(okIds(stats.records).sort()).toEqual(['0', '1', '2', '3']);
+    expect(stats.duplicates).toBe(0);
     expect(scope.isDone()).toBe(true);
   });
 

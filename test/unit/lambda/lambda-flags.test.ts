@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { addLambdaFlags, lambdaOptionsFrom } from '../../../orchestrator/cli/lambda-flags.js';
 import { isFanoutError } from '../../../orchestrator/errors.js';
 
@@ -11,7 +11,10 @@ function parse(args: string[]): Record<string, unknown> {
 
 describe('lambda CLI flags', () => {
   beforeEach(() => {
-    delete process.env.FANOUT_LAMBDA_ENDPOINT;
+    vi.stubEnv('FANOUT_LAMBDA_ENDPOINT', undefined);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
   });
 
   it('builds LambdaOptions from the flags', () => {

@@ -1,10 +1,10 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
 import { encodeEvent, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../../orchestrator/backends/lambda/payload.js';
 import { isFanoutError } from '../../../orchestrator/errors.js';
 import { fanout } from '../../../orchestrator/fanout.js';
-import { registerBuiltinTask } from '../../../orchestrator/tasks/registry.js';
+import { builtinTasks, registerBuiltinTask } from '../../../orchestrator/tasks/registry.js';
 import { defineTask } from '../../../orchestrator/tasks/task.js';
 import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from './nock-lambda.js';
 
@@ -33,13 +33,18 @@ const stubborn = defineTask({ ...blobs, name: 'test-stubborn', subdivide: undefi
 describe('LambdaBackend payload limit', () => {
   beforeAll(() => {
     nock.disableNetConnect();
-    process.env.AWS_ACCESS_KEY_ID = 'x';
-    process.env.AWS_SECRET_ACCESS_KEY = 'x';
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');
     registerBuiltinTask(blobs);
     registerBuiltinTask(stubborn);
   });
   afterEach(() => nock.cleanAll());
-  afterAll(() => nock.enableNetConnect());
+  afterAll(() => {
+    nock.enableNetConnect();
+    vi.unstubAllEnvs();
+    // leave the registry as the other tests of this worker expect it: the built-ins only
+    for (const t of [blobs, stubborn]) (builtinTasks as Map<string, unknown>).delete(t.name);
+  });
 
   it('subdivides a batch over 6 MB before sending, and every invoke stays under the limit', async () => {
     // Prepare

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../functions/worker.js';
 import { BUILTIN_TASKS_VERSION } from '../../../orchestrator/tasks/registry.js';
 
@@ -26,14 +26,20 @@ describe('functions/worker handler', () => {
   });
 
   it('reports a cold start only on the first invoke of the instance', async () => {
+    // Prepare: a fresh copy of the module is a fresh execution environment (the one imported above already ran)
+    vi.resetModules();
+    const fresh = (await import('../../../functions/worker.js')).handler;
     // Act
-    const a = await handler({ task: 'primes', batchId: 'x', batch: { lo: 0, hi: 10 } });
-    const b = await handler({ task: 'primes', batchId: 'y', batch: { lo: 0, hi: 10 } });
+    const a = await fresh({ task: 'primes', batchId: 'x', batch: { lo: 0, hi: 10 } });
+    const b = await fresh({ task: 'primes', batchId: 'y', batch: { lo: 0, hi: 10 } });
+    const other = await handler({ task: 'primes', batchId: 'z', batch: { lo: 0, hi: 10 } });
     // Assess
-    expect(a.instanceId).toBe(b.instanceId);
+    expect(a.coldStart).toBe(true);
     expect(b.coldStart).toBe(false);
     expect(a.initMs).toBeUndefined();
     expect(b.initMs).toBeUndefined();
+    expect(a.instanceId).toBe(b.instanceId);
+    expect(other.instanceId).not.toBe(a.instanceId);
   });
 
   it('refuses a reply over the 6 MB response limit as a final EPAYLOAD, as Lambda would', async () => {

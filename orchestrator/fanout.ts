@@ -2,7 +2,8 @@ import { Accumulator } from './accumulators/accumulator.js';
 import { type Backend, type BackendName, sameTaskRef } from './backends/backend.js';
 import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { FanoutError, inputError } from './errors.js';
-import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
+import { openRunJournal, skipJournaled } from './journal/fanout-journal.js';
+import { checkNonNegativeInt, checkPositiveInt, checkWorkers, defaultWorkers, type FanoutOptions } from './options.js';
 import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
 import { collectStats, StatsCollector } from './stats-collector.js';
@@ -118,7 +119,7 @@ export async function fanout<R = unknown>(
   input: unknown,
   options: FanoutOptions = {},
 ): Promise<FanoutResult<R>> {
-  const workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
+  const workers = options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers);
   if (options.batchSize !== undefined) checkPositiveInt('batchSize', options.batchSize);
   // NaN or Infinity retries would retry a failing batch forever; a negative or NaN timeout would silently disable it
   if (options.timeoutMs !== undefined) checkNonNegativeInt('timeoutMs', options.timeoutMs);
@@ -147,22 +148,33 @@ export async function fanout<R = unknown>(
   }
   const accumulator = new Accumulator<R>(resolved.task);
   const collector = new StatsCollector(backend.name);
+  let journal: Awaited<ReturnType<typeof openRunJournal>>;
   try {
+    const maxPayload = (backend as { maxPayloadBytes?: number }).maxPayloadBytes;
+    // before the backend starts: a foreign or damaged journal is refused without forking anything
+    journal = await openRunJournal(options, resolved.ref, input, accumulator, collector, {
+      batchSize: options.batchSize,
+      maxPayloadBytes: maxPayload,
+      workers: backend.capacity(),
+    });
     if (owned) await backend.start({ task: resolved.ref, instance: resolved.task });
     collector.begin();
-    const maxPayload = (backend as { maxPayloadBytes?: number }).maxPayloadBytes;
     // The split gets its own signal so an async split (a fetch stage) stops when the run fails or is aborted.
     const splitAbort = new AbortController();
     const onOuterAbort = (): void => splitAbort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const splitCtx: SplitContext = {
       batchSize: options.batchSize,
-      workers: backend.capacity(),
+      workers: journal?.identity.splitWorkers ?? backend.capacity(),
       signal: splitAbort.signal,
       record: (r) => collector.stage(r),
-      fail: (item, reason) => collector.failed.push({ item, reason }),
+      fail: (item, reason) => {
+        if (journal?.itemFailed(item, reason) !== false) collector.failed.push({ item, reason });
+      },
+      ...(journal ? { reproducible: true } : {}),
     };
-    const sched = await runScheduler(batchesOf(resolved.task, input, splitCtx, maxPayload), {
+    const batches = skipJournaled(batchesOf(resolved.task, input, splitCtx, maxPayload), journal);
+    const sched = await runScheduler(batches, {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,
       retries: options.retries ?? 2,
@@ -173,6 +185,7 @@ export async function fanout<R = unknown>(
         if (!accumulator.add(id, outcome.partial)) {
           throw new FanoutError('EINTERNAL', `batch ${id} was delivered twice by the scheduler`);
         }
+        journal?.batchMerged(id);
       },
       onAttempt: (report) => collector.attempt(report),
       onFailure: (err) => splitAbort.abort(err),
@@ -185,13 +198,16 @@ export async function fanout<R = unknown>(
         }
         throw err;
       })
-      .finally(() => {
+      .finally(async () => {
         options.signal?.removeEventListener('abort', onOuterAbort);
         splitAbort.abort();
+        await journal?.close();
       });
     const merged = accumulator.value;
     const result = (resolved.task.finalize ? resolved.task.finalize(merged, input) : merged) as R;
-    return { result, stats: collectStats(collector, sched, accumulator.duplicates) };
+    const stats = collectStats(collector, sched, accumulator.duplicates);
+    if (journal?.resumed) stats.resumed = journal.resumed;
+    return { result, stats };
   } finally {
     if (owned) await backend.stop();
   }

@@ -12,6 +12,7 @@ import { htmlReport } from '../report/html-report.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common-flags.js';
+import { interruptSignal } from './interrupt.js';
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
@@ -62,6 +63,7 @@ export async function withLambdaEndpoint<T>(
   if (!needsLambda || endpoint !== 'auto') return fn(lambda, needsLambda && emulatedEndpoint);
   log('starting the Lambda emulator (serverless-offline)…');
   const emulator: Emulator = await startEmulator({
+    signal: interruptSignal(),
     ...(lambda.stage ? { stage: lambda.stage } : {}),
     ...(concurrencyGiven && lambda.concurrency ? { maxConcurrency: lambda.concurrency } : {}),
   });
@@ -85,7 +87,7 @@ async function warmUp(lambda: LambdaOptions, concurrency: number): Promise<void>
   await fanout(
     'sleep',
     { batches: concurrency, ms: 50 },
-    { backend: 'lambda', lambda, retries: 2, timeoutMs: 120_000 },
+    { backend: 'lambda', lambda, retries: 2, timeoutMs: 120_000, signal: interruptSignal() },
   );
 }
 
@@ -181,7 +183,7 @@ export function compareCommand(task?: AnyTask): Command {
     const comparison = await compareFlow(task ?? taskArg, input, {
       backends,
       runs,
-      options: { ...runOptionsFrom(flags), lambda },
+      options: { ...runOptionsFrom(flags), lambda, signal: interruptSignal() },
       concurrencyGiven,
       ...(localPricePerHour !== undefined ? { localPricePerHour } : {}),
       log,

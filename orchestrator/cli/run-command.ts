@@ -1,13 +1,15 @@
 import { Command } from 'commander';
+import { isFanoutError } from '../errors.js';
 import { fanout } from '../fanout.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, backendOption, parseBackendName, runOptionsFrom } from './common-flags.js';
-import { onInterrupt } from './interrupt.js';
+import { interruptSignal } from './interrupt.js';
+import { addJournalFlags, journalOptionsFrom } from './journal-flags.js';
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { ProgressBar } from './progress-bar.js';
-import { runJson, runText } from './run-output.js';
+import { runFailureJson, runJson, runText } from './run-output.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 
 /** Exit code when the run completed but some input items failed for good (listed in stats.failed). */
@@ -25,6 +27,7 @@ export function runCommand(task: AnyTask | undefined): Command {
   addRunFlags(cmd);
   addInputFlag(cmd);
   cmd.option('--records', 'with --json: include one record per batch attempt (for timelines)', false);
+  addJournalFlags(cmd);
   addLambdaFlags(cmd);
   addTaskFlagsFor(cmd, task, builtinTasks.values());
   cmd.action(async (taskArg: string, flags: Record<string, unknown>) => {
@@ -33,9 +36,8 @@ export function runCommand(task: AnyTask | undefined): Command {
     const target = task ?? taskArg;
     const taskObj = task ?? builtinTasks.get(taskArg);
     const input = { ...(taskObj ? taskInputFrom(taskObj, flags) : {}), ...jsonInput(flags.input) };
+    const journal = journalOptionsFrom(flags);
     const bar = new ProgressBar(process.stderr, !flags.json && process.stderr.isTTY === true);
-    const controller = new AbortController();
-    const release = onInterrupt(controller);
     // A task that calls process.exit() on the main thread (inline, or in split/merge) must not pass for a success.
     const onEarlyExit = (code: number): void => {
       if (code !== 0) return;
@@ -43,23 +45,32 @@ export function runCommand(task: AnyTask | undefined): Command {
       process.stderr.write('fanout: the task called process.exit() before the run finished [ETASK]\n');
     };
     process.on('exit', onEarlyExit);
+    const name = taskObj?.name ?? taskArg;
     try {
       const res = await fanout(target, input, {
         ...options,
+        ...journal,
         backend,
         lambda: lambdaOptionsFrom(flags),
-        signal: controller.signal,
+        signal: interruptSignal(),
         onProgress: (p) => bar.update(p),
       });
       bar.done();
-      const name = taskObj?.name ?? taskArg;
       if (flags.json) writeStdout(`${JSON.stringify(runJson(name, backend, res, flags.records === true))}\n`);
       else console.log(runText(name, backend, res));
       if (res.stats.failed?.length) process.exitCode = EXIT_SOME_FAILED;
+    } catch (err) {
+      bar.done();
+      // one document on stdout, failure or not; the one-line message still goes to stderr (main's report)
+      if (flags.json) writeStdout(`${JSON.stringify(runFailureJson(name, backend, err))}\n`);
+      const file = journal.journal ?? journal.resumeFrom;
+      if (file && !isFanoutError(err, 'EINPUT')) {
+        process.stderr.write(`fanout: journal ${file} holds what finished; \`--resume ${file}\` runs the rest\n`);
+      }
+      throw err;
     } finally {
       process.off('exit', onEarlyExit);
       bar.done();
-      release();
     }
   });
   return cmd;

@@ -3,6 +3,7 @@ import { startDocsServer } from '../docs-server/docs-server.js';
 import type { FaultKind } from '../docs-server/fault-plan.js';
 import { inputError } from '../errors.js';
 import { intFlag } from './common-flags.js';
+import { interruption, interruptSignal } from './interrupt.js';
 
 const KINDS: FaultKind[] = ['503', '429', 'reset', 'slow'];
 
@@ -39,14 +40,12 @@ export function serveDocsCommand(): Command {
       });
       process.stdout.write(`${server.indexUrl}\n`);
       process.stderr.write(`serving ${server.documents.length} documents from ${dir} (Ctrl-C to stop)\n`);
+      const signal = interruptSignal();
       await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void server.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
       });
+      await server.close();
+      process.stderr.write(`fanout: interrupted by ${interruption()?.signal ?? 'a signal'}, document server stopped\n`);
     });
 }

@@ -84,7 +84,10 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
     const o = checkInput(input);
     // Loaded here, not at the top: the Lambda handler and the CPU workers only ever call map.
     const { readUrlList } = await import('../fetch/url-list.js');
-    const { fetchDocBatches } = await import('../fetch/fetch-stage.js');
+    // A journaled run needs batches that are the same documents every time: grouped by list position, not arrival.
+    const fetchDocBatches = ctx.reproducible
+      ? (await import('../fetch/ordered-doc-batches.js')).fetchDocBatchesInOrder
+      : (await import('../fetch/fetch-stage.js')).fetchDocBatches;
     yield* fetchDocBatches(readUrlList(o.urls, o.fetchTimeout), {
       fetch: {
         concurrency: o.fetchConcurrency,

@@ -31,6 +31,9 @@ export class InlineBackend implements Backend {
 
   async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
     if (!this.#task) throw new Error('InlineBackend.run before start');
+    // CPU-bound maps block the event loop: yield once per batch so a signal (Ctrl-C, SIGTERM) that arrived during the
+    // last batch is seen, and a run of many short batches can still be interrupted between them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     signal.throwIfAborted();
     const startedAt = Date.now();
     try {

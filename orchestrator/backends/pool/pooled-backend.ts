@@ -1,5 +1,5 @@
 import { FanoutError } from '../../errors.js';
-import { checkPositiveInt, defaultWorkers } from '../../options.js';
+import { checkWorkers, defaultWorkers } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { farSideEntry } from '../far-side-entry.js';
@@ -28,7 +28,7 @@ export abstract class PooledBackend implements Backend {
    * @param entryName file name of the far-side entry without extension
    */
   protected constructor(options: PooledBackendOptions, entryUrl: string, entryName: string) {
-    this.#workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
+    this.#workers = options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers);
     this.#entryUrl = entryUrl;
     this.#entryName = entryName;
   }

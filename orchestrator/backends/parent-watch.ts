@@ -1,0 +1,41 @@
+import { Worker } from 'node:worker_threads';
+
+/** How often the watcher thread looks at the parent PID, ms. */
+const POLL_MS = 200;
+
+/**
+ * The watcher runs in its own thread because the main thread of a child is often busy in a CPU-bound map for
+ * seconds: an IPC `disconnect` (or a timer) would only be seen after the batch. `process.ppid` is read live; once it
+ * changes, the parent is gone (crashed, `kill -9`) and the child was re-parented, so the whole process is killed at
+ * once — nobody will read its result, and an orphan at 100 % CPU that later dies on EPIPE helps no one.
+ */
+const WATCHER = `
+const { workerData } = require('node:worker_threads');
+const timer = setInterval(() => {
+  if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL');
+}, workerData.pollMs);
+`;
+
+let watching = false;
+
+/**
+ * Makes this process die with its parent: a small unref'd thread polls the parent PID and SIGKILLs this process when
+ * it changes. Terminal signals (SIGINT from Ctrl-C reaching the whole process group, SIGHUP of a closed terminal) are
+ * ignored: the parent owns the signal policy and stops its children itself, or this watch does when it is gone.
+ * Call once, early, on the far side of a child process (process backend, the emulator through `--import`).
+ */
+export function dieWithParent(): void {
+  if (watching) return;
+  watching = true;
+  const ppid = process.ppid;
+  const worker = new Worker(WATCHER, {
+    eval: true,
+    workerData: { ppid, pollMs: POLL_MS },
+    stdout: false,
+    stderr: false,
+  });
+  worker.unref();
+  // A watcher that cannot start must not take the child down with it; the IPC disconnect handler still applies.
+  worker.on('error', () => {});
+  for (const sig of ['SIGINT', 'SIGHUP'] as const) process.on(sig, () => {});
+}

@@ -11,8 +11,13 @@ const POLL_MS = 200;
  */
 const WATCHER = `
 const { workerData } = require('node:worker_threads');
-const timer = setInterval(() => {
-  if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL');
+const { rmSync } = require('node:fs');
+setInterval(() => {
+  if (process.ppid === workerData.ppid) return;
+  for (const dir of workerData.remove) {
+    try { rmSync(dir, { recursive: true, force: true }); } catch {}
+  }
+  process.kill(process.pid, 'SIGKILL');
 }, workerData.pollMs);
 `;
 
@@ -22,15 +27,16 @@ let watching = false;
  * Makes this process die with its parent: a small unref'd thread polls the parent PID and SIGKILLs this process when
  * it changes. Terminal signals (SIGINT from Ctrl-C reaching the whole process group, SIGHUP of a closed terminal) are
  * ignored: the parent owns the signal policy and stops its children itself, or this watch does when it is gone.
+ * `remove`: folders to delete first (the emulator's build folder, which its parent can no longer remove).
  * Call once, early, on the far side of a child process (process backend, the emulator through `--import`).
  */
-export function dieWithParent(): void {
+export function dieWithParent(remove: readonly string[] = []): void {
   if (watching) return;
   watching = true;
   const ppid = process.ppid;
   const worker = new Worker(WATCHER, {
     eval: true,
-    workerData: { ppid, pollMs: POLL_MS },
+    workerData: { ppid, pollMs: POLL_MS, remove: [...remove] },
     stdout: false,
     stderr: false,
   });

@@ -15,6 +15,7 @@ import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common
 import { interruptSignal } from './interrupt.js';
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
+import { runFailureJson } from './run-output.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 
 /** Backends compared when `--backends` is not given: the local ones (no emulator needed). */
@@ -187,6 +188,10 @@ export function compareCommand(task?: AnyTask): Command {
       concurrencyGiven,
       ...(localPricePerHour !== undefined ? { localPricePerHour } : {}),
       log,
+    }).catch((err: unknown) => {
+      // failed or interrupted: still exactly one document on stdout with --json (the message goes to stderr too)
+      if (json) writeStdout(`${JSON.stringify({ ...runFailureJson(taskObj?.name ?? taskArg, '', err), backends })}\n`);
+      throw err;
     });
     const reportFile = typeof flags.report === 'string' ? writeReport(flags.report, [comparison]) : undefined;
     if (json) {

@@ -27,7 +27,7 @@ export function runFailureJson(task: string, backend: string, err: unknown): obj
   const partial = isFanoutError(err) && err.partial ? err.partial : undefined;
   return {
     task,
-    backend,
+    ...(backend ? { backend } : {}),
     error: { code, message },
     partial: partial ? JSON.parse(JSON.stringify(partial, jsonData) ?? 'null') : null,
   };

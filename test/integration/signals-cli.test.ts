@@ -92,6 +92,18 @@ describe('signals against the real binary: one policy, nothing left behind', () 
 });
 
 describe('bounds and failure output', () => {
+  it('compare --json, interrupted: one document with error and the partial result, exit 130', async () => {
+    // inline finishes (its line is logged), then the thread run is interrupted
+    const task = fixture('slow-sum-task.js');
+    const run = cli(['compare', task, '--n', '12', '--ms', '150', '--backends', 'inline,thread', '--json']);
+    await run.waitForStderr(/inline\s+run 1:/);
+    run.child.kill('SIGINT');
+    expect(await run.exited, run.stderr()).toBe(130);
+    const doc = JSON.parse(run.stdout());
+    expect(doc.error).toEqual({ code: 'ECANCEL', message: 'interrupted by SIGINT' });
+    expect(doc.backends).toEqual(['inline', 'thread']);
+  });
+
   it('--workers above 4 × cores is one EINPUT line, exit 2, nothing forked', async () => {
     const run = cli(['run', 'primes', '--limit', '1e6', '--workers', '10000']);
     expect(await run.exited).toBe(2);

@@ -7,7 +7,12 @@ import { cmdlineOf, descendants, isRunning, waitAllGone } from './process-tree.j
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const offlineMain = join(root, 'dist', 'orchestrator', 'backends', 'lambda', 'offline-main.js');
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  AWS_REGION: 'us-east-1',
+};
 delete env.FANOUT_LAMBDA_ENDPOINT;
 
 const started: number[] = [];

@@ -171,7 +171,7 @@ export async function fanout<R = unknown>(
       fail: (item, reason) => {
         if (journal?.itemFailed(item, reason) !== false) collector.failed.push({ item, reason });
       },
-      ...(journal ? { reproducible: true } : {}),
+      ...(journal ? { reproducible: true, merged: (position: number) => journal?.has(String(position)) === true } : {}),
     };
     const batches = skipJournaled(batchesOf(resolved.task, input, splitCtx, maxPayload), journal);
     const sched = await runScheduler(batches, {

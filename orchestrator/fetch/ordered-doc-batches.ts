@@ -20,6 +20,7 @@ export async function* fetchDocBatchesInOrder(
   const it = source[Symbol.asyncIterator]();
   const chunks: Promise<DocBatch>[] = [];
   let sourceDone = false;
+  let position = 0;
 
   const fetchOne = async (url: string): Promise<FetchedDoc | undefined> => {
     const r: PooledFetchResult = await pool.fetch(url, signal);
@@ -39,6 +40,8 @@ export async function* fetchDocBatchesInOrder(
   };
   const readChunk = async (): Promise<{ chunk: Promise<DocBatch> } | undefined> => {
     const pending: Promise<FetchedDoc | undefined>[] = [];
+    // merged by the run this one resumes: keep the positions, skip the fetches (an empty batch is dropped unrun)
+    const skip = opts.skip?.(position++) === true;
     while (pending.length < size) {
       const step = await it.next();
       if (step.done) {
@@ -46,7 +49,8 @@ export async function* fetchDocBatchesInOrder(
         break;
       }
       const entry = step.value;
-      if ('url' in entry) pending.push(fetchOne(entry.url));
+      if (skip) pending.push(Promise.resolve(undefined));
+      else if ('url' in entry) pending.push(fetchOne(entry.url));
       else {
         opts.fail?.(entry.item, entry.reason);
         pending.push(Promise.resolve(undefined));

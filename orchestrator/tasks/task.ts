@@ -38,6 +38,11 @@ export interface SplitContext {
    * them by position instead.
    */
   reproducible?: boolean;
+  /**
+   * On a resumed run: true when the batch at `position` (0, 1, …) was merged before. The split may yield anything in
+   * its place (an empty batch): fanout drops it unrun. Lets a pipeline skip the I/O of finished batches.
+   */
+  merged?(position: number): boolean;
 }
 
 /** One item of a pipeline stage that runs inside `split` (e.g. a fetch), for stats and the timeline. */

@@ -101,6 +101,7 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.record ? { record: ctx.record } : {}),
       ...(ctx.fail ? { fail: ctx.fail } : {}),
+      ...(ctx.merged ? { skip: ctx.merged } : {}),
     });
   },
   map({ docs }) {

@@ -114,6 +114,8 @@ describe('--journal / --resume through the real binary', () => {
       expect(doc.stats.resumed + doc.stats.batches).toBe(10);
       expect(doc.result).toEqual(await uninterrupted([...args, '--backend', 'inline']));
       expect(doc.result.distinctWords).toBe(4 + 20);
+      // the documents of resumed batches are not fetched again
+      expect(doc.stats.stages.fetch.items).toBe(20 - 2 * doc.stats.resumed);
     });
   });
 });

@@ -157,7 +157,13 @@ export async function fanout<R = unknown>(
       maxPayloadBytes: maxPayload,
       workers: backend.capacity(),
     });
-    if (owned) await backend.start({ task: resolved.ref, instance: resolved.task });
+    if (owned) {
+      await backend.start({
+        task: resolved.ref,
+        instance: resolved.task,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    }
     collector.begin();
     // The split gets its own signal so an async split (a fetch stage) stops when the run fails or is aborted.
     const splitAbort = new AbortController();

@@ -70,7 +70,7 @@ export function maxWorkers(): number {
 /** Checks a pool size (`name` is how the caller spells it: `workers` or `--workers`): an integer from 1 to 4 × cores. */
 export function checkWorkers(name: string, value: unknown): number {
   const max = maxWorkers();
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+  if (checkPositiveInt(name, value) > max) {
     throw inputError(
       `Expected \`${name}\` to be an integer from 1 to ${max} (4 × ${availableParallelism()} cores), got \`${String(value)}\``,
     );

@@ -42,6 +42,8 @@ export function installInterruptPolicy(prefix = 'fanout'): AbortSignal {
       process.stderr.write(`${prefix}: ${signal} again, exiting now\n`);
       process.exit(received.exitCode);
     }
+    // a closed terminal cannot be written to: the lines below must not turn into an EIO/EPIPE crash
+    if (signal === 'SIGHUP') for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
     received = { signal, exitCode: interruptExitCode(signal) };
     process.exitCode = received.exitCode;
     process.stderr.write(`\n${prefix}: ${signal} received, stopping (send it again to exit at once)\n`);

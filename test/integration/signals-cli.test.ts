@@ -49,7 +49,7 @@ describe('signals against the real binary: one policy, nothing left behind', () 
     expect(run.stderr()).toContain(`--resume ${journal}`);
   });
 
-  it('inline sees SIGINT between short batches (the event loop is yielded per batch)', async () => {
+  it('inline sees SIGINT between short batches (the event loop is yielded between batches)', async () => {
     // 1,000 batches of 10^7 numbers: each short, the whole run far longer than the test waits
     const run = cli(['run', 'primes', '--limit', '1e10', '--batch-size', '1e7', '--backend', 'inline']);
     await new Promise((r) => setTimeout(r, 2000));

@@ -111,7 +111,11 @@ export class LambdaBackend implements Backend {
     }
     this.#task = ctx.task.name;
     if (this.#endpoint === AUTO_ENDPOINT) {
-      this.#emulator = await startEmulator({ stage: this.#stage, maxConcurrency: this.#limit.max });
+      this.#emulator = await startEmulator({
+        stage: this.#stage,
+        maxConcurrency: this.#limit.max,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
       this.#endpoint = this.#emulator.endpoint;
     }
     if (this.#options.client) {

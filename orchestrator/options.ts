@@ -70,12 +70,13 @@ export function maxWorkers(): number {
 /** Checks a pool size (`name` is how the caller spells it: `workers` or `--workers`): an integer from 1 to 4 × cores. */
 export function checkWorkers(name: string, value: unknown): number {
   const max = maxWorkers();
-  if (checkPositiveInt(name, value) > max) {
+  const workers = checkPositiveInt(name, value);
+  if (workers > max) {
     throw inputError(
-      `Expected \`${name}\` to be an integer from 1 to ${max} (4 × ${availableParallelism()} cores), got \`${String(value)}\``,
+      `Expected \`${name}\` to be an integer from 1 to ${max} (4 × ${availableParallelism()} cores), got \`${workers}\``,
     );
   }
-  return value;
+  return workers;
 }
 
 /** Checks a positive integer option and names it when it is wrong (p-queue style). */

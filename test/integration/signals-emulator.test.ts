@@ -62,6 +62,18 @@ describe('signals while the Lambda emulator runs: nothing left listening, no bui
     expect(existsSync(emu.buildDir)).toBe(false);
   });
 
+  it('run --backend lambda --lambda-endpoint auto: SIGHUP while the emulator starts → 129, nothing left', async () => {
+    const run = cli(['run', 'primes', '--limit', '1e9', '--backend', 'lambda', '--lambda-endpoint', 'auto']);
+    const emu = await emulatorOf(run.pid);
+    const tree = descendants(run.pid);
+    run.child.kill('SIGHUP');
+    expect(await run.exited, run.stderr()).toBe(129);
+    expect(run.stderr()).toContain('interrupted by SIGHUP');
+    expect(run.stderr()).not.toMatch(/ENETWORK|EPIPE|\n\s+at /);
+    expect(await waitAllGone(tree, 5000)).toEqual([]);
+    expect(existsSync(emu.buildDir)).toBe(false);
+  });
+
   it('compare: SIGTERM once the emulator serves → 130, emulator and children stopped', async () => {
     const run = cli([...COMPARE, '--batch-size', '5e6']);
     await run.waitForStderr(/emulator ready at/, 120_000);

@@ -12,8 +12,24 @@ const POLL_MS = 200;
 const WATCHER = `
 const { workerData } = require('node:worker_threads');
 const { rmSync } = require('node:fs');
+const { readdirSync, readFileSync } = require('node:fs');
+// Our own descendants (the emulator's esbuild service), found by PID tree on Linux: killed first, so none of them
+// writes into a folder after it was removed.
+const descendants = (pid, out) => {
+  let tids = [];
+  try { tids = readdirSync('/proc/' + pid + '/task'); } catch { return out; }
+  for (const tid of tids) {
+    let kids = '';
+    try { kids = readFileSync('/proc/' + pid + '/task/' + tid + '/children', 'utf8'); } catch {}
+    for (const k of kids.trim().split(/s+/).filter(Boolean)) if (!out.includes(Number(k))) descendants(Number(k), out).push(Number(k));
+  }
+  return out;
+};
 setInterval(() => {
   if (process.ppid === workerData.ppid) return;
+  for (const pid of descendants(process.pid, [])) {
+    try { process.kill(pid, 'SIGKILL'); } catch {}
+  }
   for (const dir of workerData.remove) {
     try { rmSync(dir, { recursive: true, force: true }); } catch {}
   }

@@ -94,7 +94,7 @@ describe('signals while the Lambda emulator runs: nothing left listening, no bui
     run.child.kill('SIGKILL');
     await run.exited;
     expect(await waitAllGone(tree, 5000)).toEqual([]);
-    await until(() => !existsSync(emu.buildDir), 5000, 'the build folder removed');
+    await until(() => !existsSync(emu.buildDir), 15_000, 'the build folder removed');
   });
 
   it('demo: SIGINT while starting → 130; docs server, emulator and folders gone', async () => {

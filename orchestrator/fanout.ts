@@ -179,7 +179,8 @@ export async function fanout<R = unknown>(
       },
       ...(journal ? { reproducible: true, merged: (position: number) => journal?.has(String(position)) === true } : {}),
     };
-    const batches = skipJournaled(batchesOf(resolved.task, input, splitCtx, maxPayload), journal);
+    const split = batchesOf(resolved.task, input, splitCtx, maxPayload);
+    const batches = journal ? skipJournaled(split, journal) : split;
     const sched = await runScheduler(batches, {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,

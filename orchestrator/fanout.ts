@@ -3,7 +3,8 @@ import { type Backend, type BackendName, sameTaskRef } from './backends/backend.
 import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { resolveTask } from './bundle/resolve-task.js';
 import { FanoutError, inputError } from './errors.js';
-import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
+import { openRunJournal, skipJournaled } from './journal/fanout-journal.js';
+import { checkNonNegativeInt, checkPositiveInt, checkWorkers, defaultWorkers, type FanoutOptions } from './options.js';
 import { redactUrl } from './redact-url.js';
 import { type QueuedBatch, runScheduler, type SchedulerProgress } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
@@ -131,7 +132,7 @@ export async function fanout<R = unknown>(
   input: unknown,
   options: FanoutOptions = {},
 ): Promise<FanoutResult<R>> {
-  const workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
+  const workers = options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers);
   if (options.batchSize !== undefined) checkPositiveInt('batchSize', options.batchSize);
   if (options.queueDepth !== undefined) checkPositiveInt('queueDepth', options.queueDepth);
   // NaN or Infinity retries would retry a failing batch forever; a negative or NaN timeout would silently disable it
@@ -169,24 +170,42 @@ export async function fanout<R = unknown>(
     DEFAULT_MAX_RECORDS_PER_STAGE,
     onRecord && ((r) => onRecord(r, { backend: backend.name, startedAt: collector.startedAt })),
   );
+  let journal: Awaited<ReturnType<typeof openRunJournal>>;
   try {
-    if (owned) await backend.start({ task: resolved.ref, instance: resolved.task });
-    collector.begin();
     const maxPayload = (backend as { maxPayloadBytes?: number }).maxPayloadBytes;
+    // before the backend starts: a foreign or damaged journal is refused without forking anything
+    journal = await openRunJournal(options, resolved.ref, input, accumulator, collector, {
+      batchSize: options.batchSize,
+      maxPayloadBytes: maxPayload,
+      workers: backend.parallelism?.() ?? backend.capacity(),
+    });
+    if (owned) {
+      await backend.start({
+        task: resolved.ref,
+        instance: resolved.task,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    }
+    collector.begin();
     // The split gets its own signal so an async split (a fetch stage) stops when the run fails or is aborted.
     const splitAbort = new AbortController();
     const onOuterAbort = (): void => splitAbort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const splitCtx: SplitContext = {
       batchSize: options.batchSize,
-      workers: backend.parallelism?.() ?? backend.capacity(),
+      workers: journal?.identity.splitWorkers ?? backend.parallelism?.() ?? backend.capacity(),
       signal: splitAbort.signal,
       record: (r) => collector.stage(r),
-      fail: (item, reason) => collector.fail(item, reason),
+      fail: (item, reason) => {
+        if (journal?.itemFailed(item, reason) !== false) collector.fail(item, reason);
+      },
+      ...(journal ? { reproducible: true, merged: (position: number) => journal?.has(String(position)) === true } : {}),
     };
     const onProgress =
       options.onProgress && progressWithTotal(options.onProgress, expectedBatches(resolved.task, input, splitCtx));
-    const sched = await runScheduler(batchesOf(resolved.task, input, splitCtx, maxPayload), {
+    const split = batchesOf(resolved.task, input, splitCtx, maxPayload);
+    const batches = journal ? skipJournaled(split, journal) : split;
+    const sched = await runScheduler(batches, {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,
       retries: options.retries ?? 2,
@@ -198,6 +217,7 @@ export async function fanout<R = unknown>(
         if (!accumulator.add(id, outcome.partial)) {
           throw new FanoutError('EINTERNAL', `batch ${id} was delivered twice by the scheduler`);
         }
+        journal?.batchMerged(id);
       },
       onAttempt: (report) => collector.attempt(report),
       onFailure: (err) => splitAbort.abort(err),
@@ -210,15 +230,17 @@ export async function fanout<R = unknown>(
         }
         throw err;
       })
-      .finally(() => {
+      .finally(async () => {
         options.signal?.removeEventListener('abort', onOuterAbort);
         splitAbort.abort();
+        await journal?.close();
       });
     const merged = accumulator.value;
     const result = (resolved.task.finalize ? resolved.task.finalize(merged, input) : merged) as R;
     const stats = collectStats(collector, sched, accumulator.duplicates);
     const dropped = (backend as { droppedSides?(): RunStats['droppedSides'] }).droppedSides?.() ?? [];
     if (dropped.length > 0) stats.droppedSides = dropped.map((d) => ({ side: d.side, reason: redactUrl(d.reason) }));
+    if (journal?.resumed) stats.resumed = journal.resumed;
     return { result, stats };
   } finally {
     if (owned) await backend.stop();

@@ -36,7 +36,10 @@ export interface RunInfo {
 export interface FanoutOptions {
   /** Where batches run: a backend name or a backend instance you started yourself. @default 'process' */
   backend?: BackendName | Backend;
-  /** Pool size for thread/process (and the local side of hybrid). @default number of cores */
+  /**
+   * Pool size for thread/process (and the local side of hybrid): 1 to {@link maxWorkers} (4 × cores); more only adds
+   * forks and contention. @default number of cores
+   */
   workers?: number;
   /**
    * Batches queued on each thread/process worker beyond the one it runs, so it never idles for a round trip between
@@ -73,6 +76,17 @@ export interface FanoutOptions {
   speculate?: boolean;
   /** Lambda settings (lambda and hybrid backends). */
   lambda?: LambdaOptions;
+  /**
+   * File to record the run in as batches merge (atomically replaced, fsynced), so an interrupted or killed run can be
+   * finished with `resumeFrom`. Must not exist yet unless it is also `resumeFrom`. @default no journal
+   */
+  journal?: string;
+  /**
+   * Journal of an interrupted run of the same task, version, input and batch size: only its missing batches run, and
+   * the journal goes on recording (into `journal` if given, else this file). `stats.resumed` counts the batches taken
+   * from it. @default none
+   */
+  resumeFrom?: string;
 }
 
 /**
@@ -84,6 +98,23 @@ export const DEFAULT_QUEUE_DEPTH = 8;
 /** Default pool size: one worker per core. */
 export function defaultWorkers(): number {
   return availableParallelism();
+}
+
+/** Largest accepted pool size: 4 workers per core (a pool of CPU-bound workers gains nothing beyond the cores). */
+export function maxWorkers(): number {
+  return 4 * availableParallelism();
+}
+
+/** Checks a pool size (`name` is how the caller spells it: `workers` or `--workers`): an integer from 1 to 4 × cores. */
+export function checkWorkers(name: string, value: unknown): number {
+  const max = maxWorkers();
+  const workers = checkPositiveInt(name, value);
+  if (workers > max) {
+    throw inputError(
+      `Expected \`${name}\` to be an integer from 1 to ${max} (4 × ${availableParallelism()} cores), got \`${workers}\``,
+    );
+  }
+  return workers;
 }
 
 /** Checks a positive integer option and names it when it is wrong (p-queue style). */

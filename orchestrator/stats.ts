@@ -66,6 +66,8 @@ export interface RunStats {
   droppedSides?: { side: string; reason: string }[];
   /** Items that failed for good but did not fail the run (e.g. URLs in wordcount). */
   failed?: { item: string; reason: string }[];
+  /** Batches taken from the journal of an interrupted run (`--resume`) instead of being run again. */
+  resumed?: number;
   /** Per-stage totals for pipelines: wall/CPU per stage. */
   stages?: Record<string, { items: number; busyMs: number; cpuMs: number; wallMs: number }>;
 }

@@ -38,6 +38,12 @@ export class Accumulator<R = unknown> {
     return true;
   }
 
+  /** Starts from a state merged by an earlier, interrupted run (a journal): `value` already holds `batchIds`. */
+  restore(value: R, batchIds: Iterable<string>): void {
+    this.#value = value;
+    for (const id of batchIds) this.#merged.add(id);
+  }
+
   /** True when `batchId` has been merged. */
   has(batchId: string): boolean {
     return this.#merged.has(batchId);

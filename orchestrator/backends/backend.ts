@@ -56,6 +56,8 @@ export interface BackendStartContext {
   task: TaskRef;
   /** The task object itself, for backends that run it in this thread (inline) and need not load it by reference. */
   instance?: AnyTask;
+  /** The run's stop signal: a slow start (the emulator building) ends early when it aborts. */
+  signal?: AbortSignal;
 }
 
 /**

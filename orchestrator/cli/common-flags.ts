@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { BACKEND_NAMES } from '../backends/backend.js';
 import { parseBackendName } from '../backends/create-backend.js';
-import { DEFAULT_QUEUE_DEPTH, defaultWorkers, type FanoutOptions } from '../options.js';
+import { checkWorkers, DEFAULT_QUEUE_DEPTH, defaultWorkers, type FanoutOptions, maxWorkers } from '../options.js';
 import { parseTaskOptionValue } from './task-flags.js';
 
 /** Registers the run-shaping flags shared by `run` and `compare`. */
@@ -9,7 +9,7 @@ export function addRunFlags(cmd: Command): Command {
   return cmd
     .option(
       '--workers <k>',
-      'pool size of thread/process backends (and the local side of hybrid)',
+      `pool size of thread/process backends (and the local side of hybrid), at most 4 × cores (${maxWorkers()})`,
       String(defaultWorkers()),
     )
     .option(
@@ -33,10 +33,15 @@ export function intFlag(name: string, raw: unknown, positive: boolean): number {
   ) as number;
 }
 
+/** Parses `--workers`: a positive integer, at most {@link maxWorkers}. */
+export function workersFlag(raw: unknown): number {
+  return checkWorkers('--workers', intFlag('workers', raw, true));
+}
+
 /** FanoutOptions from the shared run flags (backend excluded). */
 export function runOptionsFrom(flags: Record<string, unknown>): FanoutOptions {
   const opts: FanoutOptions = {
-    workers: intFlag('workers', flags.workers, true),
+    workers: workersFlag(flags.workers),
     timeoutMs: intFlag('timeout', flags.timeout, false),
     retries: intFlag('retries', flags.retries, false),
     throttleRetries: intFlag('throttle-retries', flags.throttleRetries ?? '8', false),

@@ -13,8 +13,10 @@ import { htmlReport } from '../report/html-report.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
 import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common-flags.js';
+import { interruptSignal } from './interrupt.js';
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
+import { runFailureJson } from './run-output.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 import { addTraceFlag, type TraceFlag, traceFrom } from './trace-flag.js';
 import { attemptLine } from './verbose-lines.js';
@@ -70,6 +72,7 @@ export async function withLambdaEndpoint<T>(
   }
   log('starting the Lambda emulator (serverless-offline)…');
   const emulator: Emulator = await startEmulator({
+    signal: interruptSignal(),
     ...(lambda.stage ? { stage: lambda.stage } : {}),
     ...(concurrencyGiven && lambda.concurrency ? { maxConcurrency: lambda.concurrency } : {}),
     // the emulator carries the compared user task, bundled exactly as this run bundled it
@@ -110,7 +113,7 @@ async function warmUp(lambda: LambdaOptions, concurrency: number): Promise<void>
   await fanout(
     'sleep',
     { batches: concurrency, ms: 50 },
-    { backend: 'lambda', lambda, retries: 2, timeoutMs: 120_000 },
+    { backend: 'lambda', lambda, retries: 2, timeoutMs: 120_000, signal: interruptSignal() },
   );
 }
 
@@ -228,10 +231,19 @@ export function compareCommand(task?: AnyTask): Command {
     const comparison = await compareFlow(task ?? taskArg, input, {
       backends,
       runs,
-      options: { ...runOptionsFrom(flags), lambda, ...recordListeners(trace, flags.verbose === true, log) },
+      options: {
+        ...runOptionsFrom(flags),
+        lambda,
+        signal: interruptSignal(),
+        ...recordListeners(trace, flags.verbose === true, log),
+      },
       concurrencyGiven,
       ...(localPricePerHour !== undefined ? { localPricePerHour } : {}),
       log,
+    }).catch((err: unknown) => {
+      // failed or interrupted: still exactly one document on stdout with --json (the message goes to stderr too)
+      if (json) writeStdout(`${JSON.stringify({ ...runFailureJson(taskObj?.name ?? taskArg, '', err), backends })}\n`);
+      throw err;
     });
     const traceFile = trace?.write(`compare ${comparison.task} --backends ${backends.join(',')}`);
     const reportFile =

@@ -6,8 +6,9 @@ import { defaultWorkers } from '../options.js';
 import { count } from '../plural.js';
 import { type Comparison, runComparison } from '../report/comparison.js';
 import { formatComparison } from '../report/comparison-table.js';
-import { intFlag } from './common-flags.js';
+import { intFlag, workersFlag } from './common-flags.js';
 import { parseBackendList, withLambdaEndpoint, writeReport } from './compare-command.js';
+import { interruptSignal } from './interrupt.js';
 
 /** Lambda invocations in flight in the demo (the emulator runs them on this machine's cores). */
 const DEMO_LAMBDA_CONCURRENCY = 8;
@@ -30,7 +31,7 @@ export function demoCommand(): Command {
     .option('--report <file>', 'where to write the HTML report', 'report.html')
     .action(async (flags: Record<string, string>) => {
       const limit = intFlag('limit', flags.limit, false);
-      const workers = intFlag('workers', flags.workers, true);
+      const workers = workersFlag(flags.workers);
       const runs = intFlag('runs', flags.runs, true);
       const latencyMs = intFlag('latency-ms', flags.latencyMs, false);
       const backends: BackendName[] = parseBackendList(flags.backends ?? '');
@@ -47,7 +48,7 @@ export function demoCommand(): Command {
           { endpoint: 'auto', concurrency: DEMO_LAMBDA_CONCURRENCY },
           true,
           async (lambda, emulated) => {
-            const common = { backends, runs, emulated, options: { workers, lambda } };
+            const common = { backends, runs, emulated, options: { workers, lambda, signal: interruptSignal() } };
             const onRun = (backend: string, run: number, wallMs: number): void =>
               log(`  ${backend.padEnd(7)} run ${run}: ${(wallMs / 1000).toFixed(2)} s`);
             log(`\nwordcount over ${count(docs.documents.length, 'document')} on ${backends.join(', ')}…`);

@@ -5,6 +5,7 @@ import { isFanoutError } from '../errors.js';
 import { count } from '../plural.js';
 import { redactUrl } from '../redact-url.js';
 import type { AnyTask } from '../tasks/task.js';
+import { installInterruptPolicy, interruption } from './interrupt.js';
 import { reserveStdoutForJson, writeStdout } from './json-stdout.js';
 import { createProgram } from './program.js';
 import { quietWarnings } from './quiet-warnings.js';
@@ -29,15 +30,18 @@ function report(err: unknown, verbose: boolean): void {
     return; // commander already printed its one-line message
   }
   const input = isFanoutError(err, 'EINPUT');
-  process.exitCode = input ? 2 : isFanoutError(err, 'ECANCEL') ? 130 : 1;
-  const message = err instanceof Error ? err.message : String(err);
+  const stopped = interruption();
+  process.exitCode = input ? 2 : stopped ? stopped.exitCode : isFanoutError(err, 'ECANCEL') ? 130 : 1;
+  const message = stopped ? `interrupted by ${stopped.signal}` : err instanceof Error ? err.message : String(err);
   const code = isFanoutError(err) ? ` [${err.code}]` : '';
   const partial = isFanoutError(err) && err.partial && err.partial.batchesMerged > 0 ? err.partial : undefined;
   const kept = partial
     ? ` (${count(partial.batchesMerged, 'batch', 'batches')} had finished; partial result: ${clipText(JSON.stringify(partial.result), 200)})`
-    : '';
+    : stopped
+      ? ' (no batch had finished)'
+      : '';
   // the last line of defence: whatever quoted a URL upstream, its credentials do not reach the terminal
-  process.stderr.write(redactUrl(`fanout: ${message.split('\n')[0]}${input ? '' : code}${kept}\n`));
+  process.stderr.write(redactUrl(`fanout: ${message.split('\n')[0]}${input || stopped ? '' : code}${kept}\n`));
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${redactUrl(err.stack)}\n`);
 }
 
@@ -62,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   });
   const verbose = argv.includes('--verbose');
+  installInterruptPolicy();
   // before the task module is imported: its top-level output must not land in the JSON document
   if (argv.includes('--json')) reserveStdoutForJson();
   try {
@@ -77,6 +82,9 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     report(err, verbose);
   }
+  // Interrupted: everything this command started has been stopped; a task's stray timer must not keep us alive.
+  const stopped = interruption();
+  if (stopped) process.exit(stopped.exitCode);
 }
 
 await main(process.argv.slice(2));

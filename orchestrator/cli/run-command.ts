@@ -1,15 +1,17 @@
 import { Command } from 'commander';
+import { isFanoutError } from '../errors.js';
 import { fanout } from '../fanout.js';
 import type { LambdaOptions, RunInfo } from '../options.js';
 import type { BatchRecord } from '../stats.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
 import { addRunFlags, backendOption, parseBackendName, runOptionsFrom } from './common-flags.js';
-import { onInterrupt } from './interrupt.js';
+import { interruptSignal } from './interrupt.js';
+import { addJournalFlags, journalOptionsFrom } from './journal-flags.js';
 import { writeStdout } from './json-stdout.js';
 import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { ProgressBar } from './progress-bar.js';
-import { runJson, runText } from './run-output.js';
+import { runFailureJson, runJson, runText } from './run-output.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 import { addTraceFlag, traceFrom } from './trace-flag.js';
 import { attemptLine } from './verbose-lines.js';
@@ -30,6 +32,7 @@ export function runCommand(task: AnyTask | undefined): Command {
   addTraceFlag(cmd);
   addInputFlag(cmd);
   cmd.option('--records', 'with --json: include one record per batch attempt (for timelines)', false);
+  addJournalFlags(cmd);
   addLambdaFlags(cmd);
   addTaskFlagsFor(cmd, task, builtinTasks.values());
   cmd.action(async (taskArg: string, flags: Record<string, unknown>) => {
@@ -40,9 +43,8 @@ export function runCommand(task: AnyTask | undefined): Command {
     const input = { ...(taskObj ? taskInputFrom(taskObj, flags) : {}), ...jsonInput(flags.input) };
     const trace = traceFrom(flags);
     let traced = false;
+    const journal = journalOptionsFrom(flags);
     const bar = new ProgressBar(process.stderr, !flags.json && process.stderr.isTTY === true);
-    const controller = new AbortController();
-    const release = onInterrupt(controller);
     // A task that calls process.exit() on the main thread (inline, or in split/merge) must not pass for a success.
     const onEarlyExit = (code: number): void => {
       if (code !== 0) return;
@@ -50,6 +52,7 @@ export function runCommand(task: AnyTask | undefined): Command {
       process.stderr.write('fanout: the task called process.exit() before the run finished [ETASK]\n');
     };
     process.on('exit', onEarlyExit);
+    const name = taskObj?.name ?? taskArg;
     try {
       let emulator: string | undefined;
       const lambda: LambdaOptions = {
@@ -64,9 +67,10 @@ export function runCommand(task: AnyTask | undefined): Command {
       const verbose = flags.verbose === true;
       const res = await fanout(target, input, {
         ...options,
+        ...journal,
         backend,
         lambda,
-        signal: controller.signal,
+        signal: interruptSignal(),
         onProgress: (p) => bar.update(p),
         ...(trace || verbose
           ? {
@@ -96,6 +100,15 @@ export function runCommand(task: AnyTask | undefined): Command {
         if (traceFile) console.log(`trace     ${traceFile} (open in ui.perfetto.dev or chrome://tracing)`);
       }
       if (res.stats.failed?.length) process.exitCode = EXIT_SOME_FAILED;
+    } catch (err) {
+      bar.done();
+      // one document on stdout, failure or not; the one-line message still goes to stderr (main's report)
+      if (flags.json) writeStdout(`${JSON.stringify(runFailureJson(name, backend, err))}\n`);
+      const file = journal.journal ?? journal.resumeFrom;
+      if (file && !isFanoutError(err, 'EINPUT')) {
+        process.stderr.write(`fanout: journal ${file} holds what finished; \`--resume ${file}\` runs the rest\n`);
+      }
+      throw err;
     } finally {
       // a failed run's attempts are what one wants to look at: write what was recorded before the error line
       if (trace && !traced && trace.recorder.recordCount > 0) {
@@ -104,7 +117,6 @@ export function runCommand(task: AnyTask | undefined): Command {
       }
       process.off('exit', onEarlyExit);
       bar.done();
-      release();
     }
   });
   return cmd;

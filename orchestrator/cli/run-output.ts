@@ -1,4 +1,5 @@
 import { clipText } from '../clip-text.js';
+import { isFanoutError } from '../errors.js';
 import type { FanoutResult } from '../fanout.js';
 import { count } from '../plural.js';
 import type { RunStats } from '../stats.js';
@@ -8,6 +9,29 @@ export function runJson(task: string, backend: string, res: FanoutResult, withRe
   // billing feeds the cost model only; the documented --json shape leaves it out
   const { records, billing: _billing, ...rest } = res.stats;
   return { task, backend, result: res.result, stats: withRecords ? { ...rest, records } : rest };
+}
+
+/** JSON.stringify replacer: a Map (a merge state such as wordcount's counts) as an object, a Set as an array. */
+function jsonData(_key: string, value: unknown): unknown {
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  return value;
+}
+
+/**
+ * The `--json` document of a `fanout run` that failed or was interrupted: `error: { code, message }` and what had
+ * been merged (`partial.result`, the merge state before finalize; `partial.batchesMerged`), `null` when nothing had.
+ */
+export function runFailureJson(task: string, backend: string, err: unknown): object {
+  const code = isFanoutError(err) ? err.code : 'EINTERNAL';
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const partial = isFanoutError(err) && err.partial ? err.partial : undefined;
+  return {
+    task,
+    ...(backend ? { backend } : {}),
+    error: { code, message },
+    partial: partial ? JSON.parse(JSON.stringify(partial, jsonData) ?? 'null') : null,
+  };
 }
 
 /** Keeps a line readable when a failed item is a 2 MB URL; the full text stays in `--json`. */

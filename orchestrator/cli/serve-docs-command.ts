@@ -4,6 +4,7 @@ import type { FaultKind } from '../docs-server/fault-plan.js';
 import { inputError } from '../errors.js';
 import { count } from '../plural.js';
 import { intFlag } from './common-flags.js';
+import { interruption, interruptSignal } from './interrupt.js';
 
 const KINDS: FaultKind[] = ['503', '429', 'reset', 'slow'];
 
@@ -45,14 +46,12 @@ export function serveDocsCommand(): Command {
         process.stderr.write(`fanout: warning: not serving \`${name}\`: a symlink out of ${dir}\n`);
       }
       process.stderr.write(`serving ${count(server.documents.length, 'document')} from ${dir} (Ctrl-C to stop)\n`);
+      const signal = interruptSignal();
       await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void server.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
       });
+      await server.close();
+      process.stderr.write(`fanout: interrupted by ${interruption()?.signal ?? 'a signal'}, document server stopped\n`);
     });
 }

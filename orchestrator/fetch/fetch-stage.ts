@@ -30,6 +30,8 @@ export interface FetchStageOptions {
   record?(r: StageRecord): void;
   /** Called for every entry that failed for good. */
   fail?(item: string, reason: string): void;
+  /** Batch positions already merged (a resumed run): their entries are read but not fetched. Ordered stage only. */
+  skip?(position: number): boolean;
   /** Called with the pool once it is started (tests and benchmarks read its counters). */
   onPool?(pool: FetchPool): void;
 }

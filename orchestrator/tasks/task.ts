@@ -32,6 +32,17 @@ export interface SplitContext {
   record?(record: StageRecord): void;
   /** Reports an input item that failed for good without failing the run (listed in `stats.failed`). */
   fail?(item: string, reason: string): void;
+  /**
+   * True when the run is journaled: the same input must give the same batches in the same order every time (batch
+   * ids are positions in the split), so a split that groups items as they arrive (wordcount's fetch stage) must group
+   * them by position instead.
+   */
+  reproducible?: boolean;
+  /**
+   * On a resumed run: true when the batch at `position` (0, 1, …) was merged before. The split may yield anything in
+   * its place (an empty batch): fanout drops it unrun. Lets a pipeline skip the I/O of finished batches.
+   */
+  merged?(position: number): boolean;
 }
 
 /** One item of a pipeline stage that runs inside `split` (e.g. a fetch), for stats and the timeline. */

@@ -92,7 +92,10 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
     const o = checkInput(input);
     // Loaded here, not at the top: the Lambda handler and the CPU workers only ever call map.
     const { readUrlList } = await import('../fetch/url-list.js');
-    const { fetchDocBatches } = await import('../fetch/fetch-stage.js');
+    // A journaled run needs batches that are the same documents every time: grouped by list position, not arrival.
+    const fetchDocBatches = ctx.reproducible
+      ? (await import('../fetch/ordered-doc-batches.js')).fetchDocBatchesInOrder
+      : (await import('../fetch/fetch-stage.js')).fetchDocBatches;
     yield* fetchDocBatches(readUrlList(o.urls, { timeoutMs: o.fetchTimeout, allowLinkLocal: o.allowLinkLocal }), {
       fetch: {
         concurrency: o.fetchConcurrency,
@@ -107,6 +110,7 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.record ? { record: ctx.record } : {}),
       ...(ctx.fail ? { fail: ctx.fail } : {}),
+      ...(ctx.merged ? { skip: ctx.merged } : {}),
     });
   },
   map({ docs }) {

@@ -44,7 +44,13 @@ describe('fanout CLI with user task modules', () => {
     ]);
     // Assess
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
+    // --json: one document on stdout even on failure (issue 10), the one line on stderr
+    expect(JSON.parse(r.stdout)).toEqual({
+      task: 'hang-task',
+      backend: 'inline',
+      error: { code: 'ETIMEOUT', message: 'batch 0 timed out after 300 ms' },
+      partial: { result: 0, batchesMerged: 0 },
+    });
     expect(r.stderr.trim()).toBe('fanout: batch 0 timed out after 300 ms [ETIMEOUT]');
   });
 

@@ -5,6 +5,10 @@ import { loadTask, taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 
+/** Longest stretch of inline batches without a turn of the event loop, ms. */
+const YIELD_EVERY_MS = 20;
+let lastYield = performance.now();
+
 /**
  * Runs batches on the main thread: the baseline every other backend is compared with. CPU-bound maps run one after
  * another (the event loop is blocked meanwhile); async maps overlap up to `concurrency`.
@@ -39,6 +43,13 @@ export class InlineBackend implements Backend {
     const shelf = this.#shelf;
     const request = this.#request;
     if (!shelf || !request) throw new Error('InlineBackend.run before start');
+    // CPU-bound maps block the event loop: yield to it between batches so a signal (Ctrl-C, SIGTERM) that arrived
+    // during the last one is seen and a run of many short batches can still be interrupted. At most every
+    // YIELD_EVERY_MS: a yield per batch would cost 50,000 loop turns on a run of 50,000 tiny batches.
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
     signal.throwIfAborted();
     const startedAt = Date.now();
     try {

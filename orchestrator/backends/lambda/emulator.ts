@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FanoutError } from '../../errors.js';
+import { farSideEntry } from '../far-side-entry.js';
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -28,6 +29,8 @@ export interface EmulatorOptions {
    * `run`/`compare` of `./tasks/x.ts`): each is bundled exactly as the caller bundles it, so the versions agree.
    */
   tasks?: readonly string[];
+  /** Aborting it stops a starting emulator at once (Ctrl-C during start-up); start rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** A running serverless-offline. */
@@ -67,7 +70,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-const alive = new Set<ChildProcess>();
+/** Running emulators and their build folders. */
+const alive = new Map<ChildProcess, string>();
 let exitHookInstalled = false;
 
 /** Emulators must not outlive the process that started them, even on an uncaught error. */
@@ -75,7 +79,10 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const child of alive) if (child.pid) child.kill('SIGKILL');
+    for (const [child, dir] of alive) {
+      if (child.pid) killGroup(child, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
 
@@ -89,7 +96,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const port = opts.port ?? (await freePort());
   // All three ports explicitly: any port left out binds its default and clashes with a second emulator.
   const [httpPort, wsPort] = [await freePort(), await freePort()];
+  opts.signal?.throwIfAborted();
   const args = [
+    // It has no IPC channel to us: this preload makes it exit when we die, even by kill -9.
+    '--import',
+    pathToFileURL(farSideEntry(import.meta.url, 'die-with-parent')).href,
     join(cwd, 'node_modules', 'osls', 'bin', 'serverless.js'),
     'offline',
     'start',
@@ -110,20 +121,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const env: NodeJS.ProcessEnv = { ...process.env, FANOUT_ESBUILD_DIR: buildDir };
   if (opts.tasks && opts.tasks.length > 0) env.FANOUT_TASKS = JSON.stringify(opts.tasks.map((t) => resolve(t)));
   else delete env.FANOUT_TASKS;
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Its own process group (detached): Ctrl-C in the terminal reaches only fanout, which stops it in order, and
+  // stopping the group also stops the esbuild service it spawns.
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
   installExitHook();
-  alive.add(child);
+  alive.set(child, join(cwd, buildDir));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => alive.delete(child));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGTERM');
+    const force = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
     await exited;
     clearTimeout(force);
     rmSync(buildPath, { recursive: true, force: true });
   };
   try {
-    await waitForReady(child, port, opts.readyTimeoutMs ?? 60_000);
+    await waitForReady(child, port, opts.readyTimeoutMs ?? 60_000, opts.signal);
     if (opts.logs) {
       child.stdout?.pipe(process.stderr, { end: false });
       child.stderr?.pipe(process.stderr, { end: false });
@@ -142,8 +155,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 }
 
 /** Resolves on `Offline [http for lambda] listening on …:<port>`; rejects with the output so far on exit or timeout. */
-function waitForReady(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
+function waitForReady(child: ChildProcess, port: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    const onAbort = (): void => done(signal?.reason as Error);
     let output = '';
     const ready = new RegExp(`listening on https?://[^\\s]+:${port}\\b`);
     const done = (err?: Error): void => {
@@ -151,6 +165,7 @@ function waitForReady(child: ChildProcess, port: number, timeoutMs: number): Pro
       child.stdout?.off('data', onData);
       child.stderr?.off('data', onData);
       child.off('exit', onExit);
+      signal?.removeEventListener('abort', onAbort);
       // Keep draining the pipes so the emulator never blocks on a full one.
       child.stdout?.resume();
       child.stderr?.resume();
@@ -170,5 +185,16 @@ function waitForReady(child: ChildProcess, port: number, timeoutMs: number): Pro
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('exit', onExit);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Signals the emulator's process group (it leads one, see `detached`), falling back to the PID alone. */
+function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    child.kill(sig);
+  }
 }

@@ -103,6 +103,7 @@ export class LambdaBackend implements Backend {
         stage: this.#stage,
         maxConcurrency: this.#limit.max,
         ...(ref.kind === 'module' && ref.source ? { tasks: [ref.source] } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       this.#endpoint = this.#emulator.endpoint;
       this.#options.onEmulator?.({ endpoint: this.#emulator.endpoint, pid: this.#emulator.pid });

@@ -2,6 +2,7 @@
  * `npm run offline [-- --port 3002]`: starts serverless-offline with the worker function on 127.0.0.1 and keeps it
  * running until Ctrl-C, then stops it by PID. Prints the endpoint to pass as `--lambda-endpoint`.
  */
+import { installInterruptPolicy, interruption } from '../../cli/interrupt.js';
 import { inputError, isFanoutError } from '../../errors.js';
 import { startEmulator } from './emulator.js';
 
@@ -16,20 +17,27 @@ function portArg(argv: string[]): number | undefined {
   return port;
 }
 
+const signal = installInterruptPolicy('fanout offline');
 try {
   const port = portArg(process.argv.slice(2));
-  const emulator = await startEmulator({ ...(port !== undefined ? { port } : {}), logs: true });
+  const emulator = await startEmulator({ ...(port !== undefined ? { port } : {}), logs: true, signal });
   console.log(`serverless-offline (pid ${emulator.pid}) serves fanout-dev-worker at ${emulator.endpoint}`);
   console.log(
     `try: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x npx fanout run primes --backend lambda --lambda-endpoint ${emulator.endpoint} --concurrency ${emulator.maxConcurrency}`,
   );
   console.log('Ctrl-C stops it.');
-  const shutdown = (): void => {
-    void emulator.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  await emulator.stop();
+  process.stderr.write(
+    `fanout offline: interrupted by ${interruption()?.signal}, emulator (pid ${emulator.pid}) stopped\n`,
+  );
+  process.exit(interruption()?.exitCode ?? 130);
 } catch (err) {
+  const stopped = interruption();
+  if (stopped) {
+    process.stderr.write(`fanout offline: interrupted by ${stopped.signal} while the emulator was starting; stopped\n`);
+    process.exit(stopped.exitCode);
+  }
   console.error(isFanoutError(err) ? `fanout offline: ${err.message}` : err);
   process.exit(isFanoutError(err, 'EINPUT') ? 2 : 1);
 }

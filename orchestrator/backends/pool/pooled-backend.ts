@@ -1,5 +1,5 @@
 import { FanoutError } from '../../errors.js';
-import { checkPositiveInt, DEFAULT_QUEUE_DEPTH, defaultWorkers } from '../../options.js';
+import { checkPositiveInt, checkWorkers, DEFAULT_QUEUE_DEPTH, defaultWorkers } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { AttemptClock, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { farSideEntry } from '../far-side-entry.js';
@@ -34,7 +34,7 @@ export abstract class PooledBackend implements Backend {
    * @param entryName file name of the far-side entry without extension
    */
   protected constructor(options: PooledBackendOptions, entryUrl: string, entryName: string) {
-    this.#workers = options.workers === undefined ? defaultWorkers() : checkPositiveInt('workers', options.workers);
+    this.#workers = options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers);
     this.#queueDepth =
       options.queueDepth === undefined ? DEFAULT_QUEUE_DEPTH : checkPositiveInt('queueDepth', options.queueDepth);
     this.#entryUrl = entryUrl;

@@ -4,6 +4,7 @@
  * `process.cpuUsage()` is exactly the batch's CPU time.
  */
 import type { TaskRef } from '../../tasks/task.js';
+import { dieWithParent } from '../parent-watch.js';
 import { serveBatches } from '../pool/far-side-loop.js';
 import type { FromFarSide, ToFarSide } from '../pool/messages.js';
 
@@ -11,6 +12,8 @@ const send = process.send?.bind(process);
 if (!send) throw new Error('process-entry must be forked with an IPC channel');
 // The parent is gone (crashed, killed): nobody will read our results, so don't linger as an orphan.
 process.on('disconnect', () => process.exit(0));
+// …and when the parent dies mid-batch, while this thread is busy and cannot see the disconnect.
+dieWithParent();
 const ref = JSON.parse(process.argv[2] ?? 'null') as TaskRef;
 
 await serveBatches(ref, 'process', {

@@ -1,0 +1,10 @@
+/**
+ * Preloaded into serverless-offline with `node --import` (see emulator.ts): the emulator has no IPC channel to us, so
+ * this is what makes it exit when the fanout process that started it dies, even by `kill -9`.
+ */
+import { resolve } from 'node:path';
+import { dieWithParent } from '../parent-watch.js';
+
+// FANOUT_ESBUILD_DIR is the emulator's own build folder (relative to its cwd, see emulator.ts): gone with it.
+const buildDir = process.env.FANOUT_ESBUILD_DIR;
+dieWithParent(buildDir ? [resolve(buildDir)] : []);

@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type RunningCli, startCli, until } from './cli-process.js';
+import { cmdlineOf, descendants, isRunning, waitAllGone } from './process-tree.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const offlineMain = join(root, 'dist', 'orchestrator', 'backends', 'lambda', 'offline-main.js');
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  AWS_REGION: 'us-east-1',
+};
+delete env.FANOUT_LAMBDA_ENDPOINT;
+
+const started: number[] = [];
+afterAll(() => {
+  for (const pid of started) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+});
+
+function cli(args: string[], script?: string): RunningCli {
+  const c = startCli(args, script, env);
+  started.push(c.pid);
+  return c;
+}
+
+/** The emulator among the CLI's descendants (the one with `--lambdaPort`) and its build folder. */
+async function emulatorOf(pid: number): Promise<{ pid: number; buildDir: string }> {
+  let found: { pid: number; buildDir: string } | undefined;
+  await until(
+    () => {
+      for (const d of descendants(pid)) {
+        const port = /--lambdaPort (\d+)/.exec(cmdlineOf(d))?.[1];
+        if (port) found = { pid: d, buildDir: join(root, '.esbuild', `offline-${port}`) };
+      }
+      return found !== undefined;
+    },
+    60_000,
+    'the emulator process',
+  );
+  return found as { pid: number; buildDir: string };
+}
+
+const COMPARE = ['compare', 'primes', '--limit', '1e9', '--backends', 'inline,lambda'];
+
+// The emulator can take 20 s to build and start on a loaded 2-core machine.
+describe('signals while the Lambda emulator runs: nothing left listening, no build folder left', {
+  timeout: 180_000,
+}, () => {
+  it('compare: Ctrl-C while the emulator is starting → exit 130 "interrupted", not ENETWORK', async () => {
+    const run = cli(COMPARE);
+    const emu = await emulatorOf(run.pid);
+    const tree = descendants(run.pid);
+    run.child.kill('SIGINT');
+    expect(await run.exited, run.stderr()).toBe(130);
+    expect(run.stderr()).toContain('interrupted by SIGINT');
+    expect(run.stderr()).not.toMatch(/ENETWORK|exited before it was ready/);
+    expect(await waitAllGone(tree, 5000)).toEqual([]);
+    expect(isRunning(emu.pid)).toBe(false);
+    expect(existsSync(emu.buildDir)).toBe(false);
+  });
+
+  it('run --backend lambda --lambda-endpoint auto: SIGHUP while the emulator starts → 129, nothing left', async () => {
+    const run = cli(['run', 'primes', '--limit', '1e9', '--backend', 'lambda', '--lambda-endpoint', 'auto']);
+    const emu = await emulatorOf(run.pid);
+    const tree = descendants(run.pid);
+    run.child.kill('SIGHUP');
+    expect(await run.exited, run.stderr()).toBe(129);
+    expect(run.stderr()).toContain('interrupted by SIGHUP');
+    expect(run.stderr()).not.toMatch(/ENETWORK|EPIPE|\n\s+at /);
+    expect(await waitAllGone(tree, 5000)).toEqual([]);
+    expect(existsSync(emu.buildDir)).toBe(false);
+  });
+
+  it('compare: SIGTERM once the emulator serves → 130, emulator and children stopped', async () => {
+    const run = cli([...COMPARE, '--batch-size', '5e6']);
+    await run.waitForStderr(/emulator ready at/, 120_000);
+    const emu = await emulatorOf(run.pid);
+    const tree = descendants(run.pid);
+    run.child.kill('SIGTERM');
+    expect(await run.exited, run.stderr()).toBe(130);
+    expect(run.stderr()).toContain('interrupted by SIGTERM');
+    expect(await waitAllGone(tree, 5000)).toEqual([]);
+    expect(existsSync(emu.buildDir)).toBe(false);
+  });
+
+  it('kill -9 of fanout: the emulator it started exits by itself and removes its build folder', async () => {
+    const run = cli(['run', 'primes', '--limit', '1e9', '--backend', 'lambda', '--lambda-endpoint', 'auto']);
+    const emu = await emulatorOf(run.pid);
+    await until(() => existsSync(emu.buildDir), 120_000, 'the emulator build');
+    const tree = descendants(run.pid);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    expect(await waitAllGone(tree, 5000)).toEqual([]);
+    await until(() => !existsSync(emu.buildDir), 15_000, 'the build folder removed');
+  });
+
+  it('demo: SIGINT while starting → 130; docs server, emulator and folders gone', async () => {
+    const run = cli(['demo', '--report', join(root, 'test-output', 'never-written.html')]);
+    const emu = await emulatorOf(run.pid);
+    const tree = descendants(run.pid);
+    run.child.kill('SIGINT');
+    expect(await run.exited, run.stderr()).toBe(130);
+    expect(run.stderr()).toContain('interrupted by SIGINT');
+    expect(await waitAllGone(tree, 5000)).toEqual([]);
+    expect(existsSync(emu.buildDir)).toBe(false);
+  });
+
+  it('npm run offline: SIGINT once it serves → emulator stopped, exit 130', async () => {
+    const run = cli([], offlineMain);
+    await until(() => run.stdout().includes('Ctrl-C stops it.'), 120_000, 'offline ready');
+    const emu = await emulatorOf(run.pid);
+    run.child.kill('SIGINT');
+    expect(await run.exited, run.stderr()).toBe(130);
+    expect(run.stderr()).toContain(`emulator (pid ${emu.pid}) stopped`);
+    expect(await waitAllGone([emu.pid], 5000)).toEqual([]);
+    expect(existsSync(emu.buildDir)).toBe(false);
+  });
+});

@@ -23,6 +23,8 @@ export class StatsCollector {
   readonly byBackend: Record<string, BackendTotals> = {};
   readonly byWorker: Record<string, BackendTotals> = {};
   cpuMs = 0;
+  /** Successful records without a CPU figure (see {@link RunStats.cpuUnmeasured}). */
+  cpuUnmeasured = 0;
   duplicates = 0;
   dropped = 0;
   /** Exact billing totals: every attempt counts, whether or not its record is kept (see {@link RunStats.billing}). */
@@ -38,6 +40,7 @@ export class StatsCollector {
   /** Folds a record into the totals, and keeps it unless its stage already has the maximum. */
   #add(r: BatchRecord): void {
     this.cpuMs += r.cpuMs ?? 0;
+    if (r.status === 'ok' && r.cpuMs === undefined) this.cpuUnmeasured++;
     let st = this.stages.get(r.stage);
     if (!st) {
       st = { items: 0, busyMs: 0, cpuMs: 0, wallMs: 0, first: r.startMs, last: r.endMs };
@@ -116,6 +119,7 @@ export class StatsCollector {
       stage: r.stage,
       status: r.status,
       ...(r.cpuMs !== undefined ? { cpuMs: r.cpuMs } : {}),
+      ...(r.waitMs !== undefined ? { waitMs: r.waitMs } : {}),
       ...(r.error ? { error: r.error } : {}),
     });
   }
@@ -150,6 +154,7 @@ export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicat
     retries: sched.retries,
     duplicates: duplicates + c.duplicates,
     cpuMs: round(c.cpuMs),
+    ...(c.cpuUnmeasured > 0 ? { cpuUnmeasured: c.cpuUnmeasured } : {}),
     byBackend: totals(c.byBackend),
     byWorker: totals(c.byWorker),
     records: c.records,

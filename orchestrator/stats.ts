@@ -10,6 +10,8 @@ export interface BatchRecord {
   startMs: number;
   endMs: number;
   cpuMs?: number;
+  /** Time the worker waited for a core (Linux run-queue delay), where reported (fetch threads), ms. */
+  waitMs?: number;
   /** Wall time of map on the far side, when the backend reports it (Lambda: the billed duration's stand-in). */
   durationMs?: number;
   /** Pipeline stage: `cpu` for batches, `fetch` for fetches. */
@@ -36,8 +38,13 @@ export interface RunStats {
   retries: number;
   /** Partials dropped because the batch was already merged (lost replies, speculation). */
   duplicates: number;
-  /** CPU time summed over workers where measurable (ms). */
+  /** CPU time summed over workers where measured (ms); see cpuUnmeasured for what it leaves out. */
   cpuMs: number;
+  /**
+   * Successful attempts and fetches whose CPU time was not reported (a backend or far side that does not measure it):
+   * they are left out of cpuMs, and the table says "n/a (not measured)" rather than count them as 0 ms. Absent when 0.
+   */
+  cpuUnmeasured?: number;
   byBackend: Record<string, BackendTotals>;
   byWorker: Record<string, BackendTotals>;
   /** One record per attempt (and per fetch), for the timeline; capped per stage on huge runs (see recordsDropped). */

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { FanoutError } from '../errors.js';
 import { loadTask } from '../tasks/registry.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
+import { threadCpuNs } from './thread-cpu.js';
 
 /** What the far side sends back for one batch. */
 export interface FarSideResult {
@@ -16,25 +16,12 @@ export interface FarSideResult {
 export type CpuMeasure = 'process' | 'thread';
 
 /**
- * CPU time of the calling OS thread in ns, from Linux's /proc/thread-self/schedstat (Node 20 has no
- * `process.threadCpuUsage`); undefined where that file does not exist.
- */
-function threadCpuNs(): number | undefined {
-  try {
-    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]);
-    return Number.isFinite(ns) ? ns : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * The trampoline every far side runs: the worker-thread entry, the child-process entry and the Lambda handler all call
  * this, so a task runs the same code wherever it is put.
  *
  * CPU time: `process.cpuUsage()` is exact in a child process or on Lambda, where one batch owns the process. In a worker
  * thread (the thread backend, or serverless-offline's instances) it would count every thread of the process, so
- * `measure: 'thread'` reads the thread's own CPU time from Linux, and falls back to the thread's event-loop busy time
+ * `measure: 'thread'` reads the thread's own CPU clock ({@link threadCpuNs}), and falls back to the thread's event-loop busy time
  * elsewhere (which also counts time the thread waited for a core, so it overstates on a loaded machine).
  */
 export async function runBatch(

@@ -6,8 +6,11 @@ import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } fro
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import type { FetchResult } from './fetch-url.js';
 
-/** A finished fetch, with where and when it ran. */
-export type PooledFetchResult = FetchResult & { workerId: string; startedAt: number; endedAt: number };
+/** A finished fetch, with where and when it ran, and the fetch thread's CPU time it reported (see FetchReplyMessage). */
+export type PooledFetchResult = FetchResult & { workerId: string; startedAt: number; endedAt: number } & {
+  cpuMs?: number;
+  waitMs?: number;
+};
 
 interface Pending {
   id: number;
@@ -137,7 +140,14 @@ export class FetchPool {
     if (!p) return;
     slot.inFlight.delete(msg.id);
     this.#inFlight--;
-    p.resolve({ ...msg.result, workerId: `fetch-${slot.index}`, startedAt: msg.startedAt, endedAt: msg.endedAt });
+    p.resolve({
+      ...msg.result,
+      workerId: `fetch-${slot.index}`,
+      startedAt: msg.startedAt,
+      endedAt: msg.endedAt,
+      ...(msg.cpuMs === undefined ? {} : { cpuMs: msg.cpuMs }),
+      ...(msg.waitMs === undefined ? {} : { waitMs: msg.waitMs }),
+    });
     this.#dispatch();
   }
 

@@ -84,6 +84,8 @@ export async function* fetchDocBatches(
       startedAt: r.startedAt,
       endedAt: r.endedAt,
       attempt: Math.max(1, r.attempts),
+      ...(r.cpuMs === undefined ? {} : { cpuMs: r.cpuMs }),
+      ...(r.waitMs === undefined ? {} : { waitMs: r.waitMs }),
       status: r.ok ? 'ok' : 'error',
       ...(r.ok ? {} : { error: r.reason }),
     });

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { SharedCounters } from '../accumulators/shared-counters.js';
+import { ThreadCpuWindow } from '../backends/thread-cpu.js';
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import { type FetchResult, fetchUrl } from './fetch-url.js';
 
@@ -14,10 +15,14 @@ const counters = new SharedCounters(data.counters);
 const dispatcher = new Agent({ connections: data.options.perThread, keepAliveTimeout: 10_000 });
 const port = parentPort;
 if (!port) throw new Error('fetch-worker must run in a worker thread');
+/** CPU windows over the thread's busy periods: loading this module and idle gaps are no fetch's. */
+const cpu = new ThreadCpuWindow();
+let inFlight = 0;
 
 port.on('message', (msg: FetchRequestMessage) => {
   if (msg.type !== 'fetch') return;
   const startedAt = Date.now();
+  if (inFlight++ === 0) cpu.restart();
   void fetchUrl(msg.url, data.options, {
     dispatcher,
     onAttempt: (cls, bytes) =>
@@ -33,7 +38,16 @@ port.on('message', (msg: FetchRequestMessage) => {
     )
     .then((result) => {
       if (!result.ok) counters.add({ failed: 1 });
-      const reply: FetchReplyMessage = { type: 'done', id: msg.id, result, startedAt, endedAt: Date.now() };
+      inFlight--;
+      const window = cpu.take();
+      const reply: FetchReplyMessage = {
+        type: 'done',
+        id: msg.id,
+        result,
+        startedAt,
+        endedAt: Date.now(),
+        ...window,
+      };
       port.postMessage(reply, result.ok ? [result.body] : []);
     });
 });

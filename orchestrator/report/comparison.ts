@@ -25,6 +25,8 @@ export interface ComparisonRow {
   cpuMs: number;
   /** CPU time / wall time: ~1 per busy core. */
   cpuPerWall: number;
+  /** Successful attempts of the median run whose CPU was not reported: cpuMs leaves them out (0: all measured). */
+  cpuUnmeasured: number;
   /** Merged batches per side (`process`, `lambda`, `thread`, …). */
   batchesBySide: Record<string, number>;
   retries: number;
@@ -125,6 +127,7 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
       speedup: 1,
       cpuMs: stats.cpuMs,
       cpuPerWall: stats.wallMs > 0 ? stats.cpuMs / stats.wallMs : 0,
+      cpuUnmeasured: stats.cpuUnmeasured ?? 0,
       batchesBySide: Object.fromEntries(Object.entries(stats.byBackend).map(([side, t]) => [side, t.batches])),
       retries: stats.retries,
       duplicates: stats.duplicates,
@@ -196,19 +199,63 @@ function adviceFor(rows: readonly ComparisonRow[], emulated: boolean): string[] 
   });
 }
 
-/** CPU and busy time per stage over every attempt; busy = far-side duration when reported, else end − start. */
+/**
+ * CPU and busy time per stage over every successful attempt, from measured figures only: an item whose CPU nobody
+ * reported is counted in `unmeasured`, not as 0 ms, and its time stays out of `busyMs` so the ratio is not diluted.
+ *
+ * Busy time is per worker, with overlapping items counted once: a fetch thread with 64 requests in flight for 1 s was
+ * busy 1 s, not 64 s (its CPU is the thread's, so 64 s would make a saturated thread look idle). Each item spans
+ * `durationMs` (the far side's own map time) when reported, else end − start, ending where its record ends. Time a
+ * worker spent waiting for a core (`waitMs`, the fetch threads' run-queue delay) is not its own busy time: on a loaded
+ * machine it would make a computing thread look like it waits on I/O.
+ */
 export function stageMeasures(stats: RunStats | undefined): StageMeasure[] {
   const by = new Map<string, StageMeasure>();
+  const spans = new Map<string, Map<string, { intervals: [number, number][]; waitMs: number }>>();
   for (const r of stats?.records ?? []) {
     if (r.status !== 'ok') continue;
-    const m = by.get(r.stage) ?? { stage: r.stage, cpuMs: 0, busyMs: 0, items: 0 };
-    m.cpuMs += r.cpuMs ?? 0;
-    m.busyMs += r.durationMs ?? r.endMs - r.startMs;
-    m.items++;
+    const m = by.get(r.stage) ?? { stage: r.stage, cpuMs: 0, busyMs: 0, items: 0, unmeasured: 0 };
     by.set(r.stage, m);
+    m.items++;
+    if (r.cpuMs === undefined) {
+      m.unmeasured = (m.unmeasured ?? 0) + 1;
+      continue;
+    }
+    m.cpuMs += r.cpuMs;
+    const workers = spans.get(r.stage) ?? new Map();
+    spans.set(r.stage, workers);
+    const w = workers.get(r.workerId) ?? { intervals: [], waitMs: 0 };
+    workers.set(r.workerId, w);
+    w.intervals.push([r.endMs - (r.durationMs ?? r.endMs - r.startMs), r.endMs]);
+    w.waitMs += r.waitMs ?? 0;
+  }
+  for (const [stage, workers] of spans) {
+    const m = by.get(stage) as StageMeasure;
+    let cpuMs = 0;
+    for (const r of stats?.records ?? []) if (r.stage === stage && r.status === 'ok') cpuMs += r.cpuMs ?? 0;
+    for (const w of workers.values()) m.busyMs += unionMs(w.intervals) - w.waitMs;
+    // never less than the CPU it did: the clocks are read at slightly different moments
+    m.busyMs = Math.max(m.busyMs, cpuMs);
   }
   // the earlier pipeline stage first (fetch before cpu)
   return [...by.values()].sort((a, b) => (a.stage === 'cpu' ? 1 : 0) - (b.stage === 'cpu' ? 1 : 0));
+}
+
+/** Length of the union of [start, end] intervals. */
+function unionMs(intervals: [number, number][]): number {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let from = Number.NEGATIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const [s, e] of sorted) {
+    if (s > to) {
+      if (to > from) total += to - from;
+      from = s;
+      to = e;
+    } else if (e > to) to = e;
+  }
+  if (to > from) total += to - from;
+  return total;
 }
 
 /** One-off cold-start cost of a side: mean cold batch time minus mean warm batch time (0 when not measurable). */

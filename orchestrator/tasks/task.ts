@@ -43,6 +43,8 @@ export interface StageRecord {
   startedAt: number;
   endedAt: number;
   cpuMs?: number;
+  /** Time the worker waited for a core during the item (a loaded machine), ms; busy time minus this is its own. */
+  waitMs?: number;
   attempt?: number;
   status: 'ok' | 'error';
   error?: string;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Accumulator } from './accumulators/accumulator.js';
 import { type Backend, type BackendName, sameTaskRef } from './backends/backend.js';
 import { createBackend, parseBackendName } from './backends/create-backend.js';
@@ -159,6 +160,7 @@ export async function fanout<R = unknown>(
       batchSize: options.batchSize,
       workers: backend.capacity(),
       signal: splitAbort.signal,
+      runId: randomUUID(),
       record: (r) => collector.stage(r),
       fail: (item, reason) => collector.failed.push({ item, reason }),
     };

@@ -40,9 +40,12 @@ export class FetchPool {
   #nextId = 0;
   #inFlight = 0;
   #closed = false;
+  readonly #runId: string | undefined;
 
-  constructor(options: FetchOptions = {}) {
+  /** `runId` goes out with every request as `x-fanout-run` (see FetchWorkerData). */
+  constructor(options: FetchOptions = {}, runId?: string) {
     this.options = resolveFetchOptions(options);
+    this.#runId = runId;
   }
 
   /** Starts the threads and waits until they are online. */
@@ -118,7 +121,11 @@ export class FetchPool {
   }
 
   #spawn(index: number): Promise<unknown> {
-    const data: FetchWorkerData = { options: this.options, counters: this.#counters.handle };
+    const data: FetchWorkerData = {
+      options: this.options,
+      counters: this.#counters.handle,
+      ...(this.#runId ? { runId: this.#runId } : {}),
+    };
     // A small young generation: a fetch thread makes short-lived garbage only, and each MB here is RSS per thread.
     const worker = new Worker(farSideEntry(import.meta.url, 'fetch-worker'), {
       workerData: data,

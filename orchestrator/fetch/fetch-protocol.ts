@@ -6,6 +6,8 @@ import type { FetchResult } from './fetch-url.js';
 export interface FetchWorkerData {
   options: ResolvedFetchOptions;
   counters: SharedCountersHandle;
+  /** Sent as the `x-fanout-run` header, so a server can tell runs apart (the docs server keys its faults by it). */
+  runId?: string;
 }
 
 /** Main thread → fetch thread. */

@@ -26,6 +26,8 @@ export interface FetchStageOptions {
   /** When the CPU stage waits, a partial batch is released once its first document is this old, ms. @default 20 */
   lingerMs?: number;
   signal?: AbortSignal;
+  /** Id of the run, sent with every request (see SplitContext.runId). */
+  runId?: string;
   /** Called once per URL with its fetch (all its attempts) as one stage record. */
   record?(r: StageRecord): void;
   /** Called for every entry that failed for good. */
@@ -51,7 +53,7 @@ export async function* fetchDocBatches(
   const maxReady = Math.max(1, opts.maxReadyBatches ?? 2);
   const lingerMs = opts.lingerMs ?? 20;
   const signal = opts.signal;
-  const pool = new FetchPool(opts.fetch);
+  const pool = new FetchPool(opts.fetch, opts.runId);
   const decoder = new TextDecoder('utf-8');
   const it = source[Symbol.asyncIterator]();
   const ready: DocBatch[] = [];

@@ -13,6 +13,7 @@ const data = workerData as FetchWorkerData;
 const counters = new SharedCounters(data.counters);
 // One connection per concurrent request this thread may run, kept alive across documents of the same host.
 const dispatcher = new Agent({ connections: data.options.perThread, keepAliveTimeout: 10_000 });
+const headers: Record<string, string> = data.runId ? { 'x-fanout-run': data.runId } : {};
 const port = parentPort;
 if (!port) throw new Error('fetch-worker must run in a worker thread');
 /** CPU windows over the thread's busy periods: loading this module and idle gaps are no fetch's. */
@@ -25,6 +26,7 @@ port.on('message', (msg: FetchRequestMessage) => {
   if (inFlight++ === 0) cpu.restart();
   void fetchUrl(msg.url, data.options, {
     dispatcher,
+    headers,
     onAttempt: (cls, bytes) =>
       counters.add({ attempts: 1, [cls]: 1, ...(bytes === undefined ? {} : { docs: 1, bytes }) }),
   })

@@ -98,6 +98,8 @@ export function comparisonJson(c: Comparison): unknown {
     input: c.input,
     baseline: c.baseline,
     runs: c.runs,
+    warmups: c.warmups,
+    order: c.order,
     pricing: c.pricing,
     rows: c.rows.map((r) => {
       const { records: _records, billing: _billing, ...stats } = r.stats;

@@ -4,8 +4,8 @@ import type { Backend, BackendName } from '../backends/backend.js';
 import { findServiceRoot } from '../backends/lambda/emulator.js';
 import { clipText } from '../clip-text.js';
 import { FanoutError } from '../errors.js';
-import { fanout, resolveTask } from '../fanout.js';
-import { checkPositiveInt, type FanoutOptions, type LambdaOptions } from '../options.js';
+import { type FanoutResult, fanout, resolveTask } from '../fanout.js';
+import { checkNonNegativeInt, checkPositiveInt, type FanoutOptions, type LambdaOptions } from '../options.js';
 import type { RunStats } from '../stats.js';
 import type { AnyTask } from '../tasks/task.js';
 import { advise, type StageMeasure } from './advice.js';
@@ -17,7 +17,7 @@ export interface ComparisonRow {
   backend: string;
   /** Median wall time over the runs (the lower middle one for an even count), ms. */
   wallMs: number;
-  /** Wall time of every run, in run order. */
+  /** Wall time of every timed run, in run order (warm-ups left out). */
   runsWallMs: number[];
   /** Baseline wall / this wall. */
   speedup: number;
@@ -45,6 +45,10 @@ export interface Comparison {
   /** Backend the speedups are relative to: inline when it ran, else the first. */
   baseline: string;
   runs: number;
+  /** Untimed warm-up runs per backend before the timed ones. */
+  warmups: number;
+  /** Backend order of each timed run: rotated by one per run, so no backend always goes first. */
+  order: string[][];
   rows: ComparisonRow[];
   advice: string[];
   /** Caveats: emulated durations, pricing source. */
@@ -58,16 +62,22 @@ export interface CompareOptions {
   input: unknown;
   /** Backends by name, or instances (started and stopped around each run), in table order. */
   backends: readonly (BackendName | Backend)[];
-  /** Repetitions per backend; the median is reported. @default 1 */
+  /** Timed repetitions per backend; the median is reported. @default 1 */
   runs?: number;
+  /**
+   * Untimed runs per backend before any timed one (results still checked): the first run of a process pays for
+   * loading and compiling the task and the engine, the OS file cache, a cold emulator, and would charge it to whichever
+   * backend happens to go first. @default 1
+   */
+  warmups?: number;
   /** Run options shared by every backend (workers, batch size, retries, Lambda settings, …). */
   options?: Omit<FanoutOptions, 'backend'>;
   /** USD per hour of the local machine, to price local runs. */
   localPricePerHour?: number;
   /** True when Lambda runs on the emulator (the report says its durations stand in for real ones). */
   emulated?: boolean;
-  /** Called after each run, for progress output. */
-  onRun?(backend: string, run: number, wallMs: number): void;
+  /** Called after each run, for progress output (`warmup` true for the untimed ones). */
+  onRun?(backend: string, run: number, wallMs: number, warmup?: boolean): void;
 }
 
 /** JSON with object keys sorted, so equal results compare equal whatever order their keys were built in. */
@@ -85,43 +95,67 @@ export function canonicalJson(value: unknown): string {
  * Runs the same input on each backend `runs` times and compares: every run must produce the identical result (else an
  * EMISMATCH error naming both backends and results), then wall (median), speedup, CPU, batches per side, retries, cost
  * and advice per row.
+ *
+ * Fairness: every backend first does `warmups` untimed runs; then run r goes through the backends rotated by r (run 1
+ * in the given order, run 2 starting from the second, …), so with `runs` ≥ the number of backends each one goes first
+ * once. Each run is its own `fanout()` call with its own run id, so a server keyed on it (the docs server's fault
+ * plan) gives every backend the same faults however they are ordered.
  */
 export async function runComparison(opts: CompareOptions): Promise<Comparison> {
   const runs = checkPositiveInt('runs', opts.runs ?? 1);
+  const warmups = checkNonNegativeInt('warmups', opts.warmups ?? 1);
   if (opts.backends.length === 0) throw new FanoutError('EINPUT', 'Expected at least one backend to compare, got none');
   const lambda: LambdaOptions = opts.options?.lambda ?? {};
   const pricing = resolveLambdaPricing(lambda, serverlessYml());
-  const rows: ComparisonRow[] = [];
   let reference: { backend: string; json: string } | undefined;
   const resolved = await resolveTask(opts.task);
   const taskName = resolved.task.name;
+  const nameOf = (b: BackendName | Backend): string => (typeof b === 'string' ? b : b.name);
 
-  for (const b of opts.backends) {
-    const name = typeof b === 'string' ? b : b.name;
-    const results: { wallMs: number; stats: RunStats; result: unknown }[] = [];
-    for (let run = 1; run <= runs; run++) {
-      if (typeof b !== 'string') await b.start({ task: resolved.ref });
-      const { result, stats } = await fanout(opts.task, opts.input, { ...opts.options, backend: b }).finally(() =>
-        typeof b === 'string' ? undefined : b.stop(),
+  const runOnce = async (b: BackendName | Backend, label: string): Promise<FanoutResult> => {
+    if (typeof b !== 'string') await b.start({ task: resolved.ref });
+    const out = await fanout(opts.task, opts.input, { ...opts.options, backend: b }).finally(() =>
+      typeof b === 'string' ? undefined : b.stop(),
+    );
+    const json = canonicalJson(out.result);
+    if (!reference) reference = { backend: nameOf(b), json };
+    else if (json !== reference.json) {
+      throw new FanoutError(
+        'EMISMATCH',
+        `RESULTS DIFFER: backend \`${nameOf(b)}\` (${label}) returned ${clipText(json, 160)}, but \`${reference.backend}\` returned ${clipText(reference.json, 160)}`,
+        { retryable: false },
       );
-      const json = canonicalJson(result);
-      if (!reference) reference = { backend: name, json };
-      else if (json !== reference.json) {
-        throw new FanoutError(
-          'EMISMATCH',
-          `RESULTS DIFFER: backend \`${name}\` (run ${run}) returned ${clipText(json, 160)}, but \`${reference.backend}\` returned ${clipText(reference.json, 160)}`,
-          { retryable: false },
-        );
-      }
-      results.push({ wallMs: stats.wallMs, stats, result });
-      opts.onRun?.(name, run, stats.wallMs);
     }
+    return out;
+  };
+
+  for (let w = 1; w <= warmups; w++) {
+    for (const b of opts.backends) {
+      const { stats } = await runOnce(b, `warm-up run ${w}`);
+      opts.onRun?.(nameOf(b), w, stats.wallMs, true);
+    }
+  }
+  const timed = opts.backends.map(() => [] as { wallMs: number; stats: RunStats; result: unknown }[]);
+  const order: string[][] = [];
+  for (let run = 1; run <= runs; run++) {
+    const turn = opts.backends.map((_, k) => (k + run - 1) % opts.backends.length);
+    order.push(turn.map((i) => nameOf(opts.backends[i] as BackendName | Backend)));
+    for (const i of turn) {
+      const b = opts.backends[i] as BackendName | Backend;
+      const { result, stats } = await runOnce(b, `run ${run}`);
+      timed[i]?.push({ wallMs: stats.wallMs, stats, result });
+      opts.onRun?.(nameOf(b), run, stats.wallMs);
+    }
+  }
+
+  const rows: ComparisonRow[] = opts.backends.map((b, i) => {
+    const results = timed[i] ?? [];
     const median = [...results].sort((x, y) => x.wallMs - y.wallMs)[
       Math.floor((results.length - 1) / 2)
     ] as (typeof results)[0];
     const { stats } = median;
-    rows.push({
-      backend: name,
+    return {
+      backend: nameOf(b),
       wallMs: median.wallMs,
       runsWallMs: results.map((r) => r.wallMs),
       speedup: 1,
@@ -138,11 +172,12 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
       }),
       result: median.result,
       stats,
-    });
-  }
+    };
+  });
   const baseline = rows.find((r) => r.backend === 'inline') ?? (rows[0] as ComparisonRow);
   for (const r of rows) r.speedup = r.wallMs > 0 ? baseline.wallMs / r.wallMs : 0;
   const notes = [...new Set(rows.flatMap((r) => r.cost.notes))];
+  notes.push(fairnessNote(warmups, order));
   for (const r of rows) {
     if (r.stats.recordsDropped) {
       notes.push(
@@ -155,11 +190,25 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
     input: opts.input,
     baseline: baseline.backend,
     runs,
+    warmups,
+    order,
     rows,
     advice: adviceFor(rows, opts.emulated ?? false),
     notes,
     pricing,
   };
+}
+
+/** How the runs were made fair: the warm-ups, and the rotated order when there was more than one run. */
+function fairnessNote(warmups: number, order: readonly string[][]): string {
+  const warm =
+    warmups > 0
+      ? `each backend did ${warmups} untimed warm-up run${warmups > 1 ? 's' : ''} first`
+      : 'no warm-up runs (--warmup 0)';
+  if (order.length < 2) return `Timing: ${warm}.`;
+  const shown = order.slice(0, 3).map((o, i) => `run ${i + 1}: ${o.join(', ')}`);
+  if (order.length > 3) shown.push('…');
+  return `Timing: ${warm}; the order rotated across runs (${shown.join('; ')}).`;
 }
 
 /** serverless.yml of the current directory's project, if any, else fanout's own. */

@@ -28,6 +28,11 @@ export interface SplitContext {
   workers: number;
   /** Aborted when the run stops; an async split (a fetch stage) must stop producing. */
   signal?: AbortSignal;
+  /**
+   * A fresh random id per `fanout()` call. A stage that talks to servers sends it (the fetch stage: header
+   * `x-fanout-run`), so a server can tell runs apart; fanout's docs server keys its fault plan by it.
+   */
+  runId?: string;
   /** Records an item of an earlier pipeline stage (e.g. one fetch) for the stats and the timeline. */
   record?(record: StageRecord): void;
   /** Reports an input item that failed for good without failing the run (listed in `stats.failed`). */

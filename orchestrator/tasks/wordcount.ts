@@ -96,6 +96,7 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       maxBatchDocs: ctx.batchSize ?? DEFAULT_BATCH_DOCS,
       maxReadyBatches: Math.max(2, ctx.workers),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.runId ? { runId: ctx.runId } : {}),
       ...(ctx.record ? { record: ctx.record } : {}),
       ...(ctx.fail ? { fail: ctx.fail } : {}),
     });

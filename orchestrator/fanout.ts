@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Accumulator } from './accumulators/accumulator.js';
+import { AsyncAccumulator } from './accumulators/async-accumulator.js';
 import { type Backend, type BackendName, sameTaskRef } from './backends/backend.js';
 import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { FanoutError, inputError } from './errors.js';
 import { checkNonNegativeInt, checkPositiveInt, defaultWorkers, type FanoutOptions } from './options.js';
-import { type QueuedBatch, runScheduler } from './scheduler/scheduler.js';
+import { type QueuedBatch, runScheduler, type SchedulerProgress } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
 import { collectStats, StatsCollector } from './stats-collector.js';
 import { builtinTasks, loadTask, taskRefFromArg } from './tasks/registry.js';
@@ -91,6 +91,29 @@ function splitError(task: AnyTask, err: unknown): unknown {
   });
 }
 
+/**
+ * Backpressure from the merges: the next batch is pulled (and so dispatched) only while fewer than `limit` merges are
+ * pending. A task whose async merge is slower than its batches (a database) then slows dispatch down instead of letting
+ * finished partials pile up in memory; a synchronous merge never waits here.
+ */
+async function* withMergeRoom(
+  source: AsyncGenerator<QueuedBatch>,
+  accumulator: AsyncAccumulator<unknown>,
+  limit: number,
+  signal: AbortSignal,
+): AsyncGenerator<QueuedBatch> {
+  try {
+    for (;;) {
+      await accumulator.room(limit, signal);
+      const step = await source.next();
+      if (step.done) return;
+      yield step.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+
 function* fitPayload(task: AnyTask, id: string, batch: unknown, max: number): Generator<QueuedBatch> {
   if (payloadBytes(batch) <= max) {
     yield { id, batch };
@@ -146,7 +169,9 @@ export async function fanout<R = unknown>(
     backend = await createBackend(name, { ...options, workers });
     owned = true;
   }
-  const accumulator = new Accumulator<R>(resolved.task);
+  const { task: t } = resolved;
+  // Every merge goes through here, sync or async: one at a time, in arrival order, each batch id once.
+  const accumulator = new AsyncAccumulator<R>(t.init() as R, (acc, partial) => t.merge(acc, partial) as R | Promise<R>);
   const collector = new StatsCollector(backend.name);
   try {
     if (owned) await backend.start({ task: resolved.ref, instance: resolved.task });
@@ -156,30 +181,67 @@ export async function fanout<R = unknown>(
     const splitAbort = new AbortController();
     const onOuterAbort = (): void => splitAbort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    // Progress: the scheduler's counts, with the live stage counters; a finished fetch redraws it too.
+    let lastProgress: SchedulerProgress = { done: 0, total: undefined, inFlight: 0, retries: 0 };
+    const progress = (p: SchedulerProgress): void => {
+      lastProgress = p;
+      const stages = collector.liveStages();
+      options.onProgress?.(stages ? { ...p, stages } : p);
+    };
+    let progressFailed = false;
+    const stageProgress = (): void => {
+      if (!options.onProgress || progressFailed) return;
+      try {
+        progress(lastProgress);
+      } catch (err) {
+        progressFailed = true;
+        const message = err instanceof Error ? err.message : String(err);
+        splitAbort.abort(new FanoutError('EINPUT', `onProgress callback threw: ${message}`, { retryable: false }));
+      }
+    };
     const splitCtx: SplitContext = {
       batchSize: options.batchSize,
       workers: backend.capacity(),
       signal: splitAbort.signal,
       runId: randomUUID(),
-      record: (r) => collector.stage(r),
+      record: (r) => {
+        collector.stage(r);
+        stageProgress();
+      },
       fail: (item, reason) => collector.failed.push({ item, reason }),
+      counters: (stage, read) => collector.counters(stage, read),
     };
-    const sched = await runScheduler(batchesOf(resolved.task, input, splitCtx, maxPayload), {
+    // A merge that fails stops the run like a batch that fails: the scheduler sees it as an abort with that error.
+    const mergeAbort = new AbortController();
+    const schedSignal = options.signal ? AbortSignal.any([options.signal, mergeAbort.signal]) : mergeAbort.signal;
+    const source = withMergeRoom(
+      batchesOf(resolved.task, input, splitCtx, maxPayload),
+      accumulator as AsyncAccumulator<unknown>,
+      Math.max(1, backend.capacity()),
+      splitAbort.signal,
+    );
+    const sched = await runScheduler(source, {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,
       retries: options.retries ?? 2,
       speculate: options.speculate ?? backend.name === 'hybrid',
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      signal: schedSignal,
+      ...(options.onProgress ? { onProgress: progress } : {}),
       onResult: (id, outcome) => {
-        if (!accumulator.add(id, outcome.partial)) {
+        if (accumulator.has(id)) {
           throw new FanoutError('EINTERNAL', `batch ${id} was delivered twice by the scheduler`);
         }
+        accumulator.add(id, outcome.partial).then(undefined, (err: unknown) => mergeAbort.abort(err));
       },
       onAttempt: (report) => collector.attempt(report),
       onFailure: (err) => splitAbort.abort(err),
       ...(resolved.task.subdivide ? { subdivide: (b: unknown) => resolved.task.subdivide?.(b) } : {}),
     })
+      .then(async (result) => {
+        // the last partials may still be merging (an async merge): the result is complete only once they are
+        await accumulator.idle(options.signal);
+        return result;
+      })
       .catch((err: unknown) => {
         // keep what finished: the caller can report or resume from the partial result
         if (err instanceof FanoutError && err.partial === undefined) {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Backend, BackendName } from './backends/backend.js';
 import { inputError } from './errors.js';
-import type { SchedulerProgress } from './scheduler/scheduler.js';
+import type { FanoutProgress } from './stats.js';
 
 /** Options of the Lambda backend (also used by hybrid). */
 export interface LambdaOptions {
@@ -31,8 +31,8 @@ export interface FanoutOptions {
   batchSize?: number;
   /** Stops the run: in-flight batches are cancelled and the promise rejects with ECANCEL. */
   signal?: AbortSignal;
-  /** Called as batches finish. */
-  onProgress?: (progress: SchedulerProgress) => void;
+  /** Called as batches finish, and (pipelines) as fetches finish, with the fetch stage's live counters. */
+  onProgress?: (progress: FanoutProgress) => void;
   /** Per-attempt timeout, ms; 0 disables. @default 600000 */
   timeoutMs?: number;
   /** Retries per batch for retryable errors (crash, timeout, throttling, 5xx, task errors). @default 2 */

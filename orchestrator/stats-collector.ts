@@ -1,5 +1,6 @@
+import type { CounterValues } from './accumulators/shared-counters.js';
 import type { AttemptReport, SchedulerResult } from './scheduler/scheduler.js';
-import type { BackendTotals, BatchRecord, RunStats } from './stats.js';
+import type { BackendTotals, BatchRecord, RunStats, StageStats } from './stats.js';
 import type { StageRecord } from './tasks/task.js';
 
 /** Detailed records kept per stage; beyond this only the totals are kept, so memory stays flat on huge runs. */
@@ -20,6 +21,8 @@ export class StatsCollector {
   readonly #maxPerStage: number;
   readonly #kept = new Map<string, number>();
   readonly stages = new Map<string, StageTotals>();
+  /** Live counters of stages run inside split, by stage (see {@link StatsCollector.counters}). */
+  readonly #live = new Map<string, () => CounterValues>();
   readonly byBackend: Record<string, BackendTotals> = {};
   readonly byWorker: Record<string, BackendTotals> = {};
   cpuMs = 0;
@@ -124,6 +127,17 @@ export class StatsCollector {
     });
   }
 
+  /** Registers the live counters of a stage (the fetch stage's shared counters). */
+  counters(stage: string, read: () => CounterValues): void {
+    this.#live.set(stage, read);
+  }
+
+  /** A consistent snapshot of every registered stage's counters, or undefined when there are none. */
+  liveStages(): Record<string, CounterValues> | undefined {
+    if (this.#live.size === 0) return undefined;
+    return Object.fromEntries([...this.#live].map(([stage, read]) => [stage, read()]));
+  }
+
   /** Wall time since {@link begin}. */
   elapsed(): number {
     return Date.now() - this.#t0;
@@ -137,6 +151,24 @@ function add(map: Record<string, BackendTotals>, key: string, cpuMs: number): vo
   map[key] = t;
 }
 
+/** The shared counters of a stage as stats: documents, bytes, bytes/s over `wallMs`, attempts by status. */
+function counterStats(c: CounterValues, wallMs: number): Partial<StageStats> {
+  return {
+    documents: c.docs,
+    bytes: c.bytes,
+    bytesPerSec: wallMs > 0 ? Math.round((c.bytes * 1000) / wallMs) : 0,
+    attempts: c.attempts,
+    failed: c.failed,
+    statuses: {
+      '2xx': c.status2xx,
+      '3xx': c.status3xx,
+      '4xx': c.status4xx,
+      '5xx': c.status5xx,
+      network: c.networkErrors,
+    },
+  };
+}
+
 /** The run's {@link RunStats}. Only the winning (`ok`) attempt of a batch counts as a batch. */
 export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicates: number): RunStats {
   const round = (n: number): number => Math.round(n * 100) / 100;
@@ -145,6 +177,10 @@ export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicat
   const stages: NonNullable<RunStats['stages']> = {};
   for (const [name, st] of c.stages) {
     stages[name] = { items: st.items, busyMs: round(st.busyMs), cpuMs: round(st.cpuMs), wallMs: st.last - st.first };
+  }
+  for (const [name, counters] of Object.entries(c.liveStages() ?? {})) {
+    const st = stages[name] ?? { items: 0, busyMs: 0, cpuMs: 0, wallMs: 0 };
+    stages[name] = { ...st, ...counterStats(counters, st.wallMs) };
   }
   return {
     wallMs: c.elapsed(),

@@ -1,3 +1,32 @@
+import type { CounterValues } from './accumulators/shared-counters.js';
+import type { SchedulerProgress } from './scheduler/scheduler-types.js';
+
+/**
+ * What `onProgress` gets: the scheduler's batch counts, and the live counters of the stages that run inside the task's
+ * split (`stages.fetch`: documents, bytes, attempts per status, read from the fetch threads' shared counters).
+ */
+export type FanoutProgress = SchedulerProgress & { stages?: Record<string, CounterValues> };
+
+/** Totals of one stage: from its records, plus (fetch) what its shared counters counted. */
+export interface StageStats {
+  items: number;
+  busyMs: number;
+  cpuMs: number;
+  wallMs: number;
+  /** Documents fetched successfully (shared counters). */
+  documents?: number;
+  /** Body bytes of those documents, after decompression (shared counters). */
+  bytes?: number;
+  /** bytes over the stage's wall time. */
+  bytesPerSec?: number;
+  /** HTTP attempts, retries included (shared counters). */
+  attempts?: number;
+  /** Entries that failed for good (shared counters). */
+  failed?: number;
+  /** Attempts by outcome: HTTP status class, or `network` for resets, timeouts and refused connections. */
+  statuses?: { '2xx': number; '3xx': number; '4xx': number; '5xx': number; network: number };
+}
+
 /** One attempt at one batch, as the timeline and the comparison report need it. */
 export interface BatchRecord {
   batchId: string;
@@ -60,5 +89,5 @@ export interface RunStats {
   /** Items that failed for good but did not fail the run (e.g. URLs in wordcount). */
   failed?: { item: string; reason: string }[];
   /** Per-stage totals for pipelines: wall/CPU per stage. */
-  stages?: Record<string, { items: number; busyMs: number; cpuMs: number; wallMs: number }>;
+  stages?: Record<string, StageStats>;
 }

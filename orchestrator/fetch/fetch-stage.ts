@@ -32,7 +32,7 @@ export interface FetchStageOptions {
   record?(r: StageRecord): void;
   /** Called for every entry that failed for good. */
   fail?(item: string, reason: string): void;
-  /** Called with the pool once it is started (tests and benchmarks read its counters). */
+  /** Called with the pool once it is started: its shared counters are the stage's live progress and totals. */
   onPool?(pool: FetchPool): void;
 }
 

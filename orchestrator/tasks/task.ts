@@ -4,6 +4,8 @@
  * process and network boundaries.
  */
 
+import type { CounterValues } from '../accumulators/shared-counters.js';
+
 /** A JSON value. Batches and partials must be made of these. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -37,6 +39,11 @@ export interface SplitContext {
   record?(record: StageRecord): void;
   /** Reports an input item that failed for good without failing the run (listed in `stats.failed`). */
   fail?(item: string, reason: string): void;
+  /**
+   * Registers the live counters of a stage that runs inside split (the fetch stage's shared counters): fanout reads
+   * them for the progress line as the stage goes and for `stats.stages[stage]` at the end.
+   */
+  counters?(stage: string, read: () => CounterValues): void;
 }
 
 /** One item of a pipeline stage that runs inside `split` (e.g. a fetch), for stats and the timeline. */
@@ -74,8 +81,12 @@ export interface Task<I = unknown, B = unknown, P = unknown, R = unknown> {
   map(batch: B, ctx: MapContext): P | Promise<P>;
   /** The empty result. */
   init(): R;
-  /** Folds one partial into the accumulated result. Must not depend on arrival order. */
-  merge(acc: R, partial: P): R;
+  /**
+   * Folds one partial into the accumulated result. Must not depend on arrival order. May be async (merging into a file
+   * or a database): merges always run on the caller's side, one at a time, each batch once, and fanout stops
+   * dispatching new batches while as many merges as the backend has slots are still pending.
+   */
+  merge(acc: R, partial: P): R | Promise<R>;
   /** Optional: splits one batch into smaller ones whose partials merge to the same result (oversize payloads). */
   subdivide?(batch: B): B[];
   /**

@@ -99,6 +99,7 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       ...(ctx.runId ? { runId: ctx.runId } : {}),
       ...(ctx.record ? { record: ctx.record } : {}),
       ...(ctx.fail ? { fail: ctx.fail } : {}),
+      ...(ctx.counters ? { onPool: (pool) => ctx.counters?.('fetch', () => pool.counters()) } : {}),
     });
   },
   map({ docs }) {

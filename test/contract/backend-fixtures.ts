@@ -66,12 +66,17 @@ afterAll(async () => {
   if (started) await (await started).stop();
 });
 
+/** The Invoke API endpoint of this file's emulator (started on first use), with the dummy credentials set. */
+export async function emulatorEndpoint(): Promise<string> {
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
+  lambdaEmulator ??= startEmulator();
+  return (await lambdaEmulator).endpoint;
+}
+
 fixtures.push({
   name: 'lambda',
   async make() {
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
-    lambdaEmulator ??= startEmulator();
-    const { endpoint } = await lambdaEmulator;
+    const endpoint = await emulatorEndpoint();
     return new LambdaBackend({ endpoint, concurrency: 8, invokeTimeoutMs: 30_000 });
   },
   userModules: false,

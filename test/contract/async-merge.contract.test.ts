@@ -19,6 +19,8 @@ import { type BackendFixture, emulatorEndpoint, fixtures } from './backend-fixtu
 let dir = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fanout-async-merge-'));
+  // the emulator takes seconds to start (more on a loaded machine): under the hook's timeout, not a test's
+  await emulatorEndpoint();
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

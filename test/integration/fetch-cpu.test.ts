@@ -30,31 +30,34 @@ afterAll(() => {
 
 async function compareFetch(kind: 'gz' | 'slow') {
   const file = join(dir, `${kind}.txt`);
-  writeFileSync(file, Array.from({ length: 24 }, (_, i) => `${base}/${kind}/${i}`).join('\n'));
+  writeFileSync(file, Array.from({ length: 16 }, (_, i) => `${base}/${kind}/${i}`).join('\n'));
   return runComparison({
     task: 'wordcount',
     input: { urls: file, fetchThreads: 1, fetchConcurrency: 1 },
     backends: ['thread'],
+    warmups: 0, // one run is all this needs; fairness is another test's
     options: { workers: 1, batchSize: 4 },
   });
 }
 
 describe('fetch stage CPU', () => {
-  it('is measured per fetch, above 0, and a decompressing fetch stage gets different advice than a waiting one', async () => {
+  it('is measured per fetch, above 0, and a decompressing fetch stage gets different advice than a waiting one', {
+    timeout: 180_000,
+  }, async () => {
     // Act
     const gz = await compareFetch('gz');
     const slow = await compareFetch('slow');
 
     // Assess: every fetch record carries the fetch thread's CPU; the stage measure is built from them
     const gzFetch = gz.rows[0]?.stats.records.filter((r) => r.stage === 'fetch') ?? [];
-    expect(gzFetch).toHaveLength(24);
+    expect(gzFetch).toHaveLength(16);
     for (const r of gzFetch) expect(r.cpuMs).toBeGreaterThan(0);
     const gzStage = stageMeasures(gz.rows[0]?.stats).find((m) => m.stage === 'fetch');
     const slowStage = stageMeasures(slow.rows[0]?.stats).find((m) => m.stage === 'fetch');
     expect(gzStage?.unmeasured).toBe(0);
     expect(gzStage?.cpuMs).toBeGreaterThan(0);
     const share = (m: typeof gzStage) => (m ? m.cpuMs / m.busyMs : Number.NaN);
-    // decompressing ~4 MB a document keeps the thread computing; waiting 80 ms for a few words does not
+    // decompressing ~2 MB a document keeps the thread computing; waiting 80 ms for a few words does not
     expect(share(gzStage)).toBeGreaterThan(3 * share(slowStage));
     const gzAdvice = gz.advice.find((a) => a.startsWith('fetch stage'));
     const slowAdvice = slow.advice.find((a) => a.startsWith('fetch stage'));

@@ -1,4 +1,5 @@
-import { Accumulator } from './accumulators/accumulator.js';
+import { randomUUID } from 'node:crypto';
+import { AsyncAccumulator } from './accumulators/async-accumulator.js';
 import { type Backend, type BackendName, sameTaskRef } from './backends/backend.js';
 import { createBackend, parseBackendName } from './backends/create-backend.js';
 import { resolveTask } from './bundle/resolve-task.js';
@@ -82,6 +83,29 @@ function splitError(task: AnyTask, err: unknown): unknown {
   });
 }
 
+/**
+ * Backpressure from the merges: the next batch is pulled (and so dispatched) only while fewer than `limit` merges are
+ * pending. A task whose async merge is slower than its batches (a database) then slows dispatch down instead of letting
+ * finished partials pile up in memory; a synchronous merge never waits here.
+ */
+async function* withMergeRoom(
+  source: AsyncGenerator<QueuedBatch>,
+  accumulator: AsyncAccumulator<unknown>,
+  limit: number,
+  signal: AbortSignal,
+): AsyncGenerator<QueuedBatch> {
+  try {
+    for (;;) {
+      await accumulator.room(limit, signal);
+      const step = await source.next();
+      if (step.done) return;
+      yield step.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+
 function* fitPayload(task: AnyTask, id: string, batch: unknown, max: number): Generator<QueuedBatch> {
   if (payloadBytes(batch) <= max) {
     yield { id, batch };
@@ -162,7 +186,9 @@ export async function fanout<R = unknown>(
     backend = await createBackend(name, { ...options, workers });
     owned = true;
   }
-  const accumulator = new Accumulator<R>(resolved.task);
+  const { task: t } = resolved;
+  // Every merge goes through here, sync or async: one at a time, in arrival order, each batch id once.
+  const accumulator = new AsyncAccumulator<R>(t.init() as R, (acc, partial) => t.merge(acc, partial) as R | Promise<R>);
   const onRecord = options.onRecord;
   const collector: StatsCollector = new StatsCollector(
     backend.name,
@@ -174,7 +200,7 @@ export async function fanout<R = unknown>(
   try {
     const maxPayload = (backend as { maxPayloadBytes?: number }).maxPayloadBytes;
     // before the backend starts: a foreign or damaged journal is refused without forking anything
-    journal = await openRunJournal(options, resolved.ref, input, accumulator, collector, {
+    journal = await openRunJournal(options, resolved.ref, input, accumulator as AsyncAccumulator<unknown>, collector, {
       batchSize: options.batchSize,
       maxPayloadBytes: maxPayload,
       workers: backend.parallelism?.() ?? backend.capacity(),
@@ -191,38 +217,80 @@ export async function fanout<R = unknown>(
     const splitAbort = new AbortController();
     const onOuterAbort = (): void => splitAbort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    // Progress: the scheduler's counts, with the live stage counters; a finished fetch redraws it too.
+    let lastProgress: SchedulerProgress = { done: 0, total: undefined, inFlight: 0, retries: 0 };
+    let userProgress: FanoutOptions['onProgress'];
+    const progress = (p: SchedulerProgress): void => {
+      lastProgress = p;
+      const stages = collector.liveStages();
+      userProgress?.(stages ? { ...p, stages } : p);
+    };
+    let progressFailed = false;
+    const stageProgress = (): void => {
+      if (!options.onProgress || progressFailed) return;
+      try {
+        progress(lastProgress);
+      } catch (err) {
+        progressFailed = true;
+        const message = err instanceof Error ? err.message : String(err);
+        splitAbort.abort(new FanoutError('EINPUT', `onProgress callback threw: ${message}`, { retryable: false }));
+      }
+    };
     const splitCtx: SplitContext = {
       batchSize: options.batchSize,
       workers: journal?.identity.splitWorkers ?? backend.parallelism?.() ?? backend.capacity(),
       signal: splitAbort.signal,
-      record: (r) => collector.stage(r),
+      runId: randomUUID(),
+      record: (r) => {
+        collector.stage(r);
+        stageProgress();
+      },
       fail: (item, reason) => {
         if (journal?.itemFailed(item, reason) !== false) collector.fail(item, reason);
       },
+      counters: (stage, read) => collector.counters(stage, read),
       ...(journal ? { reproducible: true, merged: (position: number) => journal?.has(String(position)) === true } : {}),
     };
-    const onProgress =
+    userProgress =
       options.onProgress && progressWithTotal(options.onProgress, expectedBatches(resolved.task, input, splitCtx));
+    // A merge that fails stops the run like a batch that fails: the scheduler sees it as an abort with that error.
+    const mergeAbort = new AbortController();
+    const schedSignal = options.signal ? AbortSignal.any([options.signal, mergeAbort.signal]) : mergeAbort.signal;
     const split = batchesOf(resolved.task, input, splitCtx, maxPayload);
-    const batches = journal ? skipJournaled(split, journal) : split;
-    const sched = await runScheduler(batches, {
+    const source = withMergeRoom(
+      journal ? skipJournaled(split, journal) : split,
+      accumulator as AsyncAccumulator<unknown>,
+      Math.max(1, backend.capacity()),
+      splitAbort.signal,
+    );
+    const sched = await runScheduler(source, {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,
       retries: options.retries ?? 2,
       throttleRetries: options.throttleRetries ?? 8,
       speculate: options.speculate ?? backend.name === 'hybrid',
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(onProgress ? { onProgress } : {}),
+      signal: schedSignal,
+      ...(options.onProgress ? { onProgress: progress } : {}),
       onResult: (id, outcome) => {
-        if (!accumulator.add(id, outcome.partial)) {
+        if (accumulator.has(id)) {
           throw new FanoutError('EINTERNAL', `batch ${id} was delivered twice by the scheduler`);
         }
-        journal?.batchMerged(id);
+        accumulator.add(id, outcome.partial).then(
+          (merged) => {
+            if (merged) journal?.batchMerged(id);
+          },
+          (err: unknown) => mergeAbort.abort(err),
+        );
       },
       onAttempt: (report) => collector.attempt(report),
       onFailure: (err) => splitAbort.abort(err),
       ...(resolved.task.subdivide ? { subdivide: (b: unknown) => resolved.task.subdivide?.(b) } : {}),
     })
+      .then(async (result) => {
+        // the last partials may still be merging (an async merge): the result is complete only once they are
+        await accumulator.idle(options.signal);
+        return result;
+      })
       .catch((err: unknown) => {
         // keep what finished: the caller can report or resume from the partial result
         if (err instanceof FanoutError && err.partial === undefined) {

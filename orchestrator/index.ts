@@ -6,5 +6,5 @@ export { FanoutError, type FanoutErrorCode } from './errors.js';
 export { type FanoutResult, fanout } from './fanout.js';
 export type { FanoutOptions, LambdaOptions, RunInfo } from './options.js';
 export type { SchedulerProgress } from './scheduler/scheduler.js';
-export type { BatchRecord, RunStats } from './stats.js';
+export type { BatchRecord, FanoutProgress, RunStats } from './stats.js';
 export { type AnyTask, defineTask, type MapContext, type SplitContext, type Task, type TaskRef } from './tasks/task.js';

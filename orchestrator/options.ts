@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Backend, BackendName } from './backends/backend.js';
 import { inputError } from './errors.js';
-import type { SchedulerProgress } from './scheduler/scheduler.js';
-import type { BatchRecord } from './stats.js';
+import type { BatchRecord, FanoutProgress } from './stats.js';
 
 /** Options of the Lambda backend (also used by hybrid). */
 export interface LambdaOptions {
@@ -54,8 +53,8 @@ export interface FanoutOptions {
   batchSize?: number;
   /** Stops the run: in-flight batches are cancelled and the promise rejects with ECANCEL. */
   signal?: AbortSignal;
-  /** Called as batches finish. */
-  onProgress?: (progress: SchedulerProgress) => void;
+  /** Called as batches finish, and (pipelines) as fetches finish, with the fetch stage's live counters. */
+  onProgress?: (progress: FanoutProgress) => void;
   /**
    * Called with every ended attempt and every fetch as its record is made — all of them, even past the cap on
    * `stats.records` — with the backend and the run's start (ms since epoch) the record's times are relative to.

@@ -1,7 +1,8 @@
+import type { CounterValues } from './accumulators/shared-counters.js';
 import { redactUrl } from './redact-url.js';
 import { billedInvocationMs } from './report/lambda-pricing.js';
 import type { AttemptReport, SchedulerResult } from './scheduler/scheduler.js';
-import type { BackendTotals, BatchRecord, RunStats } from './stats.js';
+import type { BackendTotals, BatchRecord, RunStats, StageStats } from './stats.js';
 import type { StageRecord } from './tasks/task.js';
 
 /** Detailed records kept per stage; beyond this only the totals are kept, so memory stays flat on huge runs. */
@@ -22,9 +23,13 @@ export class StatsCollector {
   readonly #maxPerStage: number;
   readonly #kept = new Map<string, number>();
   readonly stages = new Map<string, StageTotals>();
+  /** Live counters of stages run inside split, by stage (see {@link StatsCollector.counters}). */
+  readonly #live = new Map<string, () => CounterValues>();
   readonly byBackend: Record<string, BackendTotals> = {};
   readonly byWorker: Record<string, BackendTotals> = {};
   cpuMs = 0;
+  /** Successful records without a CPU figure (see {@link RunStats.cpuUnmeasured}). */
+  cpuUnmeasured = 0;
   duplicates = 0;
   dropped = 0;
   /** Exact billing totals: every attempt counts, whether or not its record is kept (see {@link RunStats.billing}). */
@@ -56,6 +61,7 @@ export class StatsCollector {
   #add(r: BatchRecord): void {
     this.#onRecord?.(r);
     this.cpuMs += r.cpuMs ?? 0;
+    if (r.status === 'ok' && r.cpuMs === undefined) this.cpuUnmeasured++;
     let st = this.stages.get(r.stage);
     if (!st) {
       st = { items: 0, busyMs: 0, cpuMs: 0, wallMs: 0, first: r.startMs, last: r.endMs };
@@ -147,8 +153,20 @@ export class StatsCollector {
       stage: r.stage,
       status: r.status,
       ...(r.cpuMs !== undefined ? { cpuMs: r.cpuMs } : {}),
+      ...(r.waitMs !== undefined ? { waitMs: r.waitMs } : {}),
       ...(r.error ? { error: redactUrl(r.error) } : {}),
     });
+  }
+
+  /** Registers the live counters of a stage (the fetch stage's shared counters). */
+  counters(stage: string, read: () => CounterValues): void {
+    this.#live.set(stage, read);
+  }
+
+  /** A consistent snapshot of every registered stage's counters, or undefined when there are none. */
+  liveStages(): Record<string, CounterValues> | undefined {
+    if (this.#live.size === 0) return undefined;
+    return Object.fromEntries([...this.#live].map(([stage, read]) => [stage, read()]));
   }
 
   /** Wall time since {@link begin}. */
@@ -164,6 +182,24 @@ function add(map: Record<string, BackendTotals>, key: string, cpuMs: number): vo
   map[key] = t;
 }
 
+/** The shared counters of a stage as stats: documents, bytes, bytes/s over `wallMs`, attempts by status. */
+function counterStats(c: CounterValues, wallMs: number): Partial<StageStats> {
+  return {
+    documents: c.docs,
+    bytes: c.bytes,
+    bytesPerSec: wallMs > 0 ? Math.round((c.bytes * 1000) / wallMs) : 0,
+    attempts: c.attempts,
+    failed: c.failed,
+    statuses: {
+      '2xx': c.status2xx,
+      '3xx': c.status3xx,
+      '4xx': c.status4xx,
+      '5xx': c.status5xx,
+      network: c.networkErrors,
+    },
+  };
+}
+
 /** The run's {@link RunStats}. Only the winning (`ok`) attempt of a batch counts as a batch. */
 export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicates: number): RunStats {
   const round = (n: number): number => Math.round(n * 100) / 100;
@@ -173,6 +209,10 @@ export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicat
   for (const [name, st] of c.stages) {
     stages[name] = { items: st.items, busyMs: round(st.busyMs), cpuMs: round(st.cpuMs), wallMs: st.last - st.first };
   }
+  for (const [name, counters] of Object.entries(c.liveStages() ?? {})) {
+    const st = stages[name] ?? { items: 0, busyMs: 0, cpuMs: 0, wallMs: 0 };
+    stages[name] = { ...st, ...counterStats(counters, st.wallMs) };
+  }
   return {
     wallMs: c.elapsed(),
     stages,
@@ -181,6 +221,7 @@ export function collectStats(c: StatsCollector, sched: SchedulerResult, duplicat
     retries: sched.retries,
     duplicates: duplicates + c.duplicates,
     cpuMs: round(c.cpuMs),
+    ...(c.cpuUnmeasured > 0 ? { cpuUnmeasured: c.cpuUnmeasured } : {}),
     byBackend: totals(c.byBackend),
     byWorker: totals(c.byWorker),
     records: c.records,

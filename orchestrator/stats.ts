@@ -1,3 +1,32 @@
+import type { CounterValues } from './accumulators/shared-counters.js';
+import type { SchedulerProgress } from './scheduler/scheduler-types.js';
+
+/**
+ * What `onProgress` gets: the scheduler's batch counts, and the live counters of the stages that run inside the task's
+ * split (`stages.fetch`: documents, bytes, attempts per status, read from the fetch threads' shared counters).
+ */
+export type FanoutProgress = SchedulerProgress & { stages?: Record<string, CounterValues> };
+
+/** Totals of one stage: from its records, plus (fetch) what its shared counters counted. */
+export interface StageStats {
+  items: number;
+  busyMs: number;
+  cpuMs: number;
+  wallMs: number;
+  /** Documents fetched successfully (shared counters). */
+  documents?: number;
+  /** Body bytes of those documents, after decompression (shared counters). */
+  bytes?: number;
+  /** bytes over the stage's wall time. */
+  bytesPerSec?: number;
+  /** HTTP attempts, retries included (shared counters). */
+  attempts?: number;
+  /** Entries that failed for good (shared counters). */
+  failed?: number;
+  /** Attempts by outcome: HTTP status class, or `network` for resets, timeouts and refused connections. */
+  statuses?: { '2xx': number; '3xx': number; '4xx': number; '5xx': number; network: number };
+}
+
 /** One attempt at one batch, as the timeline and the comparison report need it. */
 export interface BatchRecord {
   batchId: string;
@@ -10,6 +39,8 @@ export interface BatchRecord {
   startMs: number;
   endMs: number;
   cpuMs?: number;
+  /** Time the worker waited for a core (Linux run-queue delay), where reported (fetch threads), ms. */
+  waitMs?: number;
   /** Wall time of map on the far side, when the backend reports it (Lambda: the billed duration's stand-in). */
   durationMs?: number;
   /** Pipeline stage: `cpu` for batches, `fetch` for fetches. */
@@ -38,8 +69,13 @@ export interface RunStats {
   retries: number;
   /** Partials dropped because the batch was already merged (lost replies, speculation). */
   duplicates: number;
-  /** CPU time summed over workers where measurable (ms). */
+  /** CPU time summed over workers where measured (ms); see cpuUnmeasured for what it leaves out. */
   cpuMs: number;
+  /**
+   * Successful attempts and fetches whose CPU time was not reported (a backend or far side that does not measure it):
+   * they are left out of cpuMs, and the table says "n/a (not measured)" rather than count them as 0 ms. Absent when 0.
+   */
+  cpuUnmeasured?: number;
   byBackend: Record<string, BackendTotals>;
   byWorker: Record<string, BackendTotals>;
   /** One record per attempt (and per fetch), for the timeline; capped per stage on huge runs (see recordsDropped). */
@@ -69,5 +105,5 @@ export interface RunStats {
   /** Batches taken from the journal of an interrupted run (`--resume`) instead of being run again. */
   resumed?: number;
   /** Per-stage totals for pipelines: wall/CPU per stage. */
-  stages?: Record<string, { items: number; busyMs: number; cpuMs: number; wallMs: number }>;
+  stages?: Record<string, StageStats>;
 }

@@ -27,6 +27,11 @@ export type CounterField = (typeof COUNTER_FIELDS)[number];
 /** A value for every counter. */
 export type CounterValues = Record<CounterField, number>;
 
+/** What serialises the updates: a {@link SharedMutex} in the buffer by default (a test may pass another). */
+export interface CounterLock {
+  withLock<T>(fn: () => T, timeoutMs?: number): T;
+}
+
 /** What a {@link SharedCounters} view needs to be rebuilt in another thread. */
 export interface SharedCountersHandle {
   buffer: SharedArrayBuffer;
@@ -40,22 +45,25 @@ export interface SharedCountersHandle {
  * The values are float64 (bytes exceed 2^31) written with plain stores — no Atomics.add per field on purpose: a
  * multi-field invariant needs the lock anyway, and the plain read-modify-write is exactly what the lock must protect
  * (the mutex test shows the updates are lost without it).
+ *
+ * The fetch threads add to them after every attempt; the main thread reads them for the fetch stage's live progress
+ * line and for `stats.stages.fetch` (documents, bytes, statuses).
  */
 export class SharedCounters {
   readonly #buffer: SharedArrayBuffer;
-  readonly #mutex: SharedMutex;
+  readonly #lock: CounterLock;
   readonly #values: Float64Array;
 
-  /** Wraps a buffer made by {@link SharedCounters.create} (possibly in another thread). */
-  constructor(handle: SharedCountersHandle) {
+  /** Wraps a buffer made by {@link SharedCounters.create} (possibly in another thread), locked by its mutex. */
+  constructor(handle: SharedCountersHandle, lock: CounterLock = new SharedMutex(handle.buffer, 0)) {
     this.#buffer = handle.buffer;
-    this.#mutex = new SharedMutex(handle.buffer, 0);
-    this.#values = new Float64Array(handle.buffer, 8, COUNTER_FIELDS.length);
+    this.#lock = lock;
+    this.#values = new Float64Array(handle.buffer, SharedMutex.BYTES, COUNTER_FIELDS.length);
   }
 
   /** New zeroed counters in their own shared buffer. */
   static create(): SharedCounters {
-    return new SharedCounters({ buffer: new SharedArrayBuffer(8 + 8 * COUNTER_FIELDS.length) });
+    return new SharedCounters({ buffer: new SharedArrayBuffer(SharedMutex.BYTES + 8 * COUNTER_FIELDS.length) });
   }
 
   /** What to post to another thread to share these counters. */
@@ -63,27 +71,18 @@ export class SharedCounters {
     return { buffer: this.#buffer };
   }
 
-  /** The lock guarding the counters (exposed for the test hook). */
-  get mutex(): SharedMutex {
-    return this.#mutex;
-  }
-
-  /**
-   * Adds `delta` to the counters as one update under the lock. `spinBetween` is a test hook: it busy-waits that many
-   * iterations between reading and writing, widening the race window so a test can show what the lock prevents.
-   */
-  add(delta: Partial<CounterValues>, spinBetween = 0, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS): void {
+  /** Adds `delta` to the counters as one update under the lock: read every field, then write every field. */
+  add(delta: Partial<CounterValues>, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS): void {
     const v = this.#values;
-    this.#mutex.withLock(() => {
+    this.#lock.withLock(() => {
       const next = COUNTER_FIELDS.map((f, i) => (v[i] as number) + (delta[f] ?? 0));
-      if (spinBetween > 0) spin(spinBetween);
       for (let i = 0; i < next.length; i++) v[i] = next[i] as number;
     }, timeoutMs);
   }
 
   /** A consistent copy of every counter, read under the lock. */
   snapshot(timeoutMs = DEFAULT_LOCK_TIMEOUT_MS): CounterValues {
-    return this.#mutex.withLock(() => {
+    return this.#lock.withLock(() => {
       const out = {} as CounterValues;
       COUNTER_FIELDS.forEach((f, i) => {
         out[f] = this.#values[i] as number;
@@ -91,14 +90,6 @@ export class SharedCounters {
       return out;
     }, timeoutMs);
   }
-}
-
-/** Burns CPU for `n` iterations without yielding (the result is kept so the loop is not optimised away). */
-let sink = 0;
-function spin(n: number): void {
-  let x = sink;
-  for (let i = 0; i < n; i++) x = (x * 31 + i) | 0;
-  sink = x;
 }
 
 /** True when a snapshot satisfies the invariants documented on {@link SharedCounters}. */

@@ -6,9 +6,8 @@ const LOCKED = 1;
 /** Locked, and somebody may be sleeping in `Atomics.wait`: the unlocker must notify. */
 const CONTENDED = 2;
 
-/** Cell indexes inside the mutex's Int32 words. */
+/** Cell index of the state word. */
 const STATE = 0;
-const DISABLED = 1;
 
 /** Default time {@link SharedMutex.lock} waits before giving up with ETIMEOUT. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
@@ -18,8 +17,7 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
  *
  * Drepper's three-state futex mutex ("Futexes are tricky"): an uncontended lock/unlock is one compare-exchange each,
  * and a waiter sleeps in `Atomics.wait` instead of spinning, so threads blocked on the lock cost no CPU. The state word
- * and a test-only "disabled" flag live in the shared buffer itself, so every thread sees the same lock and the same
- * flag.
+ * lives in the shared buffer itself, so every thread sees the same lock.
  *
  * @example
  * const mutex = SharedMutex.create();
@@ -27,13 +25,13 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
  * // in the worker: const m = new SharedMutex(buffer, offset); m.withLock(() => { ... });
  */
 export class SharedMutex {
-  /** Bytes the mutex occupies in a shared buffer (two Int32 words). */
+  /** Bytes the mutex occupies in a shared buffer (one Int32 word, padded so what follows is 8-byte aligned). */
   static readonly BYTES = 8;
   readonly #cells: Int32Array;
 
   /** Views an existing mutex at `byteOffset` (a multiple of 4) in `buffer`; a zeroed region is an unlocked mutex. */
   constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
-    this.#cells = new Int32Array(buffer, byteOffset, 2);
+    this.#cells = new Int32Array(buffer, byteOffset, 1);
   }
 
   /** A new unlocked mutex in its own shared buffer. */
@@ -56,7 +54,6 @@ export class SharedMutex {
    * died holding the lock shows up as an error instead of a hang.
    */
   lock(timeoutMs = DEFAULT_LOCK_TIMEOUT_MS): void {
-    if (this.disabled) return;
     const cells = this.#cells;
     let c = Atomics.compareExchange(cells, STATE, UNLOCKED, LOCKED);
     if (c === UNLOCKED) return;
@@ -75,13 +72,11 @@ export class SharedMutex {
 
   /** Takes the lock if it is free; never blocks. */
   tryLock(): boolean {
-    if (this.disabled) return true;
     return Atomics.compareExchange(this.#cells, STATE, UNLOCKED, LOCKED) === UNLOCKED;
   }
 
   /** Releases the lock and wakes one waiter if there may be one. */
   unlock(): void {
-    if (this.disabled) return;
     const cells = this.#cells;
     const prev = Atomics.sub(cells, STATE, 1);
     if (prev === LOCKED) return;
@@ -106,18 +101,5 @@ export class SharedMutex {
   /** True while some thread holds the lock (a snapshot; for diagnostics and tests). */
   get locked(): boolean {
     return Atomics.load(this.#cells, STATE) !== UNLOCKED;
-  }
-
-  /** True when the test hook turned the lock into a no-op. */
-  get disabled(): boolean {
-    return Atomics.load(this.#cells, DISABLED) === 1;
-  }
-
-  /**
-   * Test hook: turns `lock`/`unlock` into no-ops for every thread sharing the buffer, so a test can show that the
-   * updates it guards really race without it. Never used outside tests.
-   */
-  setDisabledForTesting(disabled: boolean): void {
-    Atomics.store(this.#cells, DISABLED, disabled ? 1 : 0);
   }
 }

@@ -121,6 +121,8 @@ async function warmUp(lambda: LambdaOptions, concurrency: number): Promise<void>
 export interface CompareFlow {
   backends: BackendName[];
   runs: number;
+  /** Untimed runs per backend before the timed ones. @default 1 */
+  warmups?: number;
   options: Omit<FanoutOptions, 'backend'>;
   concurrencyGiven: boolean;
   localPricePerHour?: number;
@@ -151,10 +153,12 @@ export async function compareFlow(task: AnyTask | string, input: unknown, flow: 
         input,
         backends: flow.backends,
         runs: flow.runs,
+        ...(flow.warmups !== undefined ? { warmups: flow.warmups } : {}),
         options: { ...flow.options, lambda },
         emulated,
         ...(flow.localPricePerHour !== undefined ? { localPricePerHour: flow.localPricePerHour } : {}),
-        onRun: (backend, run, wallMs) => log(`  ${backend.padEnd(7)} run ${run}: ${(wallMs / 1000).toFixed(2)} s`),
+        onRun: (backend, run, wallMs, warmup) =>
+          log(`  ${backend.padEnd(7)} ${warmup ? 'warm-up' : 'run'} ${run}: ${(wallMs / 1000).toFixed(2)} s`),
       }),
     log,
     resolved.ref,
@@ -208,7 +212,8 @@ export function compareCommand(task?: AnyTask): Command {
     .description('run the same input on several backends; compare time, CPU, cost; write an HTML timeline')
     .argument('<task>', `a built-in task (${[...builtinTasks.keys()].join(', ')}) or a path to a task module`)
     .option('--backends <list>', `comma-separated, from ${BACKEND_NAMES.join(',')}`, DEFAULT_COMPARE_BACKENDS)
-    .option('--runs <r>', 'repetitions per backend; the median is reported', '1')
+    .option('--runs <r>', 'timed repetitions per backend, in rotated order; the median is reported', '1')
+    .option('--warmup <n>', 'untimed runs per backend before timing (0 = none)', '1')
     .option('--report <file>', 'write a self-contained HTML report with a timeline per backend')
     .addOption(new Option('--local-price-per-hour <usd>', 'price of this machine per hour, to show local cost in USD'));
   addRunFlags(cmd);
@@ -219,6 +224,7 @@ export function compareCommand(task?: AnyTask): Command {
   cmd.action(async (taskArg: string, flags: Record<string, unknown>) => {
     const backends = parseBackendList(String(flags.backends));
     const runs = intFlag('runs', flags.runs, true);
+    const warmups = intFlag('warmup', flags.warmup, false);
     const localPricePerHour = parsePrice(flags.localPricePerHour);
     if (typeof flags.report === 'string') checkReportPath(flags.report);
     const trace = traceFrom(flags);
@@ -231,6 +237,7 @@ export function compareCommand(task?: AnyTask): Command {
     const comparison = await compareFlow(task ?? taskArg, input, {
       backends,
       runs,
+      warmups,
       options: {
         ...runOptionsFrom(flags),
         lambda,

@@ -49,8 +49,8 @@ export function demoCommand(): Command {
           true,
           async (lambda, emulated) => {
             const common = { backends, runs, emulated, options: { workers, lambda, signal: interruptSignal() } };
-            const onRun = (backend: string, run: number, wallMs: number): void =>
-              log(`  ${backend.padEnd(7)} run ${run}: ${(wallMs / 1000).toFixed(2)} s`);
+            const onRun = (backend: string, run: number, wallMs: number, warmup?: boolean): void =>
+              log(`  ${backend.padEnd(7)} ${warmup ? 'warm-up' : 'run'} ${run}: ${(wallMs / 1000).toFixed(2)} s`);
             log(`\nwordcount over ${count(docs.documents.length, 'document')} on ${backends.join(', ')}…`);
             comparisons.push(
               await runComparison({

@@ -52,6 +52,14 @@ function workerShares(stats: RunStats): string {
   return shown.join(' · ');
 }
 
+/** `1.20 s (CPU/wall 0.85)`, with what was not measured said as such rather than counted as 0 ms. */
+function cpuLine(s: RunStats, ratio: string): string {
+  const unmeasured = s.cpuUnmeasured ?? 0;
+  if (unmeasured > 0 && s.cpuMs === 0) return 'n/a (not measured)';
+  const partial = unmeasured > 0 ? `; ${unmeasured} attempt(s) not measured, left out` : '';
+  return `${fmtMs(s.cpuMs)} (CPU/wall ${ratio}${partial})`;
+}
+
 /** Human-readable summary of a run. */
 export function runText(task: string, backend: string, res: FanoutResult): string {
   const s = res.stats;
@@ -60,7 +68,7 @@ export function runText(task: string, backend: string, res: FanoutResult): strin
     `${task} on ${backend}`,
     `result    ${JSON.stringify(res.result)}`,
     `wall      ${fmtMs(s.wallMs)} · ${count(s.batches, 'batch', 'batches')} · ${count(s.retries, 'retry', 'retries')}${s.duplicates ? ` · ${count(s.duplicates, 'duplicate')} dropped` : ''}`,
-    `cpu       ${fmtMs(s.cpuMs)} (CPU/wall ${ratio})`,
+    `cpu       ${cpuLine(s, ratio)}`,
     `workers   ${workerShares(s)}`,
   ];
   if (s.failed?.length) {

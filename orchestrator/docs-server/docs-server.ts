@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { inputError } from '../errors.js';
-import { type FaultOptions, FaultPlan } from './fault-plan.js';
+import { type FaultOptions, FaultPlan, RUN_ID_HEADER } from './fault-plan.js';
 
 /** Options of {@link startDocsServer}. */
 export interface DocsServerOptions {
@@ -78,7 +78,8 @@ export async function startDocsServer(options: DocsServerOptions): Promise<DocsS
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    const fault = plan.next(url.pathname + url.search);
+    const runId = req.headers[RUN_ID_HEADER];
+    const fault = plan.next(url.pathname + url.search, typeof runId === 'string' ? runId.slice(0, 64) : '');
     const wait = latencyMs + (fault === 'slow' ? plan.slowMs : 0);
     const send = (): void => {
       if (res.destroyed) return;

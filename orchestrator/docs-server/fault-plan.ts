@@ -27,7 +27,15 @@ function fnv1a(text: string): number {
   return h;
 }
 
-/** Decides, per request, whether and how to misbehave. Counts requests per faulty path only. */
+/**
+ * The request header fanout's fetch threads send with a fresh id per run (`fanout()` call). The plan counts a faulty
+ * path's requests per run id, so every run meets the same faults: a `compare` whose first backend retried through them
+ * no longer leaves the next backends a server that has run out of faults. Requests without it (curl, a browser) share
+ * one count, as before.
+ */
+export const RUN_ID_HEADER = 'x-fanout-run';
+
+/** Decides, per request, whether and how to misbehave. Counts requests per faulty path (and per run id) only. */
 export class FaultPlan {
   readonly #rate: number;
   readonly #attempts: number;
@@ -46,13 +54,17 @@ export class FaultPlan {
     this.slowMs = o.slowMs ?? 300;
   }
 
-  /** The fault for this request of `path`, or undefined to serve it normally. */
-  next(path: string): FaultKind | undefined {
+  /**
+   * The fault for this request of `path`, or undefined to serve it normally. `runId` (the {@link RUN_ID_HEADER}) keys
+   * the count, so each run gets its own `attempts` faults per faulty path; which paths misbehave and how stays the same.
+   */
+  next(path: string, runId = ''): FaultKind | undefined {
     if (this.#rate <= 0) return undefined;
     const h = fnv1a(path);
     if ((h % 10_000) / 10_000 >= this.#rate) return undefined;
-    const n = (this.#seen.get(path) ?? 0) + 1;
-    this.#seen.set(path, n);
+    const key = `${runId}\n${path}`;
+    const n = (this.#seen.get(key) ?? 0) + 1;
+    this.#seen.set(key, n);
     if (n > this.#attempts) return undefined;
     const kind = this.#kinds[(h >>> 16) % this.#kinds.length] as FaultKind;
     this.injected[kind]++;

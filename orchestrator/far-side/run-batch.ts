@@ -1,8 +1,8 @@
-import { openSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { FanoutError } from '../errors.js';
 import type { AnyTask } from '../tasks/task.js';
 import { nonJsonPath } from './json-partial.js';
+import { threadCpuNs } from './thread-cpu.js';
 
 /** What the far side measured for one batch. */
 export interface FarSideResult {
@@ -18,28 +18,6 @@ export interface FarSideResult {
 
 /** How to measure a batch's CPU time: `process` where one batch owns the process, `thread` inside a worker thread. */
 export type CpuMeasure = 'process' | 'thread';
-
-/** This thread's open /proc/thread-self/schedstat (modules are per thread), null where it cannot be opened. */
-let schedstatFd: number | null | undefined;
-const schedstatBuf = Buffer.alloc(128);
-
-/**
- * CPU time of the calling OS thread in ns, from Linux's /proc/thread-self/schedstat (Node 20 has no
- * `process.threadCpuUsage`); undefined where that file does not exist. The file is opened once and re-read at offset
- * 0: opening it per batch cost ~75 µs, more than a small batch's whole map (≈ 6 µs this way).
- */
-function threadCpuNs(): number | undefined {
-  try {
-    if (schedstatFd === undefined) schedstatFd = openSync('/proc/thread-self/schedstat', 'r');
-    if (schedstatFd === null) return undefined;
-    const n = readSync(schedstatFd, schedstatBuf, 0, schedstatBuf.length, 0);
-    const ns = Number(schedstatBuf.toString('latin1', 0, n).split(' ', 1)[0]);
-    return Number.isFinite(ns) ? ns : undefined;
-  } catch {
-    schedstatFd = null;
-    return undefined;
-  }
-}
 
 /**
  * Maps one batch with `task` and measures it; {@link serveBatch} calls this on every far side (inline, the worker

@@ -6,8 +6,11 @@ import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } fro
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import type { FetchResult } from './fetch-url.js';
 
-/** A finished fetch, with where and when it ran. */
-export type PooledFetchResult = FetchResult & { workerId: string; startedAt: number; endedAt: number };
+/** A finished fetch, with where and when it ran, and the fetch thread's CPU time it reported (see FetchReplyMessage). */
+export type PooledFetchResult = FetchResult & { workerId: string; startedAt: number; endedAt: number } & {
+  cpuMs?: number;
+  waitMs?: number;
+};
 
 interface Pending {
   id: number;
@@ -37,9 +40,12 @@ export class FetchPool {
   #nextId = 0;
   #inFlight = 0;
   #closed = false;
+  readonly #runId: string | undefined;
 
-  constructor(options: FetchOptions = {}) {
+  /** `runId` goes out with every request as `x-fanout-run` (see FetchWorkerData). */
+  constructor(options: FetchOptions = {}, runId?: string) {
     this.options = resolveFetchOptions(options);
+    this.#runId = runId;
   }
 
   /** Starts the threads and waits until they are online. */
@@ -115,7 +121,11 @@ export class FetchPool {
   }
 
   #spawn(index: number): Promise<unknown> {
-    const data: FetchWorkerData = { options: this.options, counters: this.#counters.handle };
+    const data: FetchWorkerData = {
+      options: this.options,
+      counters: this.#counters.handle,
+      ...(this.#runId ? { runId: this.#runId } : {}),
+    };
     // A small young generation: a fetch thread makes short-lived garbage only, and each MB here is RSS per thread.
     const worker = new Worker(farSideEntry(import.meta.url, 'fetch-worker'), {
       workerData: data,
@@ -137,7 +147,14 @@ export class FetchPool {
     if (!p) return;
     slot.inFlight.delete(msg.id);
     this.#inFlight--;
-    p.resolve({ ...msg.result, workerId: `fetch-${slot.index}`, startedAt: msg.startedAt, endedAt: msg.endedAt });
+    p.resolve({
+      ...msg.result,
+      workerId: `fetch-${slot.index}`,
+      startedAt: msg.startedAt,
+      endedAt: msg.endedAt,
+      ...(msg.cpuMs === undefined ? {} : { cpuMs: msg.cpuMs }),
+      ...(msg.waitMs === undefined ? {} : { waitMs: msg.waitMs }),
+    });
     this.#dispatch();
   }
 

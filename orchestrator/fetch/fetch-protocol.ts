@@ -6,10 +6,25 @@ import type { FetchResult } from './fetch-url.js';
 export interface FetchWorkerData {
   options: ResolvedFetchOptions;
   counters: SharedCountersHandle;
+  /** Sent as the `x-fanout-run` header, so a server can tell runs apart (the docs server keys its faults by it). */
+  runId?: string;
 }
 
 /** Main thread → fetch thread. */
 export type FetchRequestMessage = { type: 'fetch'; id: number; url: string };
 
-/** Fetch thread → main thread. The body (if any) travels in the transfer list, not copied. */
-export type FetchReplyMessage = { type: 'done'; id: number; result: FetchResult; startedAt: number; endedAt: number };
+/**
+ * Fetch thread → main thread. The body (if any) travels in the transfer list, not copied. `cpuMs` is the thread's CPU
+ * time since its previous reply (absent where the thread's CPU clock cannot be read), `waitMs` the time it waited for a
+ * core meanwhile: the requests of one thread overlap on its event loop, so these windows tile the thread's time rather
+ * than isolate one request's.
+ */
+export type FetchReplyMessage = {
+  type: 'done';
+  id: number;
+  result: FetchResult;
+  startedAt: number;
+  endedAt: number;
+  cpuMs?: number;
+  waitMs?: number;
+};

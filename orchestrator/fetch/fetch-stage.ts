@@ -26,13 +26,15 @@ export interface FetchStageOptions {
   /** When the CPU stage waits, a partial batch is released once its first document is this old, ms. @default 20 */
   lingerMs?: number;
   signal?: AbortSignal;
+  /** Id of the run, sent with every request (see SplitContext.runId). */
+  runId?: string;
   /** Called once per URL with its fetch (all its attempts) as one stage record. */
   record?(r: StageRecord): void;
   /** Called for every entry that failed for good. */
   fail?(item: string, reason: string): void;
   /** Batch positions already merged (a resumed run): their entries are read but not fetched. Ordered stage only. */
   skip?(position: number): boolean;
-  /** Called with the pool once it is started (tests and benchmarks read its counters). */
+  /** Called with the pool once it is started: its shared counters are the stage's live progress and totals. */
   onPool?(pool: FetchPool): void;
 }
 
@@ -53,7 +55,7 @@ export async function* fetchDocBatches(
   const maxReady = Math.max(1, opts.maxReadyBatches ?? 2);
   const lingerMs = opts.lingerMs ?? 20;
   const signal = opts.signal;
-  const pool = new FetchPool(opts.fetch);
+  const pool = new FetchPool(opts.fetch, opts.runId);
   const decoder = new TextDecoder('utf-8');
   const it = source[Symbol.asyncIterator]();
   const ready: DocBatch[] = [];
@@ -86,6 +88,8 @@ export async function* fetchDocBatches(
       startedAt: r.startedAt,
       endedAt: r.endedAt,
       attempt: Math.max(1, r.attempts),
+      ...(r.cpuMs === undefined ? {} : { cpuMs: r.cpuMs }),
+      ...(r.waitMs === undefined ? {} : { waitMs: r.waitMs }),
       status: r.ok ? 'ok' : 'error',
       ...(r.ok ? {} : { error: r.reason }),
     });

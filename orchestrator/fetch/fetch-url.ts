@@ -40,6 +40,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export interface FetchUrlContext {
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
+  /** Extra request headers (the run id, see fetch-protocol's FetchWorkerData). */
+  headers?: Record<string, string>;
   /** Called after every attempt with its class and whether it produced a document (for shared counters). */
   onAttempt?(cls: AttemptClass, bodyBytes: number | undefined): void;
 }
@@ -57,7 +59,7 @@ export async function fetchUrl(url: string, o: ResolvedFetchOptions, ctx: FetchU
   const signal = ctx.signal ?? new AbortController().signal;
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();
-    const a = await attemptOnce(checked.url, o, dispatcher, signal);
+    const a = await attemptOnce(checked.url, o, dispatcher, signal, ctx.headers);
     ctx.onAttempt?.(a.kind === 'ok' ? 'status2xx' : a.cls, a.kind === 'ok' ? a.body.byteLength : undefined);
     if (a.kind === 'ok') return { ok: true, url, status: a.status, body: a.body, attempts: attempt };
     if (a.kind === 'fail' || attempt > o.retries) {
@@ -74,6 +76,7 @@ async function attemptOnce(
   o: ResolvedFetchOptions,
   dispatcher: Dispatcher,
   outer: AbortSignal,
+  extraHeaders: Record<string, string> = {},
 ): Promise<Attempt> {
   // One deadline for the whole attempt: redirects, headers and body together.
   const deadline = AbortSignal.timeout(o.timeoutMs);
@@ -90,7 +93,7 @@ async function attemptOnce(
       const res = await request(current, {
         method: 'GET',
         signal,
-        headers: { 'accept-encoding': 'gzip, deflate, br', 'user-agent': 'fanout' },
+        headers: { ...extraHeaders, 'accept-encoding': 'gzip, deflate, br', 'user-agent': 'fanout' },
         dispatcher,
       });
       const status = res.statusCode;

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SharedCounters } from '../accumulators/shared-counters.js';
+import { ThreadCpuWindow } from '../far-side/thread-cpu.js';
 import { guardedAgent } from './address-guard.js';
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import { type FetchResult, fetchUrl } from './fetch-url.js';
@@ -17,14 +18,20 @@ const dispatcher = guardedAgent({
   keepAliveTimeout: 10_000,
   allowLinkLocal: data.options.allowLinkLocal,
 });
+const headers: Record<string, string> = data.runId ? { 'x-fanout-run': data.runId } : {};
 const port = parentPort;
 if (!port) throw new Error('fetch-worker must run in a worker thread');
+/** CPU windows over the thread's busy periods: loading this module and idle gaps are no fetch's. */
+const cpu = new ThreadCpuWindow();
+let inFlight = 0;
 
 port.on('message', (msg: FetchRequestMessage) => {
   if (msg.type !== 'fetch') return;
   const startedAt = Date.now();
+  if (inFlight++ === 0) cpu.restart();
   void fetchUrl(msg.url, data.options, {
     dispatcher,
+    headers,
     onAttempt: (cls, bytes) =>
       counters.add({ attempts: 1, [cls]: 1, ...(bytes === undefined ? {} : { docs: 1, bytes }) }),
   })
@@ -38,7 +45,16 @@ port.on('message', (msg: FetchRequestMessage) => {
     )
     .then((result) => {
       if (!result.ok) counters.add({ failed: 1 });
-      const reply: FetchReplyMessage = { type: 'done', id: msg.id, result, startedAt, endedAt: Date.now() };
+      inFlight--;
+      const window = cpu.take();
+      const reply: FetchReplyMessage = {
+        type: 'done',
+        id: msg.id,
+        result,
+        startedAt,
+        endedAt: Date.now(),
+        ...window,
+      };
       port.postMessage(reply, result.ok ? [result.body] : []);
     });
 });

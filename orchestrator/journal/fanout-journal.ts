@@ -1,4 +1,4 @@
-import type { Accumulator } from '../accumulators/accumulator.js';
+import type { AsyncAccumulator } from '../accumulators/async-accumulator.js';
 import type { QueuedBatch } from '../scheduler/scheduler.js';
 import type { StatsCollector } from '../stats-collector.js';
 import type { TaskRef } from '../tasks/task.js';
@@ -13,7 +13,7 @@ export async function openRunJournal(
   options: JournalOptions,
   ref: TaskRef,
   input: unknown,
-  accumulator: Accumulator<unknown>,
+  accumulator: AsyncAccumulator<unknown>,
   collector: StatsCollector,
   split: { batchSize: number | undefined; maxPayloadBytes: number | undefined; workers: number },
 ): Promise<RunJournal | undefined> {

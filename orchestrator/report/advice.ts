@@ -7,14 +7,17 @@ export const CPU_BOUND_RATIO = 0.6;
 /** At or below this ratio a stage is I/O-bound: it mostly waits, so many items overlap on one core. */
 export const IO_BOUND_RATIO = 0.25;
 
-/** Measured totals of one pipeline stage (from `RunStats.stages`). */
+/** Measured totals of one pipeline stage (from the run's records). */
 export interface StageMeasure {
   stage: string;
-  /** CPU time of the workers over all items, ms. */
+  /** CPU time of the workers over the items whose CPU was measured, ms. */
   cpuMs: number;
-  /** Sum of item durations (end − start) over all items, ms. */
+  /** Time the workers had those items in hand, ms (per worker, overlapping items counted once). */
   busyMs: number;
+  /** Items of the stage, measured or not. */
   items: number;
+  /** Items whose CPU time nobody reported: they are left out of cpuMs and busyMs, never counted as 0 ms. @default 0 */
+  unmeasured?: number;
 }
 
 /** Classifies a stage by CPU time over busy time. Returns undefined when nothing was measured. */
@@ -31,12 +34,35 @@ const FITS: Record<StageKind, string> = {
   mixed: 'threads or processes sized to the cores, with more batches in flight than cores',
 };
 
-/** One plain sentence for a stage: `cpu stage: CPU-bound (CPU 97% of busy time) → processes or Lambda …`. */
+/** The fetch stage runs in fanout's own fetch threads, so its advice names their knobs, not a backend. */
+const FETCH_FITS: Record<StageKind, string> = {
+  'cpu-bound':
+    'the fetch threads are busy computing (decompression, large bodies), not waiting: more --fetch-threads, up to the free cores, speed it up; more concurrency does not',
+  'io-bound':
+    'the fetch threads mostly wait on the network: more --fetch-concurrency overlaps more requests per thread; more threads add little',
+  mixed:
+    'the fetch threads both wait and compute: raise --fetch-concurrency first, then --fetch-threads up to the cores',
+};
+
+/**
+ * One plain sentence for a stage: `cpu stage: CPU-bound (CPU 97% of busy time over 16 item(s)) → processes or Lambda …`.
+ * Only measured figures go into it: items whose CPU nobody reported are named as such, and a stage with none measured
+ * gets no kind at all (never "0 % CPU").
+ */
 export function stageAdvice(m: StageMeasure): string {
+  const unmeasured = m.unmeasured ?? 0;
+  if (unmeasured >= m.items) {
+    return `${m.stage} stage: CPU n/a (not measured for any of its ${m.items} item(s)), so its kind is unknown.`;
+  }
   const c = classifyStage(m.cpuMs, m.busyMs);
-  if (!c) return `${m.stage} stage: no CPU time was measured, so its kind is unknown.`;
+  if (!c) return `${m.stage} stage: no busy time was measured, so its kind is unknown.`;
   const label = c.kind === 'cpu-bound' ? 'CPU-bound' : c.kind === 'io-bound' ? 'I/O-bound' : 'mixed CPU and I/O';
-  return `${m.stage} stage: ${label} (CPU ${Math.round(c.ratio * 100)}% of busy time over ${m.items} item(s)) → ${FITS[c.kind]}.`;
+  const over =
+    unmeasured > 0
+      ? `over the ${m.items - unmeasured} of ${m.items} item(s) whose CPU was measured`
+      : `over ${m.items} item(s)`;
+  const fits = m.stage === 'fetch' ? FETCH_FITS[c.kind] : FITS[c.kind];
+  return `${m.stage} stage: ${label} (CPU ${Math.round(c.ratio * 100)}% of busy time ${over}) → ${fits}.`;
 }
 
 /** Measured speed of one side: parallel slots, mean batch time, and one-off start-up cost (cold starts). */

@@ -54,12 +54,24 @@ export function rowCells(row: ComparisonRow, baseline: string): TableCells {
     backend: row.backend,
     wall: seconds(row.wallMs),
     speedup: row.backend === baseline ? '1.00× (base)' : `${row.speedup.toFixed(2)}×`,
-    cpu: seconds(row.cpuMs),
-    cpuPerWall: row.cpuPerWall.toFixed(2),
+    ...cpuCells(row),
     batches: sides || '0',
     retries: row.duplicates > 0 ? `${row.retries} (+${row.duplicates} dup)` : String(row.retries),
     cost: parts.join(' + '),
   };
+}
+
+/** Text for a CPU figure nobody measured: never a 0 that reads as "no CPU used". */
+export const NOT_MEASURED = 'n/a (not measured)';
+
+/**
+ * The CPU and CPU/wall cells: measured figures as they are; `n/a (not measured)` when nothing that ran reported its
+ * CPU; a partial sum marked with how many attempts it leaves out (and CPU/wall with a `+`: it can only be higher).
+ */
+function cpuCells(row: ComparisonRow): Pick<TableCells, 'cpu' | 'cpuPerWall'> {
+  if (row.cpuUnmeasured > 0 && row.cpuMs === 0) return { cpu: NOT_MEASURED, cpuPerWall: NOT_MEASURED };
+  const partial = row.cpuUnmeasured > 0 ? ` (+${row.cpuUnmeasured} not measured)` : '';
+  return { cpu: `${seconds(row.cpuMs)}${partial}`, cpuPerWall: `${row.cpuPerWall.toFixed(2)}${partial ? '+' : ''}` };
 }
 
 /** The comparison as an aligned text table, then the advice and the notes. */
@@ -99,6 +111,8 @@ export function comparisonJson(c: Comparison): unknown {
     input: c.input,
     baseline: c.baseline,
     runs: c.runs,
+    warmups: c.warmups,
+    order: c.order,
     pricing: c.pricing,
     rows: c.rows.map((r) => {
       const { records: _records, billing: _billing, ...stats } = r.stats;
@@ -108,8 +122,10 @@ export function comparisonJson(c: Comparison): unknown {
         wallMs: r.wallMs,
         runsWallMs: r.runsWallMs,
         speedup: round(r.speedup),
-        cpuMs: r.cpuMs,
-        cpuPerWall: round(r.cpuPerWall),
+        // null, not 0, when nothing reported its CPU
+        cpuMs: r.cpuUnmeasured > 0 && r.cpuMs === 0 ? null : r.cpuMs,
+        cpuPerWall: r.cpuUnmeasured > 0 && r.cpuMs === 0 ? null : round(r.cpuPerWall),
+        cpuUnmeasured: r.cpuUnmeasured,
         batchesBySide: r.batchesBySide,
         retries: r.retries,
         duplicates: r.duplicates,

@@ -4,6 +4,8 @@
  * process and network boundaries.
  */
 
+import type { CounterValues } from '../accumulators/shared-counters.js';
+
 /** A JSON value. Batches and partials must be made of these. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -28,6 +30,11 @@ export interface SplitContext {
   workers: number;
   /** Aborted when the run stops; an async split (a fetch stage) must stop producing. */
   signal?: AbortSignal;
+  /**
+   * A fresh random id per `fanout()` call. A stage that talks to servers sends it (the fetch stage: header
+   * `x-fanout-run`), so a server can tell runs apart; fanout's docs server keys its fault plan by it.
+   */
+  runId?: string;
   /** Records an item of an earlier pipeline stage (e.g. one fetch) for the stats and the timeline. */
   record?(record: StageRecord): void;
   /** Reports an input item that failed for good without failing the run (listed in `stats.failed`). */
@@ -43,6 +50,11 @@ export interface SplitContext {
    * its place (an empty batch): fanout drops it unrun. Lets a pipeline skip the I/O of finished batches.
    */
   merged?(position: number): boolean;
+  /**
+   * Registers the live counters of a stage that runs inside split (the fetch stage's shared counters): fanout reads
+   * them for the progress line as the stage goes and for `stats.stages[stage]` at the end.
+   */
+  counters?(stage: string, read: () => CounterValues): void;
 }
 
 /** One item of a pipeline stage that runs inside `split` (e.g. a fetch), for stats and the timeline. */
@@ -54,6 +66,8 @@ export interface StageRecord {
   startedAt: number;
   endedAt: number;
   cpuMs?: number;
+  /** Time the worker waited for a core during the item (a loaded machine), ms; busy time minus this is its own. */
+  waitMs?: number;
   attempt?: number;
   status: 'ok' | 'error';
   error?: string;
@@ -78,8 +92,12 @@ export interface Task<I = unknown, B = unknown, P = unknown, R = unknown> {
   map(batch: B, ctx: MapContext): P | Promise<P>;
   /** The empty result. */
   init(): R;
-  /** Folds one partial into the accumulated result. Must not depend on arrival order. */
-  merge(acc: R, partial: P): R;
+  /**
+   * Folds one partial into the accumulated result. Must not depend on arrival order. May be async (merging into a file
+   * or a database): merges always run on the caller's side, one at a time, each batch once, and fanout stops
+   * dispatching new batches while as many merges as the backend has slots are still pending.
+   */
+  merge(acc: R, partial: P): R | Promise<R>;
   /**
    * Optional: how many batches `split` yields for this input, when that is cheap to know without splitting (the
    * progress total before the split has run out). Must agree with `split`.

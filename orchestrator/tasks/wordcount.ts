@@ -108,9 +108,11 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       maxBatchDocs: ctx.batchSize ?? DEFAULT_BATCH_DOCS,
       maxReadyBatches: Math.max(2, ctx.workers),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.runId ? { runId: ctx.runId } : {}),
       ...(ctx.record ? { record: ctx.record } : {}),
       ...(ctx.fail ? { fail: ctx.fail } : {}),
       ...(ctx.merged ? { skip: ctx.merged } : {}),
+      ...(ctx.counters ? { onPool: (pool) => ctx.counters?.('fetch', () => pool.counters()) } : {}),
     });
   },
   map({ docs }) {

@@ -68,8 +68,11 @@ export const EMULATED_USER_TASKS = [fileURLToPath(new URL('../fixtures/ts-task/c
 /** One emulator per test file that uses the lambda or hybrid fixture, started on first use (start takes seconds). */
 let lambdaEmulator: Promise<Emulator> | undefined;
 
-function emulatorEndpoint(): Promise<string> {
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' });
+/** The Invoke API endpoint of this file's emulator (started on first use), with the dummy credentials set. */
+export function emulatorEndpoint(): Promise<string> {
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');
+  vi.stubEnv('AWS_REGION', 'us-east-1');
   lambdaEmulator ??= startEmulator({ tasks: EMULATED_USER_TASKS });
   return lambdaEmulator.then((e) => e.endpoint);
 }

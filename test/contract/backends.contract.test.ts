@@ -110,7 +110,7 @@ describe.each(fixtures)('backend contract: $name', (fixture) => {
     const input = { batches: 6, rounds: 2_000, bytes: 1024 };
     let expected = hash.init();
     for (const batch of hash.split(input, { batchSize: undefined, workers: 1 }) as Iterable<never>) {
-      expected = hash.merge(expected, hash.map(batch, { signal: new AbortController().signal }) as never);
+      expected = await hash.merge(expected, hash.map(batch, { signal: new AbortController().signal }) as never);
     }
     // Act
     const { result } = await withBackend(fixture, builtin('hash'), (backend) => fanout('hash', input, { backend }));

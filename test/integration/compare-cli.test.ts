@@ -91,7 +91,7 @@ describe('fanout compare (CLI)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(
-      'fanout: RESULTS DIFFER: backend `thread` (run 1) returned {"n":8}, but `inline` returned {"n":4} [EMISMATCH]',
+      'fanout: RESULTS DIFFER: backend `thread` (warm-up run 1) returned {"n":8}, but `inline` returned {"n":4} [EMISMATCH]',
     );
   });
 

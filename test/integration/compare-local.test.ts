@@ -92,7 +92,7 @@ describe('runComparison over the local backends', () => {
         err instanceof FanoutError &&
         err.code === 'EMISMATCH' &&
         err.message ===
-          'RESULTS DIFFER: backend `off-by-one` (run 1) returned {"count":9594}, but `inline` returned {"count":9592}',
+          'RESULTS DIFFER: backend `off-by-one` (warm-up run 1) returned {"count":9594}, but `inline` returned {"count":9592}',
     );
   });
 });

@@ -35,7 +35,27 @@ describe('stageAdvice', () => {
     const s = stageAdvice({ stage: 'fetch', cpuMs: 40, busyMs: 1000, items: 500 });
 
     // Assess
-    expect(s).toMatch(/^fetch stage: I\/O-bound \(CPU 4% of busy time over 500 item\(s\)\) → worker threads/);
+    expect(s).toMatch(/^fetch stage: I\/O-bound \(CPU 4% of busy time over 500 item\(s\)\) → .*--fetch-concurrency/);
+  });
+
+  it('points a CPU-bound fetch stage at more fetch threads', () => {
+    expect(stageAdvice({ stage: 'fetch', cpuMs: 800, busyMs: 1000, items: 20 })).toMatch(
+      /^fetch stage: CPU-bound \(CPU 80% .*--fetch-threads/,
+    );
+  });
+
+  it('says n/a for a stage nobody measured, never "CPU 0%"', () => {
+    // Act
+    const s = stageAdvice({ stage: 'fetch', cpuMs: 0, busyMs: 0, items: 12, unmeasured: 12 });
+
+    // Assess
+    expect(s).toBe('fetch stage: CPU n/a (not measured for any of its 12 item(s)), so its kind is unknown.');
+  });
+
+  it('classifies from the measured items only and says how many were left out', () => {
+    expect(stageAdvice({ stage: 'cpu', cpuMs: 90, busyMs: 100, items: 10, unmeasured: 4 })).toMatch(
+      /^cpu stage: CPU-bound \(CPU 90% of busy time over the 6 of 10 item\(s\) whose CPU was measured\)/,
+    );
   });
 
   it('says a count stage is CPU-bound and points at processes or Lambda', () => {

@@ -22,7 +22,7 @@ function naiveCount(lo: number, hi: number): number {
 function runInline(limit: number, batchSize?: number): number {
   let acc = primes.init();
   for (const b of primes.split({ limit }, { batchSize, workers: 2 }) as Iterable<{ lo: number; hi: number }>) {
-    acc = primes.merge(acc, primes.map(b, { signal: new AbortController().signal }) as { count: number });
+    acc = primes.merge(acc, primes.map(b, { signal: new AbortController().signal }) as { count: number }) as typeof acc;
   }
   return acc.count;
 }

@@ -63,7 +63,7 @@ describe('wordcount map/merge/finalize', () => {
             JSON.parse(JSON.stringify(wordcount.map(b, { signal: new AbortController().signal }))),
           );
           let acc = wordcount.init();
-          for (const p of partials.reverse()) acc = wordcount.merge(acc, p);
+          for (const p of partials.reverse()) acc = wordcount.merge(acc, p) as typeof acc; // a synchronous merge
           const result = wordcount.finalize?.(acc, { urls: 'x', top: 5 }) as {
             totalWords: number;
             distinctWords: number;

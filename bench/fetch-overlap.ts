@@ -28,10 +28,10 @@ const WORDS_PER_DOC = 4000;
 const IDEAL_MS = Math.ceil(DOCS / CONCURRENCY) * LATENCY_MS;
 
 /** Starts the docs server in a child process; resolves with its index URL and a stop function. */
-async function serveDocs(dir: string): Promise<{ indexUrl: string; stop(): void }> {
+export async function serveDocs(dir: string, latencyMs = LATENCY_MS): Promise<{ indexUrl: string; stop(): void }> {
   const module = join(repoRoot, 'dist', 'orchestrator', 'docs-server', 'docs-server.js');
   const code = `const { startDocsServer } = await import(${JSON.stringify(module)});
-const s = await startDocsServer({ dir: ${JSON.stringify(dir)}, latencyMs: ${LATENCY_MS} });
+const s = await startDocsServer({ dir: ${JSON.stringify(dir)}, latencyMs: ${latencyMs} });
 console.log(s.indexUrl);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve, reject) => {

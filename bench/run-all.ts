@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'fetch-overlap': async () => (await import('./fetch-overlap.js')).run(),
   'lambda-client': async () => (await import('./lambda-client.js')).run(),
   hybrid: async () => (await import('./hybrid.js')).run(),
+  peers: async () => (await import('./peers.js')).run(),
 };
 
 const only = process.argv.slice(2);

@@ -10,6 +10,10 @@
  * - fetch 500 documents at 50 ms latency (local docs server, concurrency 64): fanout's fetch threads vs p-limit + undici
  *   on the main thread, both vs the ideal ⌈500/64⌉ × 50 ms.
  *
+ * Peers: piscina and tinypool (threads), workerpool (processes), a raw `child_process.fork` + IPC loop with 64 messages
+ * in flight, faast.js's local provider (processes; ~1 ms a call, so it runs a prefix of the long lists and its wall time
+ * is scaled), p-limit + undici (fetch).
+ *
  * `FANOUT_BENCH_QUICK=1` shrinks every workload and runs 2 rounds (for development; its figures are not the goals').
  */
 import { mkdtempSync } from 'node:fs';
@@ -25,7 +29,14 @@ import { type PrimesBatch, primes } from '../orchestrator/tasks/primes.js';
 import { median, printTable, writeResult } from './bench-results.js';
 import { serveDocs } from './fetch-overlap.js';
 import { fetchWithPLimit, fetchWithPool, listUrls } from './peers/peer-fetch.js';
-import { type PeerPool, piscinaPool, rawForkPool, tinypoolPool, workerpoolPool } from './peers/peer-pools.js';
+import {
+  faastPool,
+  type PeerPool,
+  piscinaPool,
+  rawForkPool,
+  tinypoolPool,
+  workerpoolPool,
+} from './peers/peer-pools.js';
 import type { PeerMessage, PeerReply } from './peers/peer-work.js';
 import { twoPlainSieves } from './peers/plain-sieve-run.js';
 
@@ -159,13 +170,31 @@ function viaFanout(label: string, backend: Backend, w: Workload, want: unknown):
   };
 }
 
-function viaPeer(pool: PeerPool, w: Workload, want: unknown): Contender {
+/**
+ * A contender that runs a workload through a warm peer pool. A peer with `maxMessages` below the workload's size runs
+ * that prefix (checked against `wantPrefix`) and its wall time is scaled to the whole workload.
+ */
+function viaPeer(pool: PeerPool, w: Workload, want: unknown, wantPrefix: () => Promise<unknown>): Contender {
+  const n = w.messages.length;
+  if (pool.maxMessages === undefined || pool.maxMessages >= n) {
+    return {
+      name: pool.name,
+      run: () =>
+        timed(async () => {
+          expectEqual(pool.name, w.answer(await pool.runAll(w.messages)), want);
+        }),
+    };
+  }
+  const prefix = w.messages.slice(0, pool.maxMessages);
   return {
     name: pool.name,
-    run: () =>
-      timed(async () => {
-        expectEqual(pool.name, w.answer(await pool.runAll(w.messages)), want);
-      }),
+    async run() {
+      const expected = await wantPrefix();
+      const ms = await timed(async () => {
+        expectEqual(pool.name, w.answer(await pool.runAll(prefix)), expected);
+      });
+      return (ms * n) / prefix.length;
+    },
   };
 }
 
@@ -198,7 +227,13 @@ export async function run(): Promise<unknown> {
   const loadBefore = loadavg()[0] as number;
   const rows: Row[] = [];
   const results: Record<string, unknown>[] = [];
-  const peers = [piscinaPool(WORKERS), tinypoolPool(WORKERS), workerpoolPool(WORKERS), rawForkPool(WORKERS, 64)];
+  const peers = [
+    piscinaPool(WORKERS),
+    tinypoolPool(WORKERS),
+    workerpoolPool(WORKERS),
+    rawForkPool(WORKERS, 64),
+    faastPool(WORKERS, QUICK ? 500 : 1_000),
+  ];
   for (const p of peers) await p.start();
   try {
     for (const w of workloads()) {
@@ -206,8 +241,19 @@ export async function run(): Promise<unknown> {
         ['fanout thread', new ThreadBackend({ workers: WORKERS })],
         ['fanout process', new ProcessBackend({ workers: WORKERS })],
       ];
-      const want = w.answer(await (peers[0] as PeerPool).runAll(w.messages)); // also the peers' warm-up for this work
-      for (const p of peers.slice(1)) await p.runAll(w.messages);
+      // The reference answer, and every peer's warm-up on this work (a capped peer warms up on its prefix).
+      const reference = peers[0] as PeerPool;
+      const want = w.answer(await reference.runAll(w.messages));
+      const prefixAnswers = new Map<number, Promise<unknown>>();
+      const wantPrefix = (n: number) => (): Promise<unknown> => {
+        let a = prefixAnswers.get(n);
+        if (!a) {
+          a = reference.runAll(w.messages.slice(0, n)).then((r) => w.answer(r));
+          prefixAnswers.set(n, a);
+        }
+        return a;
+      };
+      for (const p of peers.slice(1)) await p.runAll(w.messages.slice(0, p.maxMessages ?? w.messages.length));
       try {
         for (const [, b] of backends) {
           await b.start({ task: { kind: 'builtin', name: w.task } });
@@ -215,7 +261,7 @@ export async function run(): Promise<unknown> {
         }
         const contenders = [
           ...backends.map(([label, b]) => viaFanout(label, b, w, want)),
-          ...peers.map((p) => viaPeer(p, w, want)),
+          ...peers.map((p) => viaPeer(p, w, want, wantPrefix(p.maxMessages ?? 0))),
         ];
         if (w.task === 'primes') {
           const limit = w.input.limit as number;
@@ -261,6 +307,7 @@ function referencesFor(w: Workload): [string, string][] {
     ['fanout thread', 'tinypool'],
     ['fanout process', 'raw fork + IPC (64 in flight)'],
     ['fanout process', 'workerpool (processes)'],
+    ['fanout process', 'faast.js local (processes)'],
   ];
   if (w.task === 'primes') {
     pairs.push(['fanout thread', 'two plain node processes (sieve time)']);

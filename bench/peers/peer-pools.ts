@@ -3,8 +3,10 @@
  * submitted at once (each pool queues the rest its own way), stop. Each runs 2 workers, like fanout's pools in the run.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { faastLocal, type LocalFaastModule } from 'faastjs';
 import { Piscina } from 'piscina';
 import { Tinypool } from 'tinypool';
 import workerpool from 'workerpool';
@@ -16,6 +18,11 @@ export interface PeerPool {
   readonly name: string;
   /** `thread` or `process`: which fanout backend it is compared with. */
   readonly kind: 'thread' | 'process';
+  /**
+   * Most messages one timed run sends (a slow peer runs a prefix of the list and its wall time is scaled to the whole
+   * list); absent: all of them.
+   */
+  readonly maxMessages?: number;
   start(): Promise<void>;
   runAll(messages: readonly PeerMessage[]): Promise<PeerReply[]>;
   stop(): Promise<void>;
@@ -136,6 +143,30 @@ export function rawForkPool(workers: number, inFlight = 64): PeerPool {
             }),
         ),
       );
+    },
+  };
+}
+
+type FaastFunctions = { run(m: PeerMessage): Promise<PeerReply> };
+
+/**
+ * faast.js's local provider with `childProcess: true` (its functions run in forked processes, as on its cloud
+ * providers' far side), concurrency 2. It costs ~1 ms per call, so a timed run sends at most `maxMessages`.
+ */
+export function faastPool(workers: number, maxMessages = 2_000): PeerPool {
+  let mod: LocalFaastModule<FaastFunctions> | undefined;
+  return {
+    name: 'faast.js local (processes)',
+    kind: 'process',
+    maxMessages,
+    async start() {
+      const fns = createRequire(import.meta.url)(join(peersDir, 'peer-faast-functions.cjs')) as FaastFunctions;
+      mod = await faastLocal(fns, { concurrency: workers, childProcess: true, gc: 'off', mode: 'queue' });
+      await Promise.all(Array.from({ length: workers * 4 }, () => mod?.functions.run({ k: 'noop' })));
+    },
+    runAll: (messages) => Promise.all(messages.map((m) => (mod as LocalFaastModule<FaastFunctions>).functions.run(m))),
+    async stop() {
+      await mod?.cleanup();
     },
   };
 }

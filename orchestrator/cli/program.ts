@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { AnyTask } from '../tasks/task.js';
 import { compareCommand } from './compare-command.js';
 import { demoCommand } from './demo-command.js';
+import { planCommand } from './plan-command.js';
 import { runCommand } from './run-command.js';
 import { serveDocsCommand } from './serve-docs-command.js';
 
@@ -19,6 +20,7 @@ export function createProgram(task?: AnyTask): Command {
     .configureHelp({ showGlobalOptions: true });
   program.addCommand(runCommand(task));
   program.addCommand(compareCommand(task));
+  program.addCommand(planCommand(task));
   program.addCommand(serveDocsCommand());
   program.addCommand(demoCommand());
   return program;

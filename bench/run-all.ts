@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'lambda-client': async () => (await import('./lambda-client.js')).run(),
   hybrid: async () => (await import('./hybrid.js')).run(),
   peers: async () => (await import('./peers.js')).run(),
+  plan: async () => (await import('./plan-check.js')).run(),
 };
 
 const only = process.argv.slice(2);

@@ -70,6 +70,7 @@ export function buildPlan(sample: TaskSample, request: PlanRequest): Plan {
     memoryMb: request.memoryMb,
     architecture: request.architecture,
     scaleCpuByMemory: request.target === 'aws',
+    ...(request.target === 'emulator' ? { initParallelism: 1 } : {}),
   });
   const concurrencies = gridConcurrencies(request.concurrency, request.accountConcurrency);
   const rows = gridBatches(request.batches).map((n) => ({

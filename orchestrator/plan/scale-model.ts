@@ -32,6 +32,12 @@ export interface LambdaScenario {
    * emulator, whose "functions" are threads on local cores. @default true
    */
   scaleCpuByMemory?: boolean;
+  /**
+   * Cold starts that can run at the same time. AWS starts environments independently (unbounded); serverless-offline
+   * starts its instances one after another on the host's cores (measured: 8 concurrent cold invokes took ~8 × one
+   * cold start), so the emulator target uses 1. @default unbounded
+   */
+  initParallelism?: number;
 }
 
 /** A predicted Lambda fan-out. */
@@ -76,7 +82,10 @@ export function simulateFanout(
   slots: number,
   invokeMs: number,
   coldMs: number,
+  initParallelism?: number,
 ): { wallMs: number; environments: number; rampLimited: boolean } {
+  // Free times of the INIT lanes when cold starts are bounded (sorted ascending; the first is the next free lane).
+  const initLanes = initParallelism === undefined ? undefined : new Array<number>(Math.max(1, initParallelism)).fill(0);
   // Min-heap of [freeAt, environment index] over the environments in use; the next unused one is `nextEnv`.
   const heap: [number, number][] = [];
   let nextEnv = 0;
@@ -88,7 +97,14 @@ export function simulateFanout(
     if (top === undefined || freshAt <= top[0]) {
       // a new environment can start no later than the earliest busy one frees up: start it (it pays INIT)
       if (freshAt > 0) rampLimited = true;
-      const end = freshAt + coldMs + invokeMs;
+      // The invoke was sent at freshAt; its INIT starts when an INIT lane is free (at once when unbounded).
+      let initStart = freshAt;
+      if (initLanes) {
+        initStart = Math.max(freshAt, initLanes[0] as number);
+        initLanes[0] = initStart + coldMs;
+        initLanes.sort((a, b) => a - b);
+      }
+      const end = initStart + coldMs + invokeMs;
       heapPush(heap, [end, nextEnv++]);
       wallMs = Math.max(wallMs, end);
     } else {
@@ -111,7 +127,13 @@ export function predictLambda(sample: TaskSample, s: LambdaScenario): LambdaPred
         ? 'account quota'
         : 'concurrency';
   const mapMs = s.scaleCpuByMemory === false ? sample.batchMs : lambdaBatchMs(sample, s.memoryMb);
-  const sim = simulateFanout(s.batches, effective, mapMs + sample.invokeOverheadMs, sample.coldStartMs);
+  const sim = simulateFanout(
+    s.batches,
+    effective,
+    mapMs + sample.invokeOverheadMs,
+    sample.coldStartMs,
+    s.initParallelism,
+  );
   // Billed: every invoke's duration in whole ms, plus INIT of each cold environment (billed since 2025-08-01).
   const billedMs =
     s.batches * Math.max(1, Math.ceil(mapMs)) + sim.environments * Math.max(0, Math.ceil(sample.coldStartMs));

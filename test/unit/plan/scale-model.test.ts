@@ -47,6 +47,13 @@ describe('simulateFanout', () => {
     // (ending at 30 s) before the third thousand could start at 20 s.
     expect(simulateFanout(3000, 3000, 15_000, 0)).toEqual({ wallMs: 30_000, environments: 2000, rampLimited: true });
   });
+  it('serial cold starts (the emulator): each new environment waits for the previous INIT', () => {
+    // 4 batches on 2 environments, INIT 300 ms one at a time, invoke 100 ms: env 0 runs 0–300 INIT, 300–400;
+    // env 1 INIT 300–600, runs 600–700; batch 2 reuses env 0 at 400–500, batch 3 env 0 again at 500–600.
+    expect(simulateFanout(4, 2, 100, 300, 1)).toEqual({ wallMs: 700, environments: 2, rampLimited: false });
+    // unbounded: both INITs at once, two waves
+    expect(simulateFanout(4, 2, 100, 300)).toEqual({ wallMs: 500, environments: 2, rampLimited: false });
+  });
   it('never starts the ramp when short batches keep the first thousand busy', () => {
     // 2,500 × 1 s on up to 2,500 slots: the first 1,000 environments run three waves long before 10 s.
     expect(simulateFanout(2500, 2500, 1000, 0)).toEqual({ wallMs: 3000, environments: 1000, rampLimited: false });

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import { Agent } from 'undici';
 import { type CounterValues, SharedCounters } from '../accumulators/shared-counters.js';
 import { farSideEntry } from '../backends/far-side-entry.js';
 import { FanoutError } from '../errors.js';
+import { fetchCounted } from './fetch-counted.js';
 import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } from './fetch-options.js';
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import type { FetchResult } from './fetch-url.js';
@@ -28,6 +30,10 @@ interface Slot {
  * A pool of fetch threads. Requests are queued here and handed to the least-busy thread, at most `perThread` per
  * thread and `concurrency` in all; each thread runs its share concurrently on its own event loop. A thread that dies is
  * replaced and its requests are re-queued.
+ *
+ * Start-up: a thread takes a few hundred ms to boot (more on a busy machine). Until the first one is online, up to
+ * `perThread` requests run on the main thread (the start-up lane), so the first request leaves as soon as the first URL
+ * is known instead of after the boot; the rest wait in the threads' message queues.
  */
 export class FetchPool {
   readonly options: ResolvedFetchOptions;
@@ -37,6 +43,10 @@ export class FetchPool {
   #nextId = 0;
   #inFlight = 0;
   #closed = false;
+  /** True once any fetch thread is online: the start-up lane takes no new requests after that. */
+  #threadOnline = false;
+  #startupInFlight = 0;
+  #startupAgent: Agent | undefined;
 
   constructor(options: FetchOptions = {}) {
     this.options = resolveFetchOptions(options);
@@ -96,11 +106,15 @@ export class FetchPool {
     for (const p of this.#queue.splice(0)) p.reject(err);
     const slots = this.#slots.splice(0);
     for (const s of slots) for (const p of s.inFlight.values()) p.reject(err);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all([...slots.map((s) => s.worker.terminate()), this.#startupAgent?.destroy()]);
   }
 
   #dispatch(): void {
     while (this.#queue.length > 0 && this.#inFlight < this.options.concurrency) {
+      if (!this.#threadOnline && this.#startupInFlight < this.options.perThread) {
+        this.#fetchOnMainThread(this.#queue.shift() as Pending);
+        continue;
+      }
       let best: Slot | undefined;
       for (const s of this.#slots) {
         if (s.inFlight.size < this.options.perThread && (!best || s.inFlight.size < best.inFlight.size)) best = s;
@@ -112,6 +126,21 @@ export class FetchPool {
       const msg: FetchRequestMessage = { type: 'fetch', id: p.id, url: p.url };
       best.worker.postMessage(msg);
     }
+  }
+
+  /** The start-up lane: one request on the main thread, counted like a thread's, resolved like a thread's reply. */
+  #fetchOnMainThread(p: Pending): void {
+    this.#inFlight++;
+    this.#startupInFlight++;
+    this.#startupAgent ??= new Agent({ connections: this.options.perThread, keepAliveTimeout: 10_000 });
+    const startedAt = Date.now();
+    void fetchCounted(p.url, this.options, this.#startupAgent, this.#counters).then((result) => {
+      this.#inFlight--;
+      this.#startupInFlight--;
+      if (this.#closed) return;
+      p.resolve({ ...result, workerId: 'fetch-main', startedAt, endedAt: Date.now() });
+      this.#dispatch();
+    });
   }
 
   #spawn(index: number): Promise<unknown> {
@@ -127,7 +156,11 @@ export class FetchPool {
     worker.on('error', () => {}); // the exit handler below does the recovery
     worker.on('exit', () => this.#onExit(slot));
     return new Promise((resolve, reject) => {
-      worker.once('online', resolve);
+      worker.once('online', () => {
+        this.#threadOnline = true;
+        resolve(undefined);
+        this.#dispatch();
+      });
       worker.once('error', reject);
     });
   }

@@ -125,7 +125,9 @@ export async function* fetchDocBatches(
   };
 
   try {
-    await pool.start();
+    // The threads boot while the list is read: requests queue in the pool (its start-up lane runs the first ones on
+    // this thread), so the first request leaves within ms of the stage starting rather than after the threads' boot.
+    pool.start().catch(onError);
     opts.onPool?.(pool);
     fill();
     for (;;) {

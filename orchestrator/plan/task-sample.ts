@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { findServiceRoot } from '../backends/lambda/emulator.js';
 import { LambdaBackend } from '../backends/lambda/lambda-backend.js';
 import { inputError } from '../errors.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
@@ -118,8 +119,8 @@ function checkPayload(which: 'request' | 'response', i: number, bytes: number): 
 
 /** Wall time of a fresh node process that loads the Lambda handler (functions/worker.js) and exits: an INIT proxy. */
 async function localColdStartMs(): Promise<number> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const handler = join(here, '..', '..', 'functions', 'worker.js');
+  // the compiled handler, wherever this module runs from (dist/, or the sources under a test runner)
+  const handler = join(findServiceRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'functions', 'worker.js');
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();

@@ -45,7 +45,7 @@ export class FetchPool {
   #closed = false;
   /** True once any fetch thread is online: the start-up lane takes no new requests after that. */
   #threadOnline = false;
-  #startupInFlight = 0;
+  readonly #startupPending = new Set<Pending>();
   #startupAgent: Agent | undefined;
 
   constructor(options: FetchOptions = {}) {
@@ -106,12 +106,14 @@ export class FetchPool {
     for (const p of this.#queue.splice(0)) p.reject(err);
     const slots = this.#slots.splice(0);
     for (const s of slots) for (const p of s.inFlight.values()) p.reject(err);
+    for (const p of this.#startupPending) p.reject(err);
+    this.#startupPending.clear();
     await Promise.all([...slots.map((s) => s.worker.terminate()), this.#startupAgent?.destroy()]);
   }
 
   #dispatch(): void {
     while (this.#queue.length > 0 && this.#inFlight < this.options.concurrency) {
-      if (!this.#threadOnline && this.#startupInFlight < this.options.perThread) {
+      if (!this.#threadOnline && this.#startupPending.size < this.options.perThread) {
         this.#fetchOnMainThread(this.#queue.shift() as Pending);
         continue;
       }
@@ -131,12 +133,12 @@ export class FetchPool {
   /** The start-up lane: one request on the main thread, counted like a thread's, resolved like a thread's reply. */
   #fetchOnMainThread(p: Pending): void {
     this.#inFlight++;
-    this.#startupInFlight++;
+    this.#startupPending.add(p);
     this.#startupAgent ??= new Agent({ connections: this.options.perThread, keepAliveTimeout: 10_000 });
     const startedAt = Date.now();
     void fetchCounted(p.url, this.options, this.#startupAgent, this.#counters).then((result) => {
       this.#inFlight--;
-      this.#startupInFlight--;
+      this.#startupPending.delete(p);
       if (this.#closed) return;
       p.resolve({ ...result, workerId: 'fetch-main', startedAt, endedAt: Date.now() });
       this.#dispatch();

@@ -275,7 +275,10 @@ export async function run(): Promise<unknown> {
           });
         }
         const walls = await interleaved(contenders);
+        const before = rows.length;
         results.push(...addRows(rows, w, walls, w.messages.length));
+        // each workload's table as soon as it is done: a long run shows progress and keeps what it measured
+        printTable(`peers: ${w.name}`, rows.slice(before));
       } finally {
         for (const [, b] of backends) await b.stop();
       }
@@ -285,7 +288,7 @@ export async function run(): Promise<unknown> {
   }
   results.push(await fetchWorkload(rows));
   printTable(
-    `peers: 2 workers, warm pools, ${ROUNDS} interleaved rounds${QUICK ? ' (QUICK mode: reduced sizes)' : ''}`,
+    `peers (all workloads): 2 workers, warm pools, ${ROUNDS} interleaved rounds${QUICK ? ' (QUICK mode: reduced sizes)' : ''}`,
     rows,
   );
   const data = {

@@ -1,9 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { Agent } from 'undici';
 import { type CounterValues, SharedCounters } from '../accumulators/shared-counters.js';
 import { farSideEntry } from '../backends/far-side-entry.js';
 import { FanoutError } from '../errors.js';
-import { fetchCounted } from './fetch-counted.js';
 import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } from './fetch-options.js';
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import type { FetchResult } from './fetch-url.js';
@@ -30,10 +28,6 @@ interface Slot {
  * A pool of fetch threads. Requests are queued here and handed to the least-busy thread, at most `perThread` per
  * thread and `concurrency` in all; each thread runs its share concurrently on its own event loop. A thread that dies is
  * replaced and its requests are re-queued.
- *
- * Start-up: a thread takes a few hundred ms to boot (more on a busy machine). Until the first one is online, up to
- * `perThread` requests run on the main thread (the start-up lane), so the first request leaves as soon as the first URL
- * is known instead of after the boot; the rest wait in the threads' message queues.
  */
 export class FetchPool {
   readonly options: ResolvedFetchOptions;
@@ -43,10 +37,6 @@ export class FetchPool {
   #nextId = 0;
   #inFlight = 0;
   #closed = false;
-  /** True once any fetch thread is online: the start-up lane takes no new requests after that. */
-  #threadOnline = false;
-  readonly #startupPending = new Set<Pending>();
-  #startupAgent: Agent | undefined;
 
   constructor(options: FetchOptions = {}) {
     this.options = resolveFetchOptions(options);
@@ -106,17 +96,11 @@ export class FetchPool {
     for (const p of this.#queue.splice(0)) p.reject(err);
     const slots = this.#slots.splice(0);
     for (const s of slots) for (const p of s.inFlight.values()) p.reject(err);
-    for (const p of this.#startupPending) p.reject(err);
-    this.#startupPending.clear();
-    await Promise.all([...slots.map((s) => s.worker.terminate()), this.#startupAgent?.destroy()]);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
   #dispatch(): void {
     while (this.#queue.length > 0 && this.#inFlight < this.options.concurrency) {
-      if (!this.#threadOnline && this.#startupPending.size < this.options.perThread) {
-        this.#fetchOnMainThread(this.#queue.shift() as Pending);
-        continue;
-      }
       let best: Slot | undefined;
       for (const s of this.#slots) {
         if (s.inFlight.size < this.options.perThread && (!best || s.inFlight.size < best.inFlight.size)) best = s;
@@ -128,21 +112,6 @@ export class FetchPool {
       const msg: FetchRequestMessage = { type: 'fetch', id: p.id, url: p.url };
       best.worker.postMessage(msg);
     }
-  }
-
-  /** The start-up lane: one request on the main thread, counted like a thread's, resolved like a thread's reply. */
-  #fetchOnMainThread(p: Pending): void {
-    this.#inFlight++;
-    this.#startupPending.add(p);
-    this.#startupAgent ??= new Agent({ connections: this.options.perThread, keepAliveTimeout: 10_000 });
-    const startedAt = Date.now();
-    void fetchCounted(p.url, this.options, this.#startupAgent, this.#counters).then((result) => {
-      this.#inFlight--;
-      this.#startupPending.delete(p);
-      if (this.#closed) return;
-      p.resolve({ ...result, workerId: 'fetch-main', startedAt, endedAt: Date.now() });
-      this.#dispatch();
-    });
   }
 
   #spawn(index: number): Promise<unknown> {
@@ -158,11 +127,7 @@ export class FetchPool {
     worker.on('error', () => {}); // the exit handler below does the recovery
     worker.on('exit', () => this.#onExit(slot));
     return new Promise((resolve, reject) => {
-      worker.once('online', () => {
-        this.#threadOnline = true;
-        resolve(undefined);
-        this.#dispatch();
-      });
+      worker.once('online', resolve);
       worker.once('error', reject);
     });
   }

@@ -125,9 +125,7 @@ export async function* fetchDocBatches(
   };
 
   try {
-    // The threads boot while the list is read: requests queue in the pool (its start-up lane runs the first ones on
-    // this thread), so the first request leaves within ms of the stage starting rather than after the threads' boot.
-    pool.start().catch(onError);
+    await pool.start();
     opts.onPool?.(pool);
     fill();
     for (;;) {

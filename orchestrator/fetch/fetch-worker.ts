@@ -5,8 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { SharedCounters } from '../accumulators/shared-counters.js';
-import { fetchCounted } from './fetch-counted.js';
 import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
+import { type FetchResult, fetchUrl } from './fetch-url.js';
 
 const data = workerData as FetchWorkerData;
 const counters = new SharedCounters(data.counters);
@@ -18,8 +18,22 @@ if (!port) throw new Error('fetch-worker must run in a worker thread');
 port.on('message', (msg: FetchRequestMessage) => {
   if (msg.type !== 'fetch') return;
   const startedAt = Date.now();
-  void fetchCounted(msg.url, data.options, dispatcher, counters).then((result) => {
-    const reply: FetchReplyMessage = { type: 'done', id: msg.id, result, startedAt, endedAt: Date.now() };
-    port.postMessage(reply, result.ok ? [result.body] : []);
-  });
+  void fetchUrl(msg.url, data.options, {
+    dispatcher,
+    onAttempt: (cls, bytes) =>
+      counters.add({ attempts: 1, [cls]: 1, ...(bytes === undefined ? {} : { docs: 1, bytes }) }),
+  })
+    .catch(
+      (err: unknown): FetchResult => ({
+        ok: false,
+        url: msg.url,
+        reason: `fetch thread error: ${String(err)}`,
+        attempts: 0,
+      }),
+    )
+    .then((result) => {
+      if (!result.ok) counters.add({ failed: 1 });
+      const reply: FetchReplyMessage = { type: 'done', id: msg.id, result, startedAt, endedAt: Date.now() };
+      port.postMessage(reply, result.ok ? [result.body] : []);
+    });
 });

@@ -14,6 +14,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   'user-task': async () => (await import('./user-task.js')).run(),
   // 3 rounds × 13 configurations of 20,000 no-op tasks: about a minute on 2 cores
   dispatch: async () => (await import('./dispatch.js')).run(3),
+  peers: async () => (await import('./peers.js')).run(),
+  plan: async () => (await import('./plan-check.js')).run(),
 };
 
 const only = process.argv.slice(2);

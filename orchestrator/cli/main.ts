@@ -11,7 +11,7 @@ import { createProgram } from './program.js';
 import { quietWarnings } from './quiet-warnings.js';
 
 /** Commands whose first argument is a task whose options must be known before parsing. */
-const TASK_COMMANDS = new Set(['run', 'compare']);
+const TASK_COMMANDS = new Set(['run', 'compare', 'plan']);
 
 /** The task argument of `run`/`compare`, resolved early so its options can be registered. */
 async function preResolveTask(argv: string[]): Promise<AnyTask | undefined> {

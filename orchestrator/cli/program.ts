@@ -3,6 +3,7 @@ import type { AnyTask } from '../tasks/task.js';
 import { compareCommand } from './compare-command.js';
 import { demoCommand } from './demo-command.js';
 import { packageVersion } from './package-version.js';
+import { planCommand } from './plan-command.js';
 import { runCommand } from './run-command.js';
 import { serveDocsCommand } from './serve-docs-command.js';
 
@@ -16,6 +17,7 @@ export function createProgram(task?: AnyTask): Command {
     .configureHelp({ showGlobalOptions: true });
   program.addCommand(runCommand(task));
   program.addCommand(compareCommand(task));
+  program.addCommand(planCommand(task));
   program.addCommand(serveDocsCommand());
   program.addCommand(demoCommand());
   return program;

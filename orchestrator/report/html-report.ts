@@ -3,7 +3,8 @@ import type { Comparison } from './comparison.js';
 import { freeTierLines, rowCells, TABLE_HEADERS, type TableCells } from './comparison-table.js';
 import { escapeXml, legendHtml, MAX_BARS, timelineSvg } from './timeline-svg.js';
 
-const CSS = `
+/** The report pages' stylesheet (compare and plan reports share it). */
+export const REPORT_CSS = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d232a; margin: 24px auto; max-width: 1240px; padding: 0 16px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; } h3 { font-size: 15px; margin: 18px 0 4px; }
 .sub { color: #56606b; margin: 0 0 12px; }
@@ -92,7 +93,7 @@ export function htmlReport(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeXml(title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <h1>${escapeXml(title)}</h1>

@@ -8,7 +8,7 @@ import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { EMULATOR_DEFAULT_CONCURRENCY, type Emulator, startEmulator } from './emulator.js';
-import { createLambdaClient, invokeDeadline } from './lambda-client.js';
+import { createLambdaClient, invokeDeadline, isRequestTimeout } from './lambda-client.js';
 import { AUTO_ENDPOINT, checkLambdaEndpoint } from './lambda-endpoint.js';
 import { classifyInvokeError, functionErrorFrom, type InvokeTarget } from './lambda-errors.js';
 import { encodeEvent, MAX_BATCH_PAYLOAD_BYTES } from './payload.js';
@@ -162,13 +162,14 @@ export class LambdaBackend implements Backend {
   }
 
   async #invoke(client: LambdaClient, job: BatchJob, payload: Uint8Array, signal: AbortSignal): Promise<BatchOutcome> {
-    const target: InvokeTarget = { functionName: this.#functionName, endpoint: this.#endpoint, region: this.#region };
-    const deadline = invokeDeadline(signal, this.#invokeTimeoutMs);
+    // Our own client's handler enforces the deadline itself (requestTimeout + throwOnRequestTimeout, see
+    // createLambdaClient): no extra controller, timer and listener per invoke. A caller's client may not, so it gets one.
+    const deadline = this.#ownsClient ? undefined : invokeDeadline(signal, this.#invokeTimeoutMs);
     const startedAt = Date.now();
     try {
       const reply = await client.send(
         new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'RequestResponse', Payload: payload }),
-        { abortSignal: deadline.signal },
+        deadline ? { abortSignal: deadline.signal } : { abortSignal: signal, requestTimeout: this.#invokeTimeoutMs },
       );
       if (reply.FunctionError) throw functionErrorFrom(reply.FunctionError, reply.Payload, job.id);
       const body = parseReply(reply.Payload, job.id);
@@ -185,7 +186,7 @@ export class LambdaBackend implements Backend {
       };
     } catch (err) {
       if (isFanoutError(err)) throw err;
-      if (deadline.timedOut()) {
+      if (deadline ? deadline.timedOut() : isRequestTimeout(err) && !signal.aborted) {
         throw new FanoutError(
           'ETIMEOUT',
           `no reply from ${this.#functionName} for batch ${job.id} within ${this.#invokeTimeoutMs} ms`,
@@ -196,9 +197,10 @@ export class LambdaBackend implements Backend {
         );
       }
       if (signal.aborted) throw signal.reason;
+      const target: InvokeTarget = { functionName: this.#functionName, endpoint: this.#endpoint, region: this.#region };
       throw classifyInvokeError(err, job.id, target);
     } finally {
-      deadline.clear();
+      deadline?.clear();
     }
   }
 

@@ -19,6 +19,9 @@ export interface LambdaClientOptions {
  * - `maxSockets` = concurrency: the SDK's default handler allows 50 sockets, which silently queues a wider fan-out.
  * - `maxAttempts: 1`: the backend classifies faults (throttles adapt the limit) and the scheduler alone retries them,
  *   one budget per batch; SDK retries underneath would hide attempts from the records and multiply them.
+ * - `throwOnRequestTimeout`: the per-invoke deadline is the handler's own request timer (`requestTimeout` per send),
+ *   which it sets anyway; without this flag that timer only logs a warning. This saves an AbortController, a timer and
+ *   a listener per invoke (profiled: ~3 % of the main thread at 2,000 invokes/s).
  * - A custom endpoint (the emulator) with no credentials configured gets dummy ones; otherwise the SDK would probe the
  *   instance-metadata address and stall. Against real AWS the default credential chain applies.
  */
@@ -28,6 +31,7 @@ export function createLambdaClient(opts: LambdaClientOptions): LambdaClient {
     httpAgent: agent,
     httpsAgent: agent,
     connectionTimeout: opts.connectionTimeoutMs ?? 2000,
+    throwOnRequestTimeout: true,
   });
   const dummy = opts.endpoint !== undefined && !hasAwsCredentialsInEnv();
   return new LambdaClient({
@@ -39,9 +43,23 @@ export function createLambdaClient(opts: LambdaClientOptions): LambdaClient {
   });
 }
 
+/** True for the error the handler raises when a send's `requestTimeout` passes (see {@link createLambdaClient}). */
+export function isRequestTimeout(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | null;
+  return (
+    e !== null &&
+    typeof e === 'object' &&
+    e.name === 'TimeoutError' &&
+    e.code === 'ETIMEDOUT' &&
+    typeof e.message === 'string' &&
+    e.message.includes('requestTimeout')
+  );
+}
+
 /**
  * A deadline for one invoke, combined with the caller's signal: the request is abandoned when either fires. Returns the
- * signal and a `clear` to drop the timer and listener once the invoke settles. (A listener rather than
+ * signal and a `clear` to drop the timer and listener once the invoke settles. Used only for a client passed in by the
+ * caller, whose handler may not throw on its request timeout. (A listener rather than
  * `AbortSignal.any`, which costs noticeably more per call at thousands of invokes per second.)
  */
 export function invokeDeadline(

@@ -1,0 +1,54 @@
+import type { Plan } from './plan.js';
+import type { MeasuredSample } from './task-sample.js';
+
+/** `1.23 s`, `850 ms`, `2.1 min`. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+/** `$0.0012`, `$1.23`. */
+export function formatUsd(usd: number): string {
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`;
+}
+
+function bytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+/** The plan as text: the sample, the asked scenario, the N × concurrency grid, and where Lambda overtakes. */
+export function planText(taskName: string, plan: Plan, sample: MeasuredSample): string {
+  const r = plan.request;
+  const p = plan.prediction;
+  const target = r.target === 'aws' ? `Lambda ${r.memoryMb} MB ${r.architecture}` : 'the emulator (this machine)';
+  const lines = [
+    `plan: ${taskName}, ${r.batches} batches at concurrency ${r.concurrency} on ${target}`,
+    `sample: ${sample.sampled} batches timed after one warm-up — ${formatMs(sample.batchMs)} per batch locally (CPU ${formatMs(sample.batchCpuMs)}), event ${bytes(sample.requestBytes)}, reply ${bytes(sample.responseBytes)} (limit 6 MiB each)`,
+    `cold start ${formatMs(sample.coldStartMs)} [${sample.coldStartSource}]; invoke overhead ${formatMs(sample.invokeOverheadMs)} [${sample.overheadSource}]`,
+    `one batch on ${target}: ${formatMs(p.lambdaBatchMs)}`,
+    '',
+    `predicted: ${formatMs(p.wallMs)} wall, ${p.coldStarts} cold starts, ${p.cost.requests} requests, ${p.cost.gbSeconds.toFixed(1)} GB-s, ${formatUsd(p.cost.totalUsd)}` +
+      ` (concurrency ${p.effectiveConcurrency}, limited by ${p.limitedBy}${p.rampLimited ? '; the 1,000-per-10-s scaling ramp delays some invokes' : ''})`,
+    `local: ${r.cores} processes, ${formatMs(plan.localMs)} (per-batch time × N / cores) — Lambda ${plan.localMs > p.wallMs ? `${(plan.localMs / p.wallMs).toFixed(1)}× faster` : `${(p.wallMs / plan.localMs).toFixed(1)}× slower`}`,
+    '',
+    'wall time / cost vs N and concurrency:',
+  ];
+  const head = ['N', `local (${r.cores} cores)`, ...plan.concurrencies.map((c) => `c=${c}`)];
+  const body = plan.rows.map((row) => [
+    String(row.batches),
+    formatMs(row.localMs),
+    ...row.lambda.map((cell) => `${formatMs(cell.wallMs)} / ${formatUsd(cell.usd)}`),
+  ]);
+  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(width[i] ?? 0)).join('  ');
+  lines.push(line(head), line(width.map((w) => '-'.repeat(w))), ...body.map(line), '');
+  for (const o of plan.overtake) {
+    lines.push(
+      o.batches === null
+        ? `c=${o.concurrency}: Lambda does not overtake ${r.cores} local processes up to 10,000 batches`
+        : `c=${o.concurrency}: Lambda overtakes ${r.cores} local processes from N = ${o.batches}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,100 @@
+import type { LambdaArchitecture } from '../report/lambda-pricing.js';
+import { LAMBDA_LIMITS } from './lambda-limits.js';
+import {
+  type LambdaPrediction,
+  type LambdaScenario,
+  overtakeBatches,
+  predictLambda,
+  predictLocal,
+  type TaskSample,
+} from './scale-model.js';
+
+/** What `fanout plan` was asked. */
+export interface PlanRequest {
+  batches: number;
+  concurrency: number;
+  accountConcurrency: number;
+  memoryMb: number;
+  architecture: LambdaArchitecture;
+  /** Local cores the "local processes" bound uses. */
+  cores: number;
+  /** `aws`: Lambda at `memoryMb`; `emulator`: serverless-offline on this machine (no CPU scaling by memory). */
+  target: 'aws' | 'emulator';
+}
+
+/** One cell of the grid: N batches at one concurrency. */
+export interface PlanCell {
+  concurrency: number;
+  wallMs: number;
+  usd: number;
+  coldStarts: number;
+}
+
+/** One row of the grid: N batches, locally and at each concurrency. */
+export interface PlanRow {
+  batches: number;
+  localMs: number;
+  lambda: PlanCell[];
+}
+
+/** A full plan: the asked scenario, the grid, and where Lambda overtakes local processes. */
+export interface Plan {
+  request: PlanRequest;
+  sample: TaskSample;
+  prediction: LambdaPrediction;
+  localMs: number;
+  rows: PlanRow[];
+  concurrencies: number[];
+  /** Per concurrency: the N from which Lambda is faster than the local cores, or null if never (N ≤ 10,000). */
+  overtake: { concurrency: number; batches: number | null }[];
+}
+
+/** Batch counts the grid shows: powers of ten up to 10,000 plus the asked N. */
+export function gridBatches(asked: number): number[] {
+  return [...new Set([1, 10, 100, 1000, 10_000, asked])].sort((a, b) => a - b);
+}
+
+/** Concurrencies the grid shows: the asked one, 10, 100 and 1,000, none above the account quota. */
+export function gridConcurrencies(asked: number, account: number): number[] {
+  return [...new Set([10, 100, 1000, account, Math.min(asked, account)])]
+    .filter((c) => c <= account && c >= 1)
+    .sort((a, b) => a - b);
+}
+
+/** Builds the plan from a measured sample: the asked scenario, a grid of N × concurrency, and the overtake points. */
+export function buildPlan(sample: TaskSample, request: PlanRequest): Plan {
+  const scenario = (batches: number, concurrency: number): LambdaScenario => ({
+    batches,
+    concurrency,
+    accountConcurrency: request.accountConcurrency,
+    memoryMb: request.memoryMb,
+    architecture: request.architecture,
+    scaleCpuByMemory: request.target === 'aws',
+    ...(request.target === 'emulator' ? { initParallelism: 1 } : {}),
+  });
+  const concurrencies = gridConcurrencies(request.concurrency, request.accountConcurrency);
+  const rows = gridBatches(request.batches).map((n) => ({
+    batches: n,
+    localMs: predictLocal(sample, n, request.cores),
+    lambda: concurrencies.map((c) => {
+      const p = predictLambda(sample, scenario(n, c));
+      return { concurrency: c, wallMs: p.wallMs, usd: p.cost.totalUsd, coldStarts: p.coldStarts };
+    }),
+  }));
+  const overtake = concurrencies.map((c) => {
+    const { batches: _, ...rest } = scenario(1, c);
+    return {
+      concurrency: c,
+      batches: overtakeBatches(sample, rest, request.cores, LAMBDA_LIMITS.maxBatches) ?? null,
+    };
+  });
+  return {
+    request,
+    sample,
+    prediction: predictLambda(sample, scenario(request.batches, request.concurrency)),
+    localMs: predictLocal(sample, request.batches, request.cores),
+    rows,
+    concurrencies,
+    overtake,
+  };
+}

@@ -1,0 +1,236 @@
+import { type LambdaCost, lambdaCostOfTotals } from '../report/cost.js';
+import type { LambdaArchitecture } from '../report/lambda-pricing.js';
+import { LAMBDA_LIMITS } from './lambda-limits.js';
+
+/** What a short measured sample of a task says about one of its batches. */
+export interface TaskSample {
+  /** Median warm wall time of one batch's map on one local core, ms. */
+  batchMs: number;
+  /** Median CPU time of one batch's map, ms (≤ batchMs; the rest is waiting, which memory does not speed up). */
+  batchCpuMs: number;
+  /** Extra time of an execution environment's first invoke (INIT: runtime start + handler and task load), ms. */
+  coldStartMs: number;
+  /** Per-invoke time that is neither map nor INIT: network, client, (de)serialising, ms. */
+  invokeOverheadMs: number;
+  /** Largest sampled request (the invoke event), bytes. */
+  requestBytes: number;
+  /** Largest sampled response (the worker's reply), bytes. */
+  responseBytes: number;
+}
+
+/** One N-way fan-out to predict. */
+export interface LambdaScenario {
+  batches: number;
+  /** Invocations fanout keeps in flight (`--concurrency`). */
+  concurrency: number;
+  /** @default 1000 (the default account quota) */
+  accountConcurrency?: number;
+  memoryMb: number;
+  architecture: LambdaArchitecture;
+  /**
+   * Scale the CPU part of a batch by Lambda's CPU share at `memoryMb` (1 vCPU at 1,769 MB). Off for a prediction of the
+   * emulator, whose "functions" are threads on local cores. @default true
+   */
+  scaleCpuByMemory?: boolean;
+  /**
+   * Cold starts that can run at the same time. AWS starts environments independently (unbounded); serverless-offline
+   * starts its instances one after another on the host's cores (measured: 8 concurrent cold invokes took ~8 × one
+   * cold start), so the emulator target uses 1. @default unbounded
+   */
+  initParallelism?: number;
+}
+
+/** A predicted Lambda fan-out. */
+export interface LambdaPrediction {
+  wallMs: number;
+  /** Execution environments started, each paying one cold start (INIT). */
+  coldStarts: number;
+  /** Concurrency actually used: min(concurrency, account quota, batches). */
+  effectiveConcurrency: number;
+  /** What bounded the concurrency. */
+  limitedBy: 'concurrency' | 'account quota' | 'batches';
+  /** True when the 1,000-environments-per-10-s ramp delayed some invoke. */
+  rampLimited: boolean;
+  /** One batch on Lambda at this memory (map only), ms. */
+  lambdaBatchMs: number;
+  cost: LambdaCost;
+}
+
+/**
+ * A batch's map time on Lambda at `memoryMb`: the CPU part stretched by the CPU share below 1,769 MB (a single-threaded
+ * map gains nothing above it), the waiting part unchanged.
+ */
+export function lambdaBatchMs(sample: Pick<TaskSample, 'batchMs' | 'batchCpuMs'>, memoryMb: number): number {
+  const cpu = Math.min(sample.batchCpuMs, sample.batchMs);
+  const share = Math.min(1, memoryMb / LAMBDA_LIMITS.fullVcpuMemoryMb);
+  return sample.batchMs - cpu + cpu / share;
+}
+
+/** Time at which the `k`-th execution environment (0-based) may start, under the per-function scaling rate. */
+export function environmentAvailableAt(k: number): number {
+  return Math.floor(k / LAMBDA_LIMITS.scaleStepEnvironments) * LAMBDA_LIMITS.scaleStepMs;
+}
+
+/**
+ * Wall time of `batches` identical invokes on at most `slots` environments, each invoke taking `invokeMs` and an
+ * environment's first one `coldMs` more; environment k exists from {@link environmentAvailableAt}(k). Every batch goes
+ * to the environment that frees up first (what a scheduler with `slots` in flight does), so a late environment is
+ * used only when it is free before the early ones. Returns the wall time and how many environments were used.
+ */
+export function simulateFanout(
+  batches: number,
+  slots: number,
+  invokeMs: number,
+  coldMs: number,
+  initParallelism?: number,
+): { wallMs: number; environments: number; rampLimited: boolean } {
+  // Free times of the INIT lanes when cold starts are bounded (sorted ascending; the first is the next free lane).
+  const initLanes = initParallelism === undefined ? undefined : new Array<number>(Math.max(1, initParallelism)).fill(0);
+  // Min-heap of [freeAt, environment index] over the environments in use; the next unused one is `nextEnv`.
+  const heap: [number, number][] = [];
+  let nextEnv = 0;
+  let wallMs = 0;
+  let rampLimited = false;
+  for (let b = 0; b < batches; b++) {
+    const top = heap[0];
+    const freshAt = nextEnv < slots ? environmentAvailableAt(nextEnv) : Number.POSITIVE_INFINITY;
+    if (top === undefined || freshAt <= top[0]) {
+      // a new environment can start no later than the earliest busy one frees up: start it (it pays INIT)
+      if (freshAt > 0) rampLimited = true;
+      // The invoke was sent at freshAt; its INIT starts when an INIT lane is free (at once when unbounded).
+      let initStart = freshAt;
+      if (initLanes) {
+        initStart = Math.max(freshAt, initLanes[0] as number);
+        initLanes[0] = initStart + coldMs;
+        initLanes.sort((a, b) => a - b);
+      }
+      const end = initStart + coldMs + invokeMs;
+      heapPush(heap, [end, nextEnv++]);
+      wallMs = Math.max(wallMs, end);
+    } else {
+      const end = top[0] + invokeMs;
+      heapReplaceTop(heap, [end, top[1]]);
+      wallMs = Math.max(wallMs, end);
+    }
+  }
+  return { wallMs, environments: nextEnv, rampLimited };
+}
+
+/** Predicts wall time and cost of one Lambda fan-out from a task sample. */
+export function predictLambda(sample: TaskSample, s: LambdaScenario): LambdaPrediction {
+  const account = s.accountConcurrency ?? LAMBDA_LIMITS.accountConcurrency;
+  const effective = Math.max(1, Math.min(s.concurrency, account, s.batches));
+  const limitedBy =
+    effective === s.batches && s.batches < Math.min(s.concurrency, account)
+      ? 'batches'
+      : account < s.concurrency
+        ? 'account quota'
+        : 'concurrency';
+  const mapMs = s.scaleCpuByMemory === false ? sample.batchMs : lambdaBatchMs(sample, s.memoryMb);
+  const sim = simulateFanout(
+    s.batches,
+    effective,
+    mapMs + sample.invokeOverheadMs,
+    sample.coldStartMs,
+    s.initParallelism,
+  );
+  // Billed: every invoke's duration in whole ms, plus INIT of each cold environment (billed since 2025-08-01).
+  const initBilledMs = sim.environments * Math.max(0, Math.ceil(sample.coldStartMs));
+  const billedMs = s.batches * Math.max(1, Math.ceil(mapMs)) + initBilledMs;
+  return {
+    wallMs: sim.wallMs,
+    coldStarts: sim.environments,
+    effectiveConcurrency: effective,
+    limitedBy,
+    rampLimited: sim.rampLimited,
+    lambdaBatchMs: mapMs,
+    cost: lambdaCostOfTotals(
+      {
+        requests: s.batches,
+        billedMs,
+        coldStarts: sim.environments,
+        initMs: sim.environments * Math.max(0, sample.coldStartMs),
+        initBilledMs,
+      },
+      { memoryMb: s.memoryMb, architecture: s.architecture },
+    ),
+  };
+}
+
+/** Local processes: measured per-batch time × N / cores (perfect scaling, no start-up: the bound local can reach). */
+export function predictLocal(sample: Pick<TaskSample, 'batchMs'>, batches: number, cores: number): number {
+  return (sample.batchMs * batches) / Math.max(1, cores);
+}
+
+/**
+ * The smallest N (1 ≤ N ≤ maxBatches) from which Lambda at `scenario`'s concurrency is predicted faster than `cores`
+ * local processes and stays faster up to maxBatches (checked on a log-spaced grid, then refined by bisection), or
+ * undefined when it never overtakes.
+ */
+export function overtakeBatches(
+  sample: TaskSample,
+  scenario: Omit<LambdaScenario, 'batches'>,
+  cores: number,
+  maxBatches: number = LAMBDA_LIMITS.maxBatches,
+): number | undefined {
+  const faster = (n: number): boolean =>
+    predictLambda(sample, { ...scenario, batches: n }).wallMs < predictLocal(sample, n, cores);
+  const grid = logGrid(maxBatches);
+  let firstGood: number | undefined;
+  let lastBad = 0;
+  for (const n of grid) {
+    if (faster(n)) firstGood ??= n;
+    else {
+      firstGood = undefined;
+      lastBad = n;
+    }
+  }
+  if (firstGood === undefined) return undefined;
+  let lo = lastBad;
+  let hi = firstGood;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (faster(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** 1, 2, 3, … 10, then about 24 points per decade up to `max` (always included). */
+export function logGrid(max: number): number[] {
+  const out = new Set<number>();
+  for (let n = 1; n <= Math.min(10, max); n++) out.add(n);
+  for (let e = 1; 10 ** e <= max; e += 1 / 24) out.add(Math.min(max, Math.round(10 ** e)));
+  out.add(max);
+  return [...out].sort((a, b) => a - b);
+}
+
+function heapPush(h: [number, number][], x: [number, number]): void {
+  h.push(x);
+  let i = h.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!less(h[i] as [number, number], h[p] as [number, number])) break;
+    [h[i], h[p]] = [h[p] as [number, number], h[i] as [number, number]];
+    i = p;
+  }
+}
+
+function heapReplaceTop(h: [number, number][], x: [number, number]): void {
+  h[0] = x;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < h.length && less(h[l] as [number, number], h[m] as [number, number])) m = l;
+    if (r < h.length && less(h[r] as [number, number], h[m] as [number, number])) m = r;
+    if (m === i) return;
+    [h[i], h[m]] = [h[m] as [number, number], h[i] as [number, number]];
+    i = m;
+  }
+}
+
+function less(a: [number, number], b: [number, number]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}

@@ -1,0 +1,178 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { findServiceRoot } from '../backends/lambda/emulator.js';
+import { LambdaBackend } from '../backends/lambda/lambda-backend.js';
+import { inputError } from '../errors.js';
+import type { AnyTask, TaskRef } from '../tasks/task.js';
+import { LAMBDA_LIMITS } from './lambda-limits.js';
+import type { TaskSample } from './scale-model.js';
+
+const execFileP = promisify(execFile);
+
+/** How a sample was taken, next to the figures the model uses. */
+export interface MeasuredSample extends TaskSample {
+  /** Batches timed (after one untimed warm-up batch). */
+  sampled: number;
+  /** Per-batch map wall times locally, ms. */
+  localBatchMs: number[];
+  /** Where `coldStartMs` came from. */
+  coldStartSource: 'emulator (first invoke − warm invoke)' | 'local process (node start + handler load)';
+  /** Where `invokeOverheadMs` came from (0 when only local). */
+  overheadSource: 'emulator (invoke wall − far-side map time)' | 'not measured (local sample only)';
+  /** Emulator figures, when sampled there. */
+  emulator?: { invokeMs: number[]; durationMs: number[]; coldInvokeMs: number };
+}
+
+/** Options of {@link sampleTask}. */
+export interface SampleOptions {
+  task: AnyTask;
+  ref: TaskRef;
+  input: unknown;
+  /** Batches to time. @default 4 */
+  batches?: number;
+  batchSize?: number;
+  /** A running Invoke API (the emulator) to sample on as well; its batch times then drive the prediction. */
+  endpoint?: string;
+  signal?: AbortSignal;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : (s[Math.floor(s.length / 2)] as number);
+};
+
+/**
+ * Measures a task on a few of its own batches: map wall and CPU time in this thread (one warm-up batch untimed), the
+ * JSON sizes of event and reply, a cold start (a fresh node process loading the Lambda handler, or the emulator's first
+ * invoke) and, with `endpoint`, the per-invoke overhead on the emulator. Refuses a batch whose event or reply would
+ * exceed Lambda's 6 MB synchronous payload.
+ */
+export async function sampleTask(opts: SampleOptions): Promise<MeasuredSample> {
+  const k = opts.batches ?? 4;
+  const batches: unknown[] = [];
+  const signal = opts.signal ?? new AbortController().signal;
+  for await (const b of opts.task.split(opts.input as never, { batchSize: opts.batchSize, workers: 1, signal })) {
+    batches.push(b);
+    if (batches.length >= k + 1) break;
+  }
+  if (batches.length === 0) throw inputError(`Task \`${opts.task.name}\` made no batches from this input`);
+  const pick = (i: number): unknown => batches[i % batches.length];
+  const localBatchMs: number[] = [];
+  const cpuMs: number[] = [];
+  let requestBytes = 0;
+  let responseBytes = 0;
+  for (let i = 0; i <= k; i++) {
+    signal.throwIfAborted();
+    const batch = pick(i);
+    const event = JSON.stringify({ task: opts.task.name, batchId: String(i), batch });
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const partial = await opts.task.map(batch as never, { signal } as never);
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    const reply = JSON.stringify({ batchId: String(i), partial, cpuMs: 0, durationMs: ms, coldStart: false });
+    requestBytes = Math.max(requestBytes, Buffer.byteLength(event));
+    responseBytes = Math.max(responseBytes, Buffer.byteLength(reply));
+    checkPayload('request', i, Buffer.byteLength(event));
+    checkPayload('response', i, Buffer.byteLength(reply));
+    if (i === 0) continue; // warm-up: JIT and lazy init of the task
+    localBatchMs.push(ms);
+    cpuMs.push((c.user + c.system) / 1000);
+  }
+  const base = {
+    sampled: localBatchMs.length,
+    localBatchMs,
+    batchMs: median(localBatchMs),
+    batchCpuMs: Math.min(median(cpuMs), median(localBatchMs)),
+    requestBytes,
+    responseBytes,
+  };
+  if (opts.endpoint === undefined) {
+    return {
+      ...base,
+      coldStartMs: await localColdStartMs(),
+      invokeOverheadMs: 0,
+      coldStartSource: 'local process (node start + handler load)',
+      overheadSource: 'not measured (local sample only)',
+    };
+  }
+  const emu = await sampleOnEmulator(opts, batches, k, signal);
+  return {
+    ...base,
+    coldStartMs: emu.coldStartMs,
+    invokeOverheadMs: emu.overheadMs,
+    coldStartSource: 'emulator (first invoke − warm invoke)',
+    overheadSource: 'emulator (invoke wall − far-side map time)',
+    emulator: { invokeMs: emu.invokeMs, durationMs: emu.durationMs, coldInvokeMs: emu.coldInvokeMs },
+  };
+}
+
+function checkPayload(which: 'request' | 'response', i: number, bytes: number): void {
+  if (bytes > LAMBDA_LIMITS.syncPayloadBytes) {
+    throw inputError(
+      `Sampled batch ${i} has a ${bytes}-byte ${which}, over Lambda's ${LAMBDA_LIMITS.syncPayloadBytes}-byte synchronous payload limit; use a smaller --batch-size`,
+    );
+  }
+}
+
+/** Wall time of a fresh node process that loads the Lambda handler (functions/worker.js) and exits: an INIT proxy. */
+async function localColdStartMs(): Promise<number> {
+  // the compiled handler, wherever this module runs from (dist/, or the sources under a test runner)
+  const handler = join(findServiceRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'functions', 'worker.js');
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await execFileP(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(handler)})`]);
+    runs.push(performance.now() - t0);
+  }
+  return median(runs);
+}
+
+/** One invoke after another on one emulator instance: the first is cold, the rest warm. */
+async function sampleOnEmulator(
+  opts: SampleOptions,
+  batches: unknown[],
+  k: number,
+  signal: AbortSignal,
+): Promise<{
+  coldStartMs: number;
+  overheadMs: number;
+  invokeMs: number[];
+  durationMs: number[];
+  coldInvokeMs: number;
+}> {
+  if (opts.ref.kind !== 'builtin') {
+    throw inputError('Sampling on the emulator needs a built-in task (the function bundles the built-ins)');
+  }
+  const backend = new LambdaBackend({ endpoint: opts.endpoint as string, concurrency: 1 });
+  await backend.start({ task: opts.ref });
+  try {
+    const invokeMs: number[] = [];
+    const durationMs: number[] = [];
+    let coldInvokeMs = 0;
+    for (let i = 0; i <= k; i++) {
+      const t0 = performance.now();
+      const out = await backend.run({ id: `plan-${i}`, batch: batches[i % batches.length], attempt: 1 }, signal);
+      const ms = performance.now() - t0;
+      if (i === 0) {
+        coldInvokeMs = ms;
+        continue;
+      }
+      invokeMs.push(ms);
+      durationMs.push(out.durationMs ?? ms);
+    }
+    const warm = median(invokeMs);
+    const overheads = invokeMs.map((ms, i) => Math.max(0, ms - (durationMs[i] as number)));
+    return {
+      coldStartMs: Math.max(0, coldInvokeMs - warm),
+      overheadMs: median(overheads),
+      invokeMs,
+      durationMs,
+      coldInvokeMs,
+    };
+  } finally {
+    await backend.stop();
+  }
+}

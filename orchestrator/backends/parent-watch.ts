@@ -21,7 +21,7 @@ const descendants = (pid, out) => {
   for (const tid of tids) {
     let kids = '';
     try { kids = readFileSync('/proc/' + pid + '/task/' + tid + '/children', 'utf8'); } catch {}
-    for (const k of kids.trim().split(/s+/).filter(Boolean)) if (!out.includes(Number(k))) descendants(Number(k), out).push(Number(k));
+    for (const k of kids.trim().split(/\\s+/).filter(Boolean)) if (!out.includes(Number(k))) descendants(Number(k), out).push(Number(k));
   }
   return out;
 };
@@ -31,7 +31,8 @@ setInterval(() => {
     try { process.kill(pid, 'SIGKILL'); } catch {}
   }
   for (const dir of workerData.remove) {
-    try { rmSync(dir, { recursive: true, force: true }); } catch {}
+    // a child killed just now may still be closing files in it: retry rather than leave half a folder
+    try { rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); } catch {}
   }
   process.kill(process.pid, 'SIGKILL');
 }, workerData.pollMs);

@@ -56,7 +56,7 @@ function workerShares(stats: RunStats): string {
 function cpuLine(s: RunStats, ratio: string): string {
   const unmeasured = s.cpuUnmeasured ?? 0;
   if (unmeasured > 0 && s.cpuMs === 0) return 'n/a (not measured)';
-  const partial = unmeasured > 0 ? `; ${unmeasured} attempt(s) not measured, left out` : '';
+  const partial = unmeasured > 0 ? `; ${count(unmeasured, 'attempt')} not measured, left out` : '';
   return `${fmtMs(s.cpuMs)} (CPU/wall ${ratio}${partial})`;
 }
 

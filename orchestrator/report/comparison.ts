@@ -112,9 +112,12 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
   const taskName = resolved.task.name;
   const nameOf = (b: BackendName | Backend): string => (typeof b === 'string' ? b : b.name);
 
-  const runOnce = async (b: BackendName | Backend, label: string): Promise<FanoutResult> => {
+  const runOnce = async (b: BackendName | Backend, label: string, warmup = false): Promise<FanoutResult> => {
     if (typeof b !== 'string') await b.start({ task: resolved.ref });
-    const out = await fanout(opts.task, opts.input, { ...opts.options, backend: b }).finally(() =>
+    // a warm-up is not part of the comparison: its attempts stay out of traces and record logs
+    const { onRecord: _untimed, ...untimedOptions } = opts.options ?? {};
+    const options = warmup ? untimedOptions : opts.options;
+    const out = await fanout(opts.task, opts.input, { ...options, backend: b }).finally(() =>
       typeof b === 'string' ? undefined : b.stop(),
     );
     const json = canonicalJson(out.result);
@@ -131,7 +134,7 @@ export async function runComparison(opts: CompareOptions): Promise<Comparison> {
 
   for (let w = 1; w <= warmups; w++) {
     for (const b of opts.backends) {
-      const { stats } = await runOnce(b, `warm-up run ${w}`);
+      const { stats } = await runOnce(b, `warm-up run ${w}`, true);
       opts.onRun?.(nameOf(b), w, stats.wallMs, true);
     }
   }

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import { primes } from '../../orchestrator/tasks/primes.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
-import { type BackendFixture, emulatorEndpoint, fixtures } from './backend-fixtures.js';
+import { emulatorEndpoint, fixtures } from './backend-fixtures.js';
 
 /**
  * A task whose `merge` is async, the way a user merging into a file or a database writes it, on every backend: the far
@@ -45,15 +44,9 @@ function fileMergingPrimes(file: string) {
   return { task, seen };
 }
 
-/** Hybrid over a process side and the lambda fixture's emulator (the contract fixtures list no hybrid of their own). */
-const hybridFixture: BackendFixture = {
-  name: 'hybrid',
-  make: async () => new HybridBackend({ workers: 1, lambda: { endpoint: await emulatorEndpoint(), concurrency: 4 } }),
-};
-
 const ref: TaskRef = { kind: 'builtin', name: 'primes' };
 
-describe.each([...fixtures, hybridFixture])('async merge: $name', (fixture) => {
+describe.each(fixtures)('async merge: $name', (fixture) => {
   it('merges one at a time, each batch once, with the same answer as the synchronous merge', async () => {
     // Prepare: π(2·10^5) = 17984, in 20 batches
     const file = join(dir, `${fixture.name}.txt`);

@@ -57,7 +57,7 @@ describe.each(fixtures)('TypeScript user task: $name', (fixture) => {
       // Assess
       const err = await run.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FanoutError);
-      expect(err).toMatchObject({ code: 'ETASK', message: 'batch 4 failed after 2 attempt(s): collatz refuses 1100' });
+      expect(err).toMatchObject({ code: 'ETASK', message: 'batch 4 failed after 2 attempts: collatz refuses 1100' });
     } finally {
       await backend.stop();
     }

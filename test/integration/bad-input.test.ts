@@ -65,7 +65,7 @@ const CLI_ROWS: Row[] = [
   ['split not iterable', ['run', '{fx}misbehaving-task.js', '--input', '{"mode":"split-not-iterable"}', '--backend', 'inline'], 1, /must return an iterable of batches, got `number` \[ETASK\]/],
   // partials
   ['partial a BigInt (inline)', ['run', '{fx}misbehaving-task.js', '--input', '{"mode":"bigint"}', '--backend', 'inline', '--retries', '0'], 1, /partial that is not JSON.*BigInt.*\[ETASK\]/],
-  ['partial a cycle (thread)', ['run', '{fx}misbehaving-task.js', '--input', '{"mode":"cycle"}', '--backend', 'thread', '--workers', '1', '--retries', '0'], 1, /partial that is not JSON.*circular.*\[ETASK\]/],
+  ['partial a cycle (thread)', ['run', '{fx}misbehaving-task.js', '--input', '{"mode":"cycle"}', '--backend', 'thread', '--workers', '1', '--retries', '0'], 1, /partial that is not JSON.*cycle.*\[ETASK\]/],
   ['partial a function (process)', ['run', '{fx}misbehaving-task.js', '--input', '{"mode":"function"}', '--backend', 'process', '--workers', '1', '--retries', '0'], 1, /partial that is not JSON.*function.*\[ETASK\]/],
   // serve-docs and compare
   ['serve-docs missing folder', ['serve-docs', '/nonexistent'], 2, /`dir` to be a readable folder of text files, got `\/nonexistent`/],
@@ -80,15 +80,15 @@ const CLI_ROWS: Row[] = [
 /** Worker events the Lambda handler must refuse with one line naming the problem (called directly, no emulator). */
 // biome-ignore format: one row a line, so rows can be added without touching the others
 const EVENT_ROWS: [label: string, event: unknown, errorName: string, pattern: RegExp][] = [
-  ['no event', undefined, 'InvalidEventError', /^Invalid worker event, expected \{ task, batchId, batch \}: event: /],
-  ['a string', 'primes', 'InvalidEventError', /^Invalid worker event/],
-  ['no batch', { task: 'primes', batchId: '1' }, 'InvalidEventError', /batch/],
-  ['empty task', { task: '', batchId: '1', batch: {} }, 'InvalidEventError', /task/],
-  ['batchId a number', { task: 'primes', batchId: 1, batch: {} }, 'InvalidEventError', /batchId: expected string/],
-  ['batchId over 256 chars', { task: 'primes', batchId: 'x'.repeat(300), batch: {} }, 'InvalidEventError', /batchId/],
-  ['unknown task', { task: 'rm -rf', batchId: '1', batch: {} }, 'UnknownTaskError', /^Unknown task `rm -rf`; this bundle has primes/],
-  ['empty batchId', { task: 'primes', batchId: '', batch: {} }, 'InvalidEventError', /batchId/],
-  ['task name over 128 chars', { task: 't'.repeat(200), batchId: '1', batch: {} }, 'InvalidEventError', /task/],
+  ['no event', undefined, 'FanoutError.EREMOTE.final', /^Invalid worker event, expected \{ task, version\?, batchId, batch \}: \w+: expected object/],
+  ['a string', 'primes', 'FanoutError.EREMOTE.final', /^Invalid worker event/],
+  ['no batch', { task: 'primes', batchId: '1' }, 'FanoutError.EREMOTE.final', /batch/],
+  ['empty task', { task: '', batchId: '1', batch: {} }, 'FanoutError.EREMOTE.final', /task/],
+  ['batchId a number', { task: 'primes', batchId: 1, batch: {} }, 'FanoutError.EREMOTE.final', /batchId: expected string/],
+  ['batchId over 256 chars', { task: 'primes', batchId: 'x'.repeat(300), batch: {} }, 'FanoutError.EREMOTE.final', /batchId/],
+  ['unknown task', { task: 'rm -rf', batchId: '1', batch: {} }, 'FanoutError.EVERSION.final', /^the worker function has no task `rm -rf` \(it has .*primes/],
+  ['empty batchId', { task: 'primes', batchId: '', batch: {} }, 'FanoutError.EREMOTE.final', /batchId/],
+  ['task name over 128 chars', { task: 't'.repeat(200), batchId: '1', batch: {} }, 'FanoutError.EREMOTE.final', /task/],
 ];
 
 describe('bad input: one line, the documented exit code, no stack trace', () => {

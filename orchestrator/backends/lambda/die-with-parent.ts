@@ -2,9 +2,13 @@
  * Preloaded into serverless-offline with `node --import` (see emulator.ts): the emulator has no IPC channel to us, so
  * this is what makes it exit when the fanout process that started it dies, even by `kill -9`.
  */
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dieWithParent } from '../parent-watch.js';
 
 // FANOUT_ESBUILD_DIR is the emulator's own build folder (relative to its cwd, see emulator.ts): gone with it.
-const buildDir = process.env.FANOUT_ESBUILD_DIR;
-dieWithParent(buildDir ? [resolve(buildDir)] : []);
+const buildDir = process.env.FANOUT_ESBUILD_DIR ? resolve(process.env.FANOUT_ESBUILD_DIR) : undefined;
+dieWithParent(buildDir ? [buildDir] : []);
+// With fanout gone its pipes are closed, and the emulator's next log line may end it (EPIPE) before the watch runs:
+// whatever way it exits, the folder goes with it.
+if (buildDir) process.once('exit', () => rmSync(buildDir, { recursive: true, force: true }));

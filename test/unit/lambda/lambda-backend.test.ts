@@ -198,7 +198,7 @@ describe('LambdaBackend against a nock Invoke API', () => {
     );
     // Assess
     expect(isFanoutError(err, 'ETHROTTLED')).toBe(true);
-    expect((err as Error).message).toMatch(/^batch 0 failed after 3 attempt\(s\): Lambda throttled batch 0/);
+    expect((err as Error).message).toMatch(/^batch 0 failed after 3 attempts: Lambda throttled batch 0/);
     expect(invokes).toBe(3);
     expect(scope.isDone()).toBe(true);
   });

@@ -21,7 +21,8 @@ describe('thread backend CPU on short batches', () => {
     expect(thread.batches).toBe(100);
     expect(inline.batches).toBe(100);
     expect(thread.zeros).toBe(0);
-    expect(thread.total).toBeGreaterThan(inline.total * 0.5);
+    // generous: inline is process CPU time, which also counts the test runner's other threads on a busy machine
+    expect(thread.total).toBeGreaterThan(inline.total * 0.3);
     expect(thread.total).toBeLessThan(inline.total * 2.5);
   });
 

@@ -81,18 +81,7 @@ export async function* fetchDocBatches(
   };
   const onFetched = (r: PooledFetchResult): void => {
     inFlight--;
-    opts.record?.({
-      stage: 'fetch',
-      item: r.url,
-      workerId: r.workerId,
-      startedAt: r.startedAt,
-      endedAt: r.endedAt,
-      attempt: Math.max(1, r.attempts),
-      ...(r.cpuMs === undefined ? {} : { cpuMs: r.cpuMs }),
-      ...(r.waitMs === undefined ? {} : { waitMs: r.waitMs }),
-      status: r.ok ? 'ok' : 'error',
-      ...(r.ok ? {} : { error: r.reason }),
-    });
+    opts.record?.(fetchRecord(r));
     if (r.ok) {
       // The body arrived by transfer; decoding is the one copy the JSON batch needs anyway.
       const text = decoder.decode(r.body);
@@ -173,4 +162,20 @@ export async function* fetchDocBatches(
       wake = done;
     });
   }
+}
+
+/** The timeline record of one fetch (both fetch stages, arrival-ordered and list-ordered, report the same). */
+export function fetchRecord(r: PooledFetchResult): StageRecord {
+  return {
+    stage: 'fetch',
+    item: r.url,
+    workerId: r.workerId,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    attempt: Math.max(1, r.attempts),
+    ...(r.cpuMs === undefined ? {} : { cpuMs: r.cpuMs }),
+    ...(r.waitMs === undefined ? {} : { waitMs: r.waitMs }),
+    status: r.ok ? 'ok' : 'error',
+    ...(r.ok ? {} : { error: r.reason }),
+  };
 }

@@ -1,5 +1,5 @@
 import { FetchPool, type PooledFetchResult } from './fetch-pool.js';
-import type { DocBatch, FetchedDoc, FetchStageOptions } from './fetch-stage.js';
+import { type DocBatch, type FetchedDoc, type FetchStageOptions, fetchRecord } from './fetch-stage.js';
 import type { UrlItem } from './url-list.js';
 
 /**
@@ -24,16 +24,7 @@ export async function* fetchDocBatchesInOrder(
 
   const fetchOne = async (url: string): Promise<FetchedDoc | undefined> => {
     const r: PooledFetchResult = await pool.fetch(url, signal);
-    opts.record?.({
-      stage: 'fetch',
-      item: r.url,
-      workerId: r.workerId,
-      startedAt: r.startedAt,
-      endedAt: r.endedAt,
-      attempt: Math.max(1, r.attempts),
-      status: r.ok ? 'ok' : 'error',
-      ...(r.ok ? {} : { error: r.reason }),
-    });
+    opts.record?.(fetchRecord(r));
     if (r.ok) return { url: r.url, text: decoder.decode(r.body) };
     opts.fail?.(r.url, r.reason);
     return undefined;

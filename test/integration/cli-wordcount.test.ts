@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, type CliRun, fanoutCli } from './fanout-cli.js';
+import { type CliRun, fanoutCli } from './fanout-cli.js';
+import { type ServeDocsChild, startServeDocs } from './serve-docs-child.js';
 
 /** Reference count computed directly from the files: every maximal run of ASCII letters, lowercased. */
 function directCount(dir: string): Map<string, number> {
@@ -21,7 +21,7 @@ const run = (args: string[]): Promise<CliRun> => fanoutCli(args, { timeout: 120_
 
 describe('fanout run wordcount through the real binary, against `fanout serve-docs` with injected faults', () => {
   let dir: string;
-  let server: ChildProcess;
+  let server: ServeDocsChild | undefined;
   let indexUrl: string;
 
   beforeAll(async () => {
@@ -33,26 +33,12 @@ describe('fanout run wordcount through the real binary, against `fanout serve-do
       for (let i = 0; i < 300 + d * 7; i++) words.push(vocab[(i * 7 + d * 3) % vocab.length] as string);
       writeFileSync(join(dir, `doc-${d}.txt`), `${words.join(d % 2 ? ' ' : ',\n')}\n`);
     }
-    server = spawn(process.execPath, [bin, 'serve-docs', dir, '--fail-rate', '0.5', '--latency-ms', '20'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    indexUrl = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout?.on('data', (c: Buffer) => {
-        out += c.toString();
-        const line = out.split('\n')[0];
-        if (out.includes('\n') && line) resolve(line.trim());
-      });
-      server.once('exit', (code) => reject(new Error(`serve-docs exited ${code}`)));
-    });
+    server = await startServeDocs(dir, ['--fail-rate', '0.5', '--latency-ms', '20']);
+    indexUrl = server.indexUrl;
   });
 
   afterAll(async () => {
-    if (server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

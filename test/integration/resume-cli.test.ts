@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalBatches, startCli, until } from './cli-process.js';
-import { bin, fanoutCli, fixture } from './fanout-cli.js';
+import { fanoutCli, fixture } from './fanout-cli.js';
 import { isRunning } from './process-tree.js';
+import { type ServeDocsChild, startServeDocs } from './serve-docs-child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fanout-resume-'));
 const started: number[] = [];
@@ -76,7 +76,7 @@ describe('--journal / --resume through the real binary', () => {
   });
 
   describe('wordcount by URL', () => {
-    let server: ChildProcess;
+    let server: ServeDocsChild | undefined;
     let indexUrl: string;
     let docs: string;
 
@@ -86,25 +86,12 @@ describe('--journal / --resume through the real binary', () => {
         const words = Array.from({ length: 200 + d }, (_, i) => ['alpha', 'beta', 'gamma', 'delta'][(i * d) % 4]);
         writeFileSync(join(docs, `doc-${d}.txt`), `${words.join(' ')} doc${String.fromCharCode(97 + d)}\n`);
       }
-      server = spawn(process.execPath, [bin, 'serve-docs', docs, '--latency-ms', '150'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      indexUrl = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        server.stdout?.on('data', (c: Buffer) => {
-          out += c.toString();
-          if (out.includes('\n')) resolve(out.split('\n')[0]?.trim() ?? '');
-        });
-        server.once('exit', (code) => reject(new Error(`serve-docs exited ${code}`)));
-      });
+      server = await startServeDocs(docs, ['--latency-ms', '150']);
+      indexUrl = server.indexUrl;
     });
 
     afterAll(async () => {
-      if (server.exitCode === null) {
-        const exited = new Promise((r) => server.once('exit', r));
-        server.kill('SIGTERM');
-        await exited;
-      }
+      await server?.stop();
     });
 
     it('kill -9 mid-run, resumed → the same counts as an uninterrupted run, no document counted twice', async () => {

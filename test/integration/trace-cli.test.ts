@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bin, fanoutCli } from './fanout-cli.js';
+import { fanoutCli } from './fanout-cli.js';
+import { type ServeDocsChild, startServeDocs } from './serve-docs-child.js';
 import { type AttemptEvent, validateTrace } from './trace-format.js';
 
 const readTrace = (file: string) => validateTrace(JSON.parse(readFileSync(file, 'utf8')));
@@ -19,7 +19,7 @@ function okIds(attempts: AttemptEvent[]): string[] {
 describe('--trace through the real binary', () => {
   let dir: string;
   let docs: string;
-  let server: ChildProcess;
+  let server: ServeDocsChild | undefined;
   let indexUrl: string;
 
   beforeAll(async () => {
@@ -27,26 +27,12 @@ describe('--trace through the real binary', () => {
     docs = join(dir, 'docs');
     mkdirSync(docs);
     for (let d = 0; d < 12; d++) writeFileSync(join(docs, `doc-${d}.txt`), `alpha beta ${'gamma '.repeat(d + 1)}\n`);
-    server = spawn(process.execPath, [bin, 'serve-docs', docs, '--fail-rate', '0.3'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    indexUrl = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout?.on('data', (c: Buffer) => {
-        out += c.toString();
-        const line = out.split('\n')[0];
-        if (out.includes('\n') && line) resolve(line.trim());
-      });
-      server.once('exit', (code) => reject(new Error(`serve-docs exited ${code}`)));
-    });
+    server = await startServeDocs(docs, ['--fail-rate', '0.3']);
+    indexUrl = server.indexUrl;
   });
 
   afterAll(async () => {
-    if (server?.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

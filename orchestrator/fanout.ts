@@ -122,6 +122,24 @@ function* fitPayload(task: AnyTask, id: string, batch: unknown, max: number): Ge
   for (let i = 0; i < parts.length; i++) yield* fitPayload(task, `${id}.${i}`, parts[i], max);
 }
 
+/** The run's start, as a promise for the split (SplitContext.started) and a function for fanout to call. */
+function runClock(): { started: Promise<void>; start(): void } {
+  let start = (): void => {};
+  const started = new Promise<void>((resolve) => {
+    start = resolve;
+  });
+  return { started, start };
+}
+
+/** `source` with its first step already asked for (`first`): the rest of it as it comes. */
+async function* afterFirst<T>(first: Promise<IteratorResult<T>>, source: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    for (let step = await first; !step.done; step = await source.next()) yield step.value;
+  } finally {
+    await source.return(undefined);
+  }
+}
+
 /** The task's own count of its batches, if it has one (a count that throws is ignored: the split reports the error). */
 function expectedBatches(task: AnyTask, input: unknown, ctx: SplitContext): number | undefined {
   try {
@@ -205,18 +223,11 @@ export async function fanout<R = unknown>(
       maxPayloadBytes: maxPayload,
       workers: backend.parallelism?.() ?? backend.capacity(),
     });
-    if (owned) {
-      await backend.start({
-        task: resolved.ref,
-        instance: resolved.task,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    }
-    collector.begin();
     // The split gets its own signal so an async split (a fetch stage) stops when the run fails or is aborted.
     const splitAbort = new AbortController();
     const onOuterAbort = (): void => splitAbort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const clock = runClock();
     // Progress: the scheduler's counts, with the live stage counters; a finished fetch redraws it too.
     let lastProgress: SchedulerProgress = { done: 0, total: undefined, inFlight: 0, retries: 0 };
     let userProgress: FanoutOptions['onProgress'];
@@ -249,6 +260,7 @@ export async function fanout<R = unknown>(
         if (journal?.itemFailed(item, reason) !== false) collector.fail(item, reason);
       },
       counters: (stage, read) => collector.counters(stage, read),
+      started: clock.started,
       ...(journal ? { reproducible: true, merged: (position: number) => journal?.has(String(position)) === true } : {}),
     };
     userProgress =
@@ -263,7 +275,28 @@ export async function fanout<R = unknown>(
       Math.max(1, backend.capacity()),
       splitAbort.signal,
     );
-    const sched = await runScheduler(source, {
+    // The split starts now, while the backend starts: a fetch stage boots its threads and opens its list in the
+    // meantime, and sends its first request when the run's clock starts (ctx.started), not a thread start-up later.
+    const first = source.next();
+    first.catch(() => {}); // read by the scheduler below, or dropped when the start fails
+    if (owned) {
+      try {
+        await backend.start({
+          task: resolved.ref,
+          instance: resolved.task,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (err) {
+        options.signal?.removeEventListener('abort', onOuterAbort);
+        splitAbort.abort(err);
+        await first.catch(() => {});
+        await source.return(undefined);
+        throw err;
+      }
+    }
+    collector.begin();
+    clock.start();
+    const sched = await runScheduler(afterFirst(first, source), {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,
       retries: options.retries ?? 2,

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import type { Dispatcher, Agent as UndiciAgent, buildConnector as UndiciConnector } from 'undici';
+import { Agent, buildConnector } from './undici-core.js';
 
 /**
  * The fetch stage's network guard. A URL list is user input, often from elsewhere: a line (or a redirect, or a name
@@ -99,7 +100,7 @@ export function guardedLookup(resolve: LookupFunction = dnsLookup as LookupFunct
 }
 
 /** Options of {@link guardedAgent}. */
-export interface GuardedAgentOptions extends Agent.Options {
+export interface GuardedAgentOptions extends UndiciAgent.Options {
   /** Connect to link-local / metadata addresses anyway. @default false */
   allowLinkLocal?: boolean;
   /** Resolver behind the guard (tests). @default dns.lookup */
@@ -110,10 +111,10 @@ export interface GuardedAgentOptions extends Agent.Options {
  * An undici Agent whose every new connection passes the guard: an IP literal is checked before connecting, a name
  * after resolving it. With `allowLinkLocal` it is a plain Agent.
  */
-export function guardedAgent(options: GuardedAgentOptions = {}): Agent {
+export function guardedAgent(options: GuardedAgentOptions = {}): UndiciAgent {
   const { allowLinkLocal, resolve, ...agentOptions } = options;
   if (allowLinkLocal) return new Agent(agentOptions);
-  const connector = buildConnector({ lookup: guardedLookup(resolve) } as buildConnector.BuildOptions);
+  const connector = buildConnector({ lookup: guardedLookup(resolve) } as UndiciConnector.BuildOptions);
   return new Agent({
     ...agentOptions,
     connect: (opts, callback) => {

@@ -36,6 +36,11 @@ export interface FetchStageOptions {
   skip?(position: number): boolean;
   /** Called with the pool once it is started: its shared counters are the stage's live progress and totals. */
   onPool?(pool: FetchPool): void;
+  /**
+   * No request leaves before this resolves (the run's start, SplitContext.started); the threads start and the list is
+   * read meanwhile, so the first requests go out at once when it does.
+   */
+  startGate?: Promise<void>;
 }
 
 /**
@@ -67,6 +72,8 @@ export async function* fetchDocBatches(
   let sourceDone = false;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
+  /** URLs read before the gate opened, sent the moment it does. */
+  let early: string[] | undefined = opts.startGate ? [] : undefined;
 
   const notify = (): void => {
     const w = wake;
@@ -99,6 +106,12 @@ export async function* fetchDocBatches(
     failure ??= { error: err };
     notify();
   };
+  const launch = (url: string): void => {
+    inFlight++;
+    // No per-request signal: on abort the consumer throws and `finally` closes the pool, ending every fetch.
+    if (early) early.push(url);
+    else pool.fetch(url).then(onFetched, onError);
+  };
   const fill = (): void => {
     while (!reading && !sourceDone && !failure && inFlight < pool.options.concurrency && ready.length < maxReady) {
       reading = true;
@@ -107,9 +120,7 @@ export async function* fetchDocBatches(
         if (step.done) {
           sourceDone = true;
         } else if ('url' in step.value) {
-          inFlight++;
-          // No per-request signal: on abort the consumer throws and `finally` closes the pool, ending every fetch.
-          pool.fetch(step.value.url).then(onFetched, onError);
+          launch(step.value.url);
         } else {
           opts.fail?.(step.value.item, step.value.reason);
         }
@@ -120,8 +131,13 @@ export async function* fetchDocBatches(
   };
 
   try {
-    await pool.start();
+    // threads boot while the list is read; requests wait for the gate
+    fill();
+    await Promise.all([pool.start(), untilOpen(opts.startGate, signal)]);
     opts.onPool?.(pool);
+    const held = early ?? [];
+    early = undefined;
+    for (const url of held) pool.fetch(url).then(onFetched, onError);
     fill();
     for (;;) {
       if (failure) throw failure.error;
@@ -162,6 +178,21 @@ export async function* fetchDocBatches(
       wake = done;
     });
   }
+}
+
+/** Resolves when `gate` does, or rejects with the reason of `signal` when that aborts first. */
+export function untilOpen(gate: Promise<void> | undefined, signal: AbortSignal | undefined): Promise<void> {
+  if (!gate) return Promise.resolve();
+  if (!signal) return gate;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    gate.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, reject);
+  });
 }
 
 /** The timeline record of one fetch (both fetch stages, arrival-ordered and list-ordered, report the same). */

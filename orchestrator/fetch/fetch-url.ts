@@ -1,11 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { redactUrl } from '../redact-url.js';
 import { backoffDelay } from '../scheduler/backoff.js';
 import { blockedAddressReason, guardedDispatcher, LINK_LOCAL_CODE, linkLocalError } from './address-guard.js';
 import type { ResolvedFetchOptions } from './fetch-options.js';
 import { checkHttpUrl, parseRetryAfter } from './http-url.js';
+import { request } from './undici-core.js';
 
 /** How one attempt ended, for the shared per-status counters. */
 export type AttemptClass = 'status2xx' | 'status3xx' | 'status4xx' | 'status5xx' | 'networkErrors';

@@ -1,5 +1,5 @@
 import { FetchPool, type PooledFetchResult } from './fetch-pool.js';
-import { type DocBatch, type FetchedDoc, type FetchStageOptions, fetchRecord } from './fetch-stage.js';
+import { type DocBatch, type FetchedDoc, type FetchStageOptions, fetchRecord, untilOpen } from './fetch-stage.js';
 import type { UrlItem } from './url-list.js';
 
 /**
@@ -15,13 +15,21 @@ export async function* fetchDocBatchesInOrder(
   const size = opts.maxBatchDocs ?? 32;
   const ahead = Math.max(1, opts.maxReadyBatches ?? 2);
   const signal = opts.signal;
-  const pool = new FetchPool(opts.fetch);
+  const pool = new FetchPool(opts.fetch, opts.runId);
   const decoder = new TextDecoder('utf-8');
   const it = source[Symbol.asyncIterator]();
   const chunks: Promise<DocBatch>[] = [];
   let sourceDone = false;
   let position = 0;
 
+  // the list is opened now, while the threads boot and the gate is shut: its first entry is read ahead
+  let firstEntry: Promise<IteratorResult<UrlItem>> | undefined = it.next();
+  firstEntry.catch(() => {}); // awaited by the first readChunk
+  const nextEntry = (): Promise<IteratorResult<UrlItem>> => {
+    const first = firstEntry;
+    firstEntry = undefined;
+    return first ?? it.next();
+  };
   const fetchOne = async (url: string): Promise<FetchedDoc | undefined> => {
     const r: PooledFetchResult = await pool.fetch(url, signal);
     opts.record?.(fetchRecord(r));
@@ -34,7 +42,7 @@ export async function* fetchDocBatchesInOrder(
     // merged by the run this one resumes: keep the positions, skip the fetches (an empty batch is dropped unrun)
     const skip = opts.skip?.(position++) === true;
     while (pending.length < size) {
-      const step = await it.next();
+      const step = await nextEntry();
       if (step.done) {
         sourceDone = true;
         break;
@@ -56,7 +64,8 @@ export async function* fetchDocBatchesInOrder(
   };
 
   try {
-    await pool.start();
+    // the threads boot while the run's backend starts; the first chunk is read (and fetched) once the gate opens
+    await Promise.all([pool.start(), untilOpen(opts.startGate, signal)]);
     opts.onPool?.(pool);
     for (;;) {
       while (!sourceDone && chunks.length < ahead) {

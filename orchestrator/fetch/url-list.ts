@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
 import { inputError } from '../errors.js';
 import { redactUrl } from '../redact-url.js';
 import { guardedDispatcher } from './address-guard.js';
 import { checkHttpUrl } from './http-url.js';
+import { request } from './undici-core.js';
 
 /** One entry of a URL list: a URL to fetch, or a line that cannot be fetched and why. */
 export type UrlItem = { url: string } | { item: string; reason: string };
@@ -102,7 +102,7 @@ async function* linesOf(source: UrlSource, options: UrlListOptions): AsyncIterab
 async function openListUrl(url: string, options: UrlListOptions): Promise<Readable> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   try {
-    const res = await request(url, {
+    const res = await request(new URL(url), {
       method: 'GET',
       signal: AbortSignal.timeout(timeoutMs),
       dispatcher: guardedDispatcher(options.allowLinkLocal === true),

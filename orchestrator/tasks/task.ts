@@ -55,6 +55,12 @@ export interface SplitContext {
    * them for the progress line as the stage goes and for `stats.stages[stage]` at the end.
    */
   counters?(stage: string, read: () => CounterValues): void;
+  /**
+   * Resolves when the run's clock starts (time 0 of the timeline): the backend is ready. fanout calls `split` while
+   * the backend is still starting, so a split can get ready in the meantime (start threads, open its input); one that
+   * does timed work (a fetch stage's requests) starts it when this resolves, so no record predates the run.
+   */
+  started?: Promise<void>;
 }
 
 /** One item of a pipeline stage that runs inside `split` (e.g. a fetch), for stats and the timeline. */

@@ -66,7 +66,6 @@ interface Side {
  */
 export class HybridBackend implements Backend {
   readonly name = 'hybrid';
-  readonly #options: HybridOptions | undefined;
   readonly #unhealthyAfter: number;
   #sides: Side[] = [];
   /** Where and since when each batch id is running (a speculative copy makes two entries). */
@@ -85,9 +84,14 @@ export class HybridBackend implements Backend {
         throw inputError(`Expected the two hybrid sides to have different names, got \`${localSide}\` twice`);
       }
       this.#sides = [side(localSide, options.local), side(remoteSide, options.remote)];
-      this.#options = undefined;
     } else {
-      this.#options = options;
+      const { workers, lambda } = options;
+      // built now, not at start: capacity() and parallelism() are asked before start (the split is sized by them)
+      this.#sides = [
+        // queue depth 1: earliest-finish placement needs to know when a local slot frees, which a queue would hide
+        side('process', new ProcessBackend({ workers, queueDepth: 1 })),
+        side('lambda', new LambdaBackend(lambda)),
+      ];
     }
     this.#unhealthyAfter = ('local' in options ? options.unhealthyAfter : undefined) ?? 2;
   }
@@ -110,14 +114,6 @@ export class HybridBackend implements Backend {
 
   async start(ctx: BackendStartContext): Promise<void> {
     this.startedTask = ctx.task;
-    if (this.#sides.length === 0 && this.#options) {
-      const { workers, lambda } = this.#options;
-      this.#sides = [
-        // queue depth 1: earliest-finish placement needs to know when a local slot frees, which a queue would hide
-        side('process', new ProcessBackend({ workers, queueDepth: 1 })),
-        side('lambda', new LambdaBackend(lambda)),
-      ];
-    }
     for (const s of this.#sides) Object.assign(s, freshSideState());
     this.#dropped = [];
     const started = await Promise.allSettled(this.#sides.map((s) => s.backend.start(ctx)));

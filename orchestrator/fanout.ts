@@ -91,12 +91,12 @@ function splitError(task: AnyTask, err: unknown): unknown {
 async function* withMergeRoom(
   source: AsyncGenerator<QueuedBatch>,
   accumulator: AsyncAccumulator<unknown>,
-  limit: number,
+  limit: () => number,
   signal: AbortSignal,
 ): AsyncGenerator<QueuedBatch> {
   try {
     for (;;) {
-      await accumulator.room(limit, signal);
+      await accumulator.room(limit(), signal);
       const step = await source.next();
       if (step.done) return;
       yield step.value;
@@ -272,7 +272,7 @@ export async function fanout<R = unknown>(
     const source = withMergeRoom(
       journal ? skipJournaled(split, journal) : split,
       accumulator as AsyncAccumulator<unknown>,
-      Math.max(1, backend.capacity()),
+      () => Math.max(1, backend.capacity()),
       splitAbort.signal,
     );
     // The split starts now, while the backend starts: a fetch stage boots its threads and opens its list in the

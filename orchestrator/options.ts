@@ -43,8 +43,10 @@ export interface FanoutOptions {
   /**
    * Batches queued on each thread/process worker beyond the one it runs, so it never idles for a round trip between
    * batches (pipelined dispatch). 1 = one batch per worker at a time. The full depth is used while batches are tiny
-   * (map time under 2 ms on average); longer batches get 2 (one running, one queued), which already hides the round
-   * trip without committing many batches to one worker. Timeouts and the timeline count from the moment a worker
+   * (map time under 2 ms on average): then up to half of it goes to a worker in one message (automatic batching of
+   * tiny batches: each keeps its own id, result, retries and record; the batches themselves, and `batchSize`, are
+   * never changed). Longer batches get 2 (one running, one queued), which already hides the round trip without
+   * committing many batches to one worker. Timeouts and the timeline count from the moment a worker
    * begins a batch, not from when it was queued. The hybrid backend's local side always uses 1 (its side
    * choice needs to know when a slot frees). @default {@link DEFAULT_QUEUE_DEPTH}
    */
@@ -92,7 +94,7 @@ export interface FanoutOptions {
  * Default batches per thread/process worker (running + queued), chosen by measurement: bench/dispatch.ts, 20,000 no-op
  * tasks on 2 workers (see README "Pipelined dispatch").
  */
-export const DEFAULT_QUEUE_DEPTH = 8;
+export const DEFAULT_QUEUE_DEPTH = 32;
 
 /** Default pool size: one worker per core. */
 export function defaultWorkers(): number {

@@ -50,6 +50,31 @@ export interface AttemptClock {
   started(): void;
 }
 
+/** Told once when an attempt is aborted (the object itself is the listener: no closure per batch). */
+export interface AbortListener {
+  handleEvent(): void;
+}
+
+/**
+ * An attempt's cancellation without an AbortSignal: the scheduler makes one AbortController per attempt only for a
+ * backend that asks for its `signal`. At tens of thousands of tiny batches a second, a controller and its listeners
+ * per batch were the largest cost of the dispatch path after the IPC itself.
+ */
+export interface AttemptCancel {
+  readonly aborted: boolean;
+  /** Why it was aborted (a FanoutError: ETIMEOUT, ECANCEL, the run's failure). */
+  readonly reason: unknown;
+  /** Calls `listener.handleEvent()` once, when the attempt is aborted; one listener at a time. */
+  listen(listener: AbortListener): void;
+  unlisten(listener: AbortListener): void;
+}
+
+/** One attempt as the scheduler hands it to {@link Backend.runAttempt}: its clock, its cancellation, and a signal. */
+export interface AttemptHandle extends AttemptClock, AttemptCancel {
+  /** An AbortSignal for the attempt, made on first use (for APIs that take one). */
+  readonly signal: AbortSignal;
+}
+
 /** What a backend needs to know before it starts. */
 export interface BackendStartContext {
   /** Where the far side finds the task. */
@@ -83,6 +108,11 @@ export interface Backend {
   parallelism?(): number;
   /** `clock`, when given, hears when a queued batch really starts (see {@link AttemptClock}). */
   run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome>;
+  /**
+   * `run` with the attempt's cancellation as an {@link AttemptCancel} instead of an AbortSignal; the scheduler calls
+   * this when present. Same contract as `run`.
+   */
+  runAttempt?(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome>;
   stop(): Promise<void>;
 }
 

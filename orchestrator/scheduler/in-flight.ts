@@ -1,19 +1,23 @@
-import type { AttemptClock, BatchJob } from '../backends/backend.js';
+import type { AbortListener, AttemptHandle, BatchJob } from '../backends/backend.js';
 import { FanoutError } from '../errors.js';
 
 /**
- * One attempt in flight. It is also the attempt's {@link AttemptClock}: a backend that queues the batch on a worker
+ * One attempt in flight. It is also the attempt's {@link AttemptHandle}: a backend that queues the batch on a worker
  * stops its clock (`queued`) until the worker begins it (`started`), so neither the timeout nor the straggler test
- * counts time spent waiting behind another batch.
+ * counts time spent waiting behind another batch; and its cancellation, with an AbortController made only when a
+ * backend asks for `signal`.
  */
-export class Running implements AttemptClock {
+export class Running implements AttemptHandle {
   readonly job: BatchJob;
-  readonly controller = new AbortController();
   /** ms since epoch: when `run` was called, moved to the worker's real start by `started()`. */
   startedAt: number;
   /** Queued on a worker and not begun yet. */
   waiting = false;
+  aborted = false;
+  reason: unknown;
   readonly #now: () => number;
+  #controller: AbortController | undefined;
+  #listener: AbortListener | undefined;
 
   constructor(job: BatchJob, now: () => number) {
     this.job = job;
@@ -28,6 +32,33 @@ export class Running implements AttemptClock {
   started(): void {
     this.waiting = false;
     this.startedAt = this.#now();
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  listen(listener: AbortListener): void {
+    this.#listener = listener;
+  }
+
+  unlisten(listener: AbortListener): void {
+    if (this.#listener === listener) this.#listener = undefined;
+  }
+
+  /** Aborts the attempt with `reason` (once): its signal, if one was made, and its listener. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.handleEvent();
   }
 }
 
@@ -81,21 +112,21 @@ export class InFlight {
   won(id: string): void {
     this.#wonWhileRunning.add(id);
     for (const r of this.#running) {
-      if (r.job.id === id) r.controller.abort(new FanoutError('ECANCEL', 'superseded'));
+      if (r.job.id === id) r.abort(new FanoutError('ECANCEL', 'superseded'));
     }
   }
 
   /** Aborts every attempt in flight with `reason`. */
   abortAll(reason: unknown): void {
-    for (const r of this.#running) r.controller.abort(reason);
+    for (const r of this.#running) r.abort(reason);
   }
 
   /** Aborts every attempt that has run for `timeoutMs` or more (at `now`); a queued attempt has not started to run. */
   abortOverdue(now: number, timeoutMs: number): void {
     for (const r of this.#running) {
-      if (r.waiting || now - r.startedAt < timeoutMs || r.controller.signal.aborted) continue;
+      if (r.waiting || now - r.startedAt < timeoutMs || r.aborted) continue;
       const id = r.job.id;
-      r.controller.abort(new FanoutError('ETIMEOUT', `batch ${id} timed out after ${timeoutMs} ms`, { batchId: id }));
+      r.abort(new FanoutError('ETIMEOUT', `batch ${id} timed out after ${timeoutMs} ms`, { batchId: id }));
     }
   }
 

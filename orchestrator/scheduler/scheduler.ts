@@ -169,7 +169,8 @@ class SchedulerRun {
     this.#running.add(entry);
     let promise: Promise<BatchOutcome>;
     try {
-      promise = this.#opts.backend.run(job, entry.controller.signal, entry);
+      const backend = this.#opts.backend;
+      promise = backend.runAttempt ? backend.runAttempt(job, entry) : backend.run(job, entry.signal, entry);
     } catch (err) {
       promise = Promise.reject(err);
     }
@@ -191,8 +192,7 @@ class SchedulerRun {
         this.#succeeded(entry, outcome, copiesLeft, endedAt);
       }
     } else if (outcome === undefined) {
-      const signal = entry.controller.signal;
-      const error = toFanoutError(signal.aborted ? (signal.reason ?? err) : err, job.id);
+      const error = toFanoutError(entry.aborted ? (entry.reason ?? err) : err, job.id);
       const cancelled =
         alreadyDone || (this.#failure !== undefined && error.code === 'ECANCEL') || error === this.#failure;
       this.#opts.onAttempt?.({ ...attempt, error, cancelled });

@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
 import type { ToFarSide } from '../../orchestrator/backends/pool/messages.js';
+import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/worker-pool.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
+import { DEFAULT_QUEUE_DEPTH } from '../../orchestrator/options.js';
 import type { BatchRecord } from '../../orchestrator/stats.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
 
@@ -21,9 +23,9 @@ let files = 0;
 const tmpFile = (name: string): string => join(dir, `${files++}-${name}`);
 
 type Pooled = ThreadBackend | ProcessBackend;
-const kinds: [string, (workers: number, queueDepth: number) => Pooled][] = [
-  ['thread', (workers, queueDepth) => new ThreadBackend({ workers, queueDepth })],
-  ['process', (workers, queueDepth) => new ProcessBackend({ workers, queueDepth })],
+const kinds: [string, (workers: number, queueDepth?: number) => Pooled][] = [
+  ['thread', (workers, queueDepth) => new ThreadBackend({ workers, ...(queueDepth ? { queueDepth } : {}) })],
+  ['process', (workers, queueDepth) => new ProcessBackend({ workers, ...(queueDepth ? { queueDepth } : {}) })],
 ];
 
 const started: Pooled[] = [];
@@ -158,6 +160,29 @@ class CountingThreadBackend extends ThreadBackend {
 }
 
 describe('grouping tiny batches', () => {
+  it.each(kinds)(
+    '%s: the default depth follows the batches: deep while they are tiny, 2 once they take 20 ms',
+    async (_name, make) => {
+      // Prepare: the default queue depth (no option), 2 workers; 300 no-op batches, then 20 of 20 ms
+      const backend = make(2);
+      started.push(backend);
+      await backend.start({ task: { kind: 'module', path: TASK } });
+      const before = backend.capacity();
+      let deepest = 0;
+      // Act
+      const { result } = await fanout<{ n: number; sum: number }>(
+        TASK,
+        { batches: 320, slowFrom: 300, slowMs: 20 },
+        { backend, onProgress: () => (deepest = Math.max(deepest, backend.capacity())) },
+      );
+      // Assess: exact, deep in the tiny stretch, back to 2 per worker after the slow batches
+      expect(result).toEqual({ n: 320, sum: sumTo(320) });
+      expect(before).toBe(2 * LONG_BATCH_DEPTH);
+      expect(deepest).toBe(2 * DEFAULT_QUEUE_DEPTH);
+      expect(backend.capacity()).toBe(2 * LONG_BATCH_DEPTH);
+    },
+  );
+
   it('sends several tiny batches per message with the same answer and one record per batch', async () => {
     // Prepare
     const backend = new CountingThreadBackend({ workers: 2, queueDepth: 8 });

@@ -3,10 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
+import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/worker-pool.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
-import { DEFAULT_QUEUE_DEPTH } from '../../orchestrator/options.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
 import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
@@ -56,11 +56,12 @@ afterEach(async () => {
 });
 
 describe('ProcessBackend', () => {
-  it('validates workers and defaults to one child per core, each with DEFAULT_QUEUE_DEPTH batches', () => {
+  it('validates workers and defaults to one child per core, each with a small queue', () => {
     // pinned to one core, then to all the OS reports: the default follows the cores, it is not a constant
     expect(defaultCapacityOn(1, 'process/process-backend.js', 'ProcessBackend')).toBe(1);
     expect(defaultCapacityOn(undefined, 'process/process-backend.js', 'ProcessBackend')).toBe(nproc());
-    expect(new ProcessBackend({ workers: 2 }).capacity()).toBe(2 * DEFAULT_QUEUE_DEPTH);
+    // before any batch has been measured, a worker holds 2 (one running, one queued); tiny batches raise it
+    expect(new ProcessBackend({ workers: 2 }).capacity()).toBe(2 * LONG_BATCH_DEPTH);
     expect(() => new ProcessBackend({ workers: 0 })).toThrow('Expected `workers` to be a positive integer, got `0`');
   });
 

@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
 import { farSideEntry, farSideEntryPath } from '../../orchestrator/backends/far-side-entry.js';
+import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/worker-pool.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
-import { DEFAULT_QUEUE_DEPTH } from '../../orchestrator/options.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
 import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
@@ -51,11 +51,12 @@ describe('far-side entry path', () => {
 });
 
 describe('ThreadBackend', () => {
-  it('validates workers and defaults to one thread per core, each with DEFAULT_QUEUE_DEPTH batches', () => {
+  it('validates workers and defaults to one thread per core, each with a small queue', () => {
     // pinned to one core, then to all the OS reports: the default follows the cores, it is not a constant
     expect(defaultCapacityOn(1, 'thread/thread-backend.js', 'ThreadBackend')).toBe(1);
     expect(defaultCapacityOn(undefined, 'thread/thread-backend.js', 'ThreadBackend')).toBe(nproc());
-    expect(new ThreadBackend({ workers: 2 }).capacity()).toBe(2 * DEFAULT_QUEUE_DEPTH);
+    // before any batch has been measured, a worker holds 2 (one running, one queued); tiny batches raise it
+    expect(new ThreadBackend({ workers: 2 }).capacity()).toBe(2 * LONG_BATCH_DEPTH);
     expect(new ThreadBackend({ workers: 3, queueDepth: 2 }).capacity()).toBe(6);
     expect(() => new ThreadBackend({ queueDepth: 0 })).toThrow(
       'Expected `queueDepth` to be a positive integer, got `0`',

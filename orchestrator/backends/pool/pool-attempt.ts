@@ -1,10 +1,35 @@
-import type { AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
+import type { AbortListener, AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
+
+/** An AbortSignal as an {@link AttemptCancel}, for callers of `run` (the scheduler hands the pool its own). */
+export class SignalCancel implements AttemptCancel {
+  readonly #signal: AbortSignal;
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+  }
+
+  get aborted(): boolean {
+    return this.#signal.aborted;
+  }
+
+  get reason(): unknown {
+    return this.#signal.reason;
+  }
+
+  listen(listener: AbortListener): void {
+    this.#signal.addEventListener('abort', listener, ONCE);
+  }
+
+  unlisten(listener: AbortListener): void {
+    this.#signal.removeEventListener('abort', listener);
+  }
+}
 
 /** One attempt handed to the pool, from `run` until its reply (or its worker's end). */
 export class PoolAttempt<S> {
   readonly seq: number;
   readonly job: BatchJob;
-  readonly signal: AbortSignal;
+  readonly cancel: AttemptCancel;
   readonly clock: AttemptClock | undefined;
   readonly #onAbort: (a: PoolAttempt<S>) => void;
   resolve: (o: BatchOutcome) => void = noop;
@@ -21,13 +46,13 @@ export class PoolAttempt<S> {
   constructor(
     seq: number,
     job: BatchJob,
-    signal: AbortSignal,
+    cancel: AttemptCancel,
     clock: AttemptClock | undefined,
     onAbort: (a: PoolAttempt<S>) => void,
   ) {
     this.seq = seq;
     this.job = job;
-    this.signal = signal;
+    this.cancel = cancel;
     this.clock = clock;
     this.#onAbort = onAbort;
   }
@@ -42,7 +67,7 @@ export class PoolAttempt<S> {
     const { resolve, reject } = this;
     this.resolve = noop;
     this.reject = noop;
-    this.signal.removeEventListener('abort', this);
+    this.cancel.unlisten(this);
     if (outcome) resolve(outcome);
     else reject(err);
   }

@@ -1,10 +1,10 @@
 import { FanoutError } from '../../errors.js';
 import { checkPositiveInt, checkWorkers, DEFAULT_QUEUE_DEPTH, defaultWorkers } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { AttemptClock, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptClock, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { farSideEntry } from '../far-side-entry.js';
 import type { Lane, LaneEvents } from './lane.js';
-import { type BatchStartEvent, WorkerPool } from './worker-pool.js';
+import { type BatchStartEvent, LONG_BATCH_DEPTH, WorkerPool } from './worker-pool.js';
 
 /** Options of a pooled backend (thread, process). */
 export interface PooledBackendOptions {
@@ -12,7 +12,7 @@ export interface PooledBackendOptions {
   workers?: number;
   /**
    * Batches sent ahead to each worker, which runs them one at a time in order: a worker starts its next batch without
-   * waiting a round trip. `capacity()` is workers × queueDepth. @default {@link DEFAULT_QUEUE_DEPTH}
+   * waiting a round trip. The most `capacity()` gets is workers × queueDepth. @default {@link DEFAULT_QUEUE_DEPTH}
    */
   queueDepth?: number;
 }
@@ -67,9 +67,12 @@ export abstract class PooledBackend implements Backend {
     }
   }
 
-  /** Workers × queue depth: batches running plus batches queued on the workers. */
+  /**
+   * Batches running plus batches queued on the workers: workers × the depth in use now, which follows the measured
+   * batch length (see WorkerPool): small until batches prove tiny, then up to `queueDepth`.
+   */
   capacity(): number {
-    return this.#workers * this.#queueDepth;
+    return this.#pool?.capacity() ?? this.#workers * Math.min(this.#queueDepth, LONG_BATCH_DEPTH);
   }
 
   /** Workers: batches that run at the same moment. */
@@ -80,6 +83,11 @@ export abstract class PooledBackend implements Backend {
   run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
     if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend: run before start`));
     return this.#pool.run(job, signal, clock);
+  }
+
+  runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
+    if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend: run before start`));
+    return this.#pool.runAttempt(job, attempt, attempt);
   }
 
   /** Stops every worker and waits until all have exited; safe to call twice. */

@@ -1,9 +1,9 @@
 import { FanoutError } from '../../errors.js';
-import type { AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
 import type { Lane, SpawnLane } from './lane.js';
 import { type LaunchedLane, launchLane } from './launch-lane.js';
 import { type BatchReply, errorFromFarSide, type FromFarSide, type ToFarSide } from './messages.js';
-import { ONCE, PoolAttempt } from './pool-attempt.js';
+import { PoolAttempt, SignalCancel } from './pool-attempt.js';
 
 /** Options of {@link WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -46,11 +46,14 @@ const MAX_RESTART_FAILURES = 3;
  */
 const MAX_SILENT_REQUEUES = 2;
 
-/** Map time per batch (moving average, ms) under which a batch counts as tiny and workers get the full queue depth. */
-const TINY_BATCH_MS = 2;
+/**
+ * Work (ms of map time) a worker's queue should hold while batches are short: enough that a round trip (0.1–1 ms here)
+ * never leaves it idle, little enough that the end of a run is not left on one worker for long.
+ */
+const QUEUED_WORK_MS = 4;
 
 /** Depth for batches that are not tiny: the one running plus one queued. */
-const LONG_BATCH_DEPTH = 2;
+export const LONG_BATCH_DEPTH = 2;
 
 /**
  * A fixed pool of worker lanes (threads or child processes), each holding up to `queueDepth` batches that it runs one
@@ -127,16 +130,21 @@ export class WorkerPool {
    * hears `queued` now and `started` when the worker begins it.
    */
   run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
-    if (signal.aborted) return Promise.reject(signal.reason);
+    return this.runAttempt(job, new SignalCancel(signal), clock);
+  }
+
+  /** {@link run} with the attempt's cancellation as an {@link AttemptCancel} (the scheduler's own, no AbortSignal). */
+  runAttempt(job: BatchJob, cancel: AttemptCancel, clock?: AttemptClock): Promise<BatchOutcome> {
+    if (cancel.aborted) return Promise.reject(cancel.reason);
     if (this.#stopping) return Promise.reject(new FanoutError('ECANCEL', 'backend stopped', { retryable: false }));
     const dead = this.#allDeadError();
     if (dead) return Promise.reject(dead);
-    const a = new PoolAttempt<Slot>(++this.#seq, job, signal, clock, this.#abortAttempt);
+    const a = new PoolAttempt<Slot>(++this.#seq, job, cancel, clock, this.#abortAttempt);
     const promise = new Promise<BatchOutcome>((resolve, reject) => {
       a.resolve = resolve;
       a.reject = reject;
     });
-    signal.addEventListener('abort', a, ONCE);
+    cancel.listen(a);
     clock?.queued();
     this.#pending.push(a);
     this.#dispatchSoon();
@@ -147,6 +155,11 @@ export class WorkerPool {
   stop(graceMs = 3000): Promise<void> {
     this.#stopping ??= this.#stopAll(graceMs);
     return this.#stopping;
+  }
+
+  /** Batches the pool takes at once now: workers × the depth in use (see {@link #adapt}). */
+  capacity(): number {
+    return this.#slots.length * this.#depthNow;
   }
 
   /** The id of slot `i`'s lane in stats and the timeline. */
@@ -342,21 +355,24 @@ export class WorkerPool {
   }
 
   /**
-   * Chooses the depth from the measured map time. Tiny batches (well under a round trip) get the full queue depth:
-   * there the round trip is the cost. Longer batches get {@link LONG_BATCH_DEPTH}: one queued batch already hides the
-   * round trip, and a deeper queue would only commit batches to a worker early, leaving another idle at the end of a
-   * run while this one still holds work (nothing steals it back). Unmeasured counts as long.
+   * Chooses the depth from the measured map time: enough batches for {@link QUEUED_WORK_MS} of work, within
+   * [{@link LONG_BATCH_DEPTH}, the configured depth]. Tiny batches (far under a round trip) get the full depth, and so
+   * go out up to depth/2 to a message (automatic batching); each keeps its own seq, reply and record. Batches of 2 ms
+   * and more get {@link LONG_BATCH_DEPTH}: one queued batch already hides the round trip, and a deeper queue would only
+   * commit batches to a worker early, leaving another idle at the end of a run while this one still holds work
+   * (nothing steals it back). Unmeasured counts as long.
    */
   #adapt(mapMs: number): void {
     this.#mapMs = this.#mapMs === undefined ? mapMs : this.#mapMs + 0.2 * (mapMs - this.#mapMs);
-    const depth = this.#mapMs < TINY_BATCH_MS ? this.#depth : Math.min(this.#depth, LONG_BATCH_DEPTH);
+    const wanted = Math.ceil(QUEUED_WORK_MS / Math.max(this.#mapMs, 0.001));
+    const depth = Math.min(this.#depth, Math.max(LONG_BATCH_DEPTH, wanted));
     if (depth === this.#depthNow) return;
     this.#depthNow = depth;
     this.#refillAt = Math.floor(depth / 2);
   }
 
   #aborted(a: PoolAttempt<Slot>): void {
-    const reason = a.signal.reason;
+    const reason = a.cancel.reason;
     const slot = a.slot;
     if (!slot) {
       const i = this.#pending.indexOf(a);

@@ -1,6 +1,7 @@
 /**
  * Dispatch overhead: 20,000 no-op batches (the built-in `sleep` task with `--ms 0`) through fanout's thread and process
- * backends, 2 workers, for queue depths K = 1, 2, 4, 8, 16, next to raw baselines that do nothing but move messages:
+ * backends, 2 workers, for queue depths K = 1, 4, 8, 16, 32 and the default (adaptive: 2 until batches prove tiny, then
+ * up to DEFAULT_QUEUE_DEPTH), next to raw baselines that do nothing but move messages:
  * `child_process.fork` + IPC and `worker_threads` + postMessage, each with 64 messages in flight over 2 workers.
  * Every configuration gets a fresh pool and an untimed warm-up run, then one timed run per round; rounds are
  * interleaved (every configuration once per round) and the figure is the median over rounds, with min and max.
@@ -20,7 +21,8 @@ import { DEFAULT_QUEUE_DEPTH } from '../orchestrator/options.js';
 import { median, printTable, writeResult } from './bench-results.js';
 
 const WORKERS = 2;
-const DEPTHS = [1, 2, 4, 8, 16];
+/** Fixed depths (an explicit `queueDepth`), then the default: adaptive, up to DEFAULT_QUEUE_DEPTH for tiny batches. */
+const DEPTHS: (number | undefined)[] = [1, 4, 8, 16, 32, undefined];
 const RAW_IN_FLIGHT = 64;
 
 /** One configuration's measurements. */
@@ -28,26 +30,25 @@ interface Row {
   name: string;
   kind: 'fanout' | 'raw';
   backend: string;
-  queueDepth?: number;
+  queueDepth?: number | 'default';
   tasksPerSec: number[];
 }
 
 /** A way to run `tasks` no-op round trips once; returns the wall time in ms. */
 type Runner = (tasks: number) => Promise<number>;
 
-function fanoutRunner(kind: 'thread' | 'process', queueDepth: number): Runner {
+function fanoutRunner(kind: 'thread' | 'process', queueDepth: number | undefined): Runner {
   return async (n) => {
-    const backend: Backend =
-      kind === 'thread'
-        ? new ThreadBackend({ workers: WORKERS, queueDepth })
-        : new ProcessBackend({ workers: WORKERS, queueDepth });
+    const options = { workers: WORKERS, ...(queueDepth === undefined ? {} : { queueDepth }) };
+    const backend: Backend = kind === 'thread' ? new ThreadBackend(options) : new ProcessBackend(options);
     await backend.start({ task: { kind: 'builtin', name: 'sleep' } });
     try {
       await fanout('sleep', { batches: Math.min(2_000, n), ms: 0 }, { backend }); // warm-up, untimed
       const t0 = performance.now();
       const { result } = await fanout<{ batches: number }>('sleep', { batches: n, ms: 0 }, { backend });
       const ms = performance.now() - t0;
-      if (result.batches !== n) throw new Error(`${kind} K=${queueDepth}: merged ${result.batches} of ${n} batches`);
+      if (result.batches !== n)
+        throw new Error(`${kind} K=${queueDepth ?? 'default'}: merged ${result.batches} of ${n} batches`);
       return ms;
     } finally {
       await backend.stop();
@@ -132,7 +133,13 @@ export async function run(rounds = 5, tasks = 20_000): Promise<void> {
   const configs: [Row, Runner][] = [];
   for (const kind of ['thread', 'process'] as const) {
     for (const k of DEPTHS) {
-      const row: Row = { name: `fanout ${kind} K=${k}`, kind: 'fanout', backend: kind, queueDepth: k, tasksPerSec: [] };
+      const row: Row = {
+        name: k === undefined ? `fanout ${kind} default` : `fanout ${kind} K=${k}`,
+        kind: 'fanout',
+        backend: kind,
+        queueDepth: k ?? 'default',
+        tasksPerSec: [],
+      };
       configs.push([row, fanoutRunner(kind, k)]);
     }
   }

@@ -70,7 +70,8 @@ export function buildPlan(sample: TaskSample, request: PlanRequest): Plan {
     memoryMb: request.memoryMb,
     architecture: request.architecture,
     scaleCpuByMemory: request.target === 'aws',
-    ...(request.target === 'emulator' ? { initParallelism: 1 } : {}),
+    // the emulator's INIT is CPU work on this machine: as many cold starts at once as there are cores
+    ...(request.target === 'emulator' ? { initParallelism: Math.max(1, request.cores) } : {}),
   });
   const concurrencies = gridConcurrencies(request.concurrency, request.accountConcurrency);
   const rows = gridBatches(request.batches).map((n) => ({

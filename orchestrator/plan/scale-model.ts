@@ -34,8 +34,8 @@ export interface LambdaScenario {
   scaleCpuByMemory?: boolean;
   /**
    * Cold starts that can run at the same time. AWS starts environments independently (unbounded); serverless-offline
-   * starts its instances one after another on the host's cores (measured: 8 concurrent cold invokes took ~8 × one
-   * cold start), so the emulator target uses 1. @default unbounded
+   * loads each instance's handler on the host's cores, so the emulator target uses the core count (bench/plan-check.ts
+   * on 2 cores: 4 cold invokes took about 2 × one cold start, 8 about 4 ×). @default unbounded
    */
   initParallelism?: number;
 }

@@ -26,6 +26,13 @@ export class AdaptiveLimit {
     return this.#inFlight;
   }
 
+  /** Takes a free slot if there is one now (true), without waiting. */
+  tryAcquire(): boolean {
+    if (this.#inFlight >= this.#limit) return false;
+    this.#inFlight++;
+    return true;
+  }
+
   /** Waits for a free slot. Rejects with the signal's reason if it aborts first. */
   acquire(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();

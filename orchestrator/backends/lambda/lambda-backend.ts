@@ -5,13 +5,15 @@ import { type BatchReply, BatchReplySchema, describeIssues } from '../../far-sid
 import { checkPositiveInt, type LambdaOptions } from '../../options.js';
 import { taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptCancel, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import { SignalCancel } from '../signal-cancel.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { EMULATOR_DEFAULT_CONCURRENCY, type Emulator, startEmulator } from './emulator.js';
 import { createLambdaClient, invokeDeadline, isRequestTimeout } from './lambda-client.js';
 import { AUTO_ENDPOINT, checkLambdaEndpoint } from './lambda-endpoint.js';
 import { classifyInvokeError, functionErrorFrom, type InvokeTarget } from './lambda-errors.js';
 import { encodeEvent, MAX_BATCH_PAYLOAD_BYTES } from './payload.js';
+import { SdkAbortSignal } from './sdk-abort-signal.js';
 
 /** Default in-flight invocations against a real or given endpoint. */
 export const DEFAULT_LAMBDA_CONCURRENCY = 100;
@@ -124,18 +126,29 @@ export class LambdaBackend implements Backend {
     return this.#limit.current;
   }
 
-  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+  run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+    return this.#run(job, new SignalCancel(signal), () => signal);
+  }
+
+  /** {@link run} with the scheduler's attempt: no AbortController per invoke (see {@link SdkAbortSignal}). */
+  runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
+    return this.#run(job, attempt, () => attempt.signal);
+  }
+
+  async #run(job: BatchJob, cancel: AttemptCancel, signalOf: () => AbortSignal): Promise<BatchOutcome> {
     const client = this.#client;
     const task = this.#task;
     if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.run before start');
+    if (cancel.aborted) throw cancel.reason;
     const payload = encodeEvent({ ...task, batchId: job.id, batch: job.batch });
-    await this.#limit.acquire(signal);
+    // a real signal only when it has to wait for a slot (after a throttle halved the limit)
+    if (!this.#limit.tryAcquire()) await this.#limit.acquire(signalOf());
     try {
-      const outcome = await this.#invoke(client, job, payload, signal);
+      const outcome = await this.#invoke(client, job, payload, cancel, signalOf);
       this.#limit.onSuccess();
       return outcome;
     } catch (err) {
-      if (signal.aborted) throw signal.reason;
+      if (cancel.aborted) throw cancel.reason;
       const error = isFanoutError(err)
         ? err
         : new FanoutError('EINTERNAL', String(err), { cause: err, batchId: job.id });
@@ -158,18 +171,26 @@ export class LambdaBackend implements Backend {
     const task = this.#task;
     if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.probe before start');
     const job: BatchJob = { id: 'probe', batch: null, attempt: 1 };
-    await this.#invoke(client, job, encodeEvent({ ...task, batchId: job.id, batch: null, probe: true }), signal);
+    const event = encodeEvent({ ...task, batchId: job.id, batch: null, probe: true });
+    await this.#invoke(client, job, event, new SignalCancel(signal), () => signal);
   }
 
-  async #invoke(client: LambdaClient, job: BatchJob, payload: Uint8Array, signal: AbortSignal): Promise<BatchOutcome> {
+  async #invoke(
+    client: LambdaClient,
+    job: BatchJob,
+    payload: Uint8Array,
+    cancel: AttemptCancel,
+    signalOf: () => AbortSignal,
+  ): Promise<BatchOutcome> {
     // Our own client's handler enforces the deadline itself (requestTimeout + throwOnRequestTimeout, see
     // createLambdaClient): no extra controller, timer and listener per invoke. A caller's client may not, so it gets one.
-    const deadline = this.#ownsClient ? undefined : invokeDeadline(signal, this.#invokeTimeoutMs);
+    const deadline = this.#ownsClient ? undefined : invokeDeadline(signalOf(), this.#invokeTimeoutMs);
+    const sdkAbort = deadline ? undefined : new SdkAbortSignal(cancel);
     const startedAt = Date.now();
     try {
       const reply = await client.send(
         new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'RequestResponse', Payload: payload }),
-        deadline ? { abortSignal: deadline.signal } : { abortSignal: signal, requestTimeout: this.#invokeTimeoutMs },
+        deadline ? { abortSignal: deadline.signal } : { abortSignal: sdkAbort, requestTimeout: this.#invokeTimeoutMs },
       );
       if (reply.FunctionError) throw functionErrorFrom(reply.FunctionError, reply.Payload, job.id);
       const body = parseReply(reply.Payload, job.id);
@@ -186,7 +207,7 @@ export class LambdaBackend implements Backend {
       };
     } catch (err) {
       if (isFanoutError(err)) throw err;
-      if (deadline ? deadline.timedOut() : isRequestTimeout(err) && !signal.aborted) {
+      if (deadline ? deadline.timedOut() : isRequestTimeout(err) && !cancel.aborted) {
         throw new FanoutError(
           'ETIMEOUT',
           `no reply from ${this.#functionName} for batch ${job.id} within ${this.#invokeTimeoutMs} ms`,
@@ -196,11 +217,12 @@ export class LambdaBackend implements Backend {
           },
         );
       }
-      if (signal.aborted) throw signal.reason;
+      if (cancel.aborted) throw cancel.reason;
       const target: InvokeTarget = { functionName: this.#functionName, endpoint: this.#endpoint, region: this.#region };
       throw classifyInvokeError(err, job.id, target);
     } finally {
       deadline?.clear();
+      sdkAbort?.dispose();
     }
   }
 

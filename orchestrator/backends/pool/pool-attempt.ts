@@ -1,29 +1,4 @@
-import type { AbortListener, AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
-
-/** An AbortSignal as an {@link AttemptCancel}, for callers of `run` (the scheduler hands the pool its own). */
-export class SignalCancel implements AttemptCancel {
-  readonly #signal: AbortSignal;
-
-  constructor(signal: AbortSignal) {
-    this.#signal = signal;
-  }
-
-  get aborted(): boolean {
-    return this.#signal.aborted;
-  }
-
-  get reason(): unknown {
-    return this.#signal.reason;
-  }
-
-  listen(listener: AbortListener): void {
-    this.#signal.addEventListener('abort', listener, ONCE);
-  }
-
-  unlisten(listener: AbortListener): void {
-    this.#signal.removeEventListener('abort', listener);
-  }
-}
+import type { AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
 
 /** One attempt handed to the pool, from `run` until its reply (or its worker's end). */
 export class PoolAttempt<S> {
@@ -74,6 +49,3 @@ export class PoolAttempt<S> {
 }
 
 function noop(): void {}
-
-/** Options of the abort listener: shared, not made per batch. */
-export const ONCE = { once: true } as const;

@@ -1,9 +1,10 @@
 import { FanoutError } from '../../errors.js';
 import type { AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
+import { SignalCancel } from '../signal-cancel.js';
 import type { Lane, SpawnLane } from './lane.js';
 import { type LaunchedLane, launchLane } from './launch-lane.js';
 import { type BatchReply, errorFromFarSide, type FromFarSide, type ToFarSide } from './messages.js';
-import { PoolAttempt, SignalCancel } from './pool-attempt.js';
+import { PoolAttempt } from './pool-attempt.js';
 
 /** Options of {@link WorkerPool}. */
 export interface WorkerPoolOptions {

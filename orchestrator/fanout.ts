@@ -122,13 +122,16 @@ function* fitPayload(task: AnyTask, id: string, batch: unknown, max: number): Ge
   for (let i = 0; i < parts.length; i++) yield* fitPayload(task, `${id}.${i}`, parts[i], max);
 }
 
-/** The run's start, as a promise for the split (SplitContext.started) and a function for fanout to call. */
-function runClock(): { started: Promise<void>; start(): void } {
-  let start = (): void => {};
-  const started = new Promise<void>((resolve) => {
-    start = resolve;
-  });
-  return { started, start };
+/** The run's clock: started once, by the split's first timed work (SplitContext.begin) or the backend being ready. */
+function runClock(collector: StatsCollector): { begin(): void } {
+  let begun = false;
+  return {
+    begin: () => {
+      if (begun) return;
+      begun = true;
+      collector.begin();
+    },
+  };
 }
 
 /** `source` with its first step already asked for (`first`): the rest of it as it comes. */
@@ -227,7 +230,7 @@ export async function fanout<R = unknown>(
     const splitAbort = new AbortController();
     const onOuterAbort = (): void => splitAbort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const clock = runClock();
+    const clock = runClock(collector);
     // Progress: the scheduler's counts, with the live stage counters; a finished fetch redraws it too.
     let lastProgress: SchedulerProgress = { done: 0, total: undefined, inFlight: 0, retries: 0 };
     let userProgress: FanoutOptions['onProgress'];
@@ -260,7 +263,7 @@ export async function fanout<R = unknown>(
         if (journal?.itemFailed(item, reason) !== false) collector.fail(item, reason);
       },
       counters: (stage, read) => collector.counters(stage, read),
-      started: clock.started,
+      begin: clock.begin,
       ...(journal ? { reproducible: true, merged: (position: number) => journal?.has(String(position)) === true } : {}),
     };
     userProgress =
@@ -275,8 +278,8 @@ export async function fanout<R = unknown>(
       () => Math.max(1, backend.capacity()),
       splitAbort.signal,
     );
-    // The split starts now, while the backend starts: a fetch stage boots its threads and opens its list in the
-    // meantime, and sends its first request when the run's clock starts (ctx.started), not a thread start-up later.
+    // The split starts now, while the backend starts: a fetch stage boots its threads, reads its list and fetches in
+    // the meantime (starting the run's clock with ctx.begin), instead of a thread start-up after the backend's.
     const first = source.next();
     first.catch(() => {}); // read by the scheduler below, or dropped when the start fails
     if (owned) {
@@ -294,8 +297,7 @@ export async function fanout<R = unknown>(
         throw err;
       }
     }
-    collector.begin();
-    clock.start();
+    clock.begin();
     const sched = await runScheduler(afterFirst(first, source), {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,

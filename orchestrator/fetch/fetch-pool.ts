@@ -3,7 +3,7 @@ import { type CounterValues, SharedCounters } from '../accumulators/shared-count
 import { farSideEntry } from '../backends/far-side-entry.js';
 import { FanoutError } from '../errors.js';
 import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } from './fetch-options.js';
-import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
+import type { FetchDoneMessage, FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import type { FetchResult } from './fetch-url.js';
 
 /** A finished fetch, with where and when it ran, and the fetch thread's CPU time it reported (see FetchReplyMessage). */
@@ -51,7 +51,7 @@ export class FetchPool {
     this.#runId = runId;
   }
 
-  /** Starts the threads and waits until they are online. */
+  /** Starts the threads and waits until each has loaded its modules and listens (a request then leaves at once). */
   async start(): Promise<void> {
     const started: Promise<unknown>[] = [];
     for (let i = 0; i < this.options.threads; i++) started.push(this.#spawn(i));
@@ -138,16 +138,21 @@ export class FetchPool {
     });
     const slot: Slot = { index, worker, inFlight: new Map() };
     this.#slots[index] = slot;
-    worker.on('message', (msg: FetchReplyMessage) => this.#onReply(slot, msg));
-    worker.on('error', () => {}); // the exit handler below does the recovery
-    worker.on('exit', () => this.#onExit(slot));
     return new Promise((resolve, reject) => {
-      worker.once('online', resolve);
+      worker.on('message', (msg: FetchReplyMessage) => {
+        if (msg.type === 'ready') resolve(undefined);
+        else this.#onReply(slot, msg);
+      });
+      worker.on('error', () => {}); // the exit handler below does the recovery
       worker.once('error', reject);
+      worker.on('exit', () => {
+        reject(new FanoutError('ECRASH', 'fetch thread exited before it was ready'));
+        this.#onExit(slot);
+      });
     });
   }
 
-  #onReply(slot: Slot, msg: FetchReplyMessage): void {
+  #onReply(slot: Slot, msg: FetchDoneMessage): void {
     const p = slot.inFlight.get(msg.id);
     if (!p) return;
     slot.inFlight.delete(msg.id);

@@ -19,7 +19,13 @@ export type FetchRequestMessage = { type: 'fetch'; id: number; url: string };
  * core meanwhile: the requests of one thread overlap on its event loop, so these windows tile the thread's time rather
  * than isolate one request's.
  */
-export type FetchReplyMessage = {
+export type FetchReplyMessage =
+  | FetchDoneMessage
+  /** Sent once, when the thread has loaded its modules and listens: a request sent now leaves at once. */
+  | { type: 'ready' };
+
+/** One finished fetch (see {@link FetchReplyMessage}). */
+export type FetchDoneMessage = {
   type: 'done';
   id: number;
   result: FetchResult;

@@ -37,10 +37,10 @@ export interface FetchStageOptions {
   /** Called with the pool once it is started: its shared counters are the stage's live progress and totals. */
   onPool?(pool: FetchPool): void;
   /**
-   * No request leaves before this resolves (the run's start, SplitContext.started); the threads start and the list is
-   * read meanwhile, so the first requests go out at once when it does.
+   * Called once, just before the first request leaves (the threads are up; entries read meanwhile are waiting): the
+   * stage's work begins now (SplitContext.begin).
    */
-  startGate?: Promise<void>;
+  onFirstRequest?(): void;
 }
 
 /**
@@ -72,8 +72,8 @@ export async function* fetchDocBatches(
   let sourceDone = false;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
-  /** URLs read before the gate opened, sent the moment it does. */
-  let early: string[] | undefined = opts.startGate ? [] : undefined;
+  /** URLs read while the threads boot, sent the moment they are up. */
+  let early: string[] | undefined = [];
 
   const notify = (): void => {
     const w = wake;
@@ -131,10 +131,11 @@ export async function* fetchDocBatches(
   };
 
   try {
-    // threads boot while the list is read; requests wait for the gate
+    // the threads boot while the list is read; what was read goes out the moment they are up
     fill();
-    await Promise.all([pool.start(), untilOpen(opts.startGate, signal)]);
+    await pool.start();
     opts.onPool?.(pool);
+    opts.onFirstRequest?.();
     const held = early ?? [];
     early = undefined;
     for (const url of held) pool.fetch(url).then(onFetched, onError);
@@ -178,21 +179,6 @@ export async function* fetchDocBatches(
       wake = done;
     });
   }
-}
-
-/** Resolves when `gate` does, or rejects with the reason of `signal` when that aborts first. */
-export function untilOpen(gate: Promise<void> | undefined, signal: AbortSignal | undefined): Promise<void> {
-  if (!gate) return Promise.resolve();
-  if (!signal) return gate;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    gate.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, reject);
-  });
 }
 
 /** The timeline record of one fetch (both fetch stages, arrival-ordered and list-ordered, report the same). */

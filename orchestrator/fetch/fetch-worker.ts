@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SharedCounters } from '../accumulators/shared-counters.js';
 import { ThreadCpuWindow } from '../far-side/thread-cpu.js';
 import { guardedAgent } from './address-guard.js';
-import type { FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
+import type { FetchDoneMessage, FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import { type FetchResult, fetchUrl } from './fetch-url.js';
 
 const data = workerData as FetchWorkerData;
@@ -47,7 +47,7 @@ port.on('message', (msg: FetchRequestMessage) => {
       if (!result.ok) counters.add({ failed: 1 });
       inFlight--;
       const window = cpu.take();
-      const reply: FetchReplyMessage = {
+      const reply: FetchDoneMessage = {
         type: 'done',
         id: msg.id,
         result,
@@ -58,3 +58,4 @@ port.on('message', (msg: FetchRequestMessage) => {
       port.postMessage(reply, result.ok ? [result.body] : []);
     });
 });
+port.postMessage({ type: 'ready' } satisfies FetchReplyMessage);

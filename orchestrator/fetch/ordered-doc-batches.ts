@@ -1,5 +1,5 @@
 import { FetchPool, type PooledFetchResult } from './fetch-pool.js';
-import { type DocBatch, type FetchedDoc, type FetchStageOptions, fetchRecord, untilOpen } from './fetch-stage.js';
+import { type DocBatch, type FetchedDoc, type FetchStageOptions, fetchRecord } from './fetch-stage.js';
 import type { UrlItem } from './url-list.js';
 
 /**
@@ -22,7 +22,7 @@ export async function* fetchDocBatchesInOrder(
   let sourceDone = false;
   let position = 0;
 
-  // the list is opened now, while the threads boot and the gate is shut: its first entry is read ahead
+  // the list is opened now, while the threads boot: its first entry is read ahead
   let firstEntry: Promise<IteratorResult<UrlItem>> | undefined = it.next();
   firstEntry.catch(() => {}); // awaited by the first readChunk
   const nextEntry = (): Promise<IteratorResult<UrlItem>> => {
@@ -64,9 +64,10 @@ export async function* fetchDocBatchesInOrder(
   };
 
   try {
-    // the threads boot while the run's backend starts; the first chunk is read (and fetched) once the gate opens
-    await Promise.all([pool.start(), untilOpen(opts.startGate, signal)]);
+    // the list is opened while the threads boot; the first chunk is fetched once they are up
+    await pool.start();
     opts.onPool?.(pool);
+    opts.onFirstRequest?.();
     for (;;) {
       while (!sourceDone && chunks.length < ahead) {
         const read = await readChunk();

@@ -56,11 +56,13 @@ export interface SplitContext {
    */
   counters?(stage: string, read: () => CounterValues): void;
   /**
-   * Resolves when the run's clock starts (time 0 of the timeline): the backend is ready. fanout calls `split` while
-   * the backend is still starting, so a split can get ready in the meantime (start threads, open its input); one that
-   * does timed work (a fetch stage's requests) starts it when this resolves, so no record predates the run.
+   * Starts the run's clock (time 0 of the timeline and of `wallMs`) now, if the backend is not ready yet. fanout calls
+   * `split` while the backend is still starting, so a pipeline stage can do its I/O meanwhile (the fetch stage boots
+   * its threads, reads the list, and fetches); it calls this just before its first timed work, so no record predates
+   * the run and the time it overlapped with the backend's start counts. Otherwise the clock starts when the backend is
+   * ready. Later calls do nothing.
    */
-  started?: Promise<void>;
+  begin?(): void;
 }
 
 /** One item of a pipeline stage that runs inside `split` (e.g. a fetch), for stats and the timeline. */

@@ -112,7 +112,7 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       ...(ctx.record ? { record: ctx.record } : {}),
       ...(ctx.fail ? { fail: ctx.fail } : {}),
       ...(ctx.merged ? { skip: ctx.merged } : {}),
-      ...(ctx.started ? { startGate: ctx.started } : {}),
+      ...(ctx.begin ? { onFirstRequest: ctx.begin } : {}),
       ...(ctx.counters ? { onPool: (pool) => ctx.counters?.('fetch', () => pool.counters()) } : {}),
     });
   },

@@ -16,6 +16,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   dispatch: async () => (await import('./dispatch.js')).run(3),
   peers: async () => (await import('./peers.js')).run(),
   plan: async () => (await import('./plan-check.js')).run(),
+  // 2 fresh processes × 100,000 URLs: about a minute
+  memory: async () => (await import('./memory.js')).run(),
 };
 
 const only = process.argv.slice(2);

@@ -78,7 +78,7 @@ export async function run(): Promise<unknown> {
     });
   }
   printTable(
-    `plan vs emulator: sleep ${MS} ms; sample cold start ${Math.round(sample.coldStartMs)} ms, overhead ${Math.round(sample.invokeOverheadMs)} ms`,
+    `plan vs emulator: sleep ${MS} ms; sample cold start ${Math.round(sample.coldStartMs)} ms alone, ${Math.round(sample.contendedColdStartMs ?? Number.NaN)} ms with one per core at once; overhead ${Math.round(sample.invokeOverheadMs)} ms`,
     rows,
   );
   const data = {

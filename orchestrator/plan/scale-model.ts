@@ -10,6 +10,11 @@ export interface TaskSample {
   batchCpuMs: number;
   /** Extra time of an execution environment's first invoke (INIT: runtime start + handler and task load), ms. */
   coldStartMs: number;
+  /**
+   * The same on the emulator while as many environments start at once as there are cores (its INIT is CPU work on
+   * them): what a cold start takes in a burst. Emulator samples only.
+   */
+  contendedColdStartMs?: number;
   /** Per-invoke time that is neither map nor INIT: network, client, (de)serialising, ms. */
   invokeOverheadMs: number;
   /** Largest sampled request (the invoke event), bytes. */
@@ -34,8 +39,8 @@ export interface LambdaScenario {
   scaleCpuByMemory?: boolean;
   /**
    * Cold starts that can run at the same time. AWS starts environments independently (unbounded); serverless-offline
-   * loads each instance's handler on the host's cores, so the emulator target uses the core count (bench/plan-check.ts
-   * on 2 cores: 4 cold invokes took about 2 × one cold start, 8 about 4 ×). @default unbounded
+   * loads each instance's handler on the host's cores, so the emulator target uses the core count, each lane taking
+   * the sample's {@link TaskSample.contendedColdStartMs}. @default unbounded
    */
   initParallelism?: number;
 }
@@ -76,6 +81,10 @@ export function environmentAvailableAt(k: number): number {
  * environment's first one `coldMs` more; environment k exists from {@link environmentAvailableAt}(k). Every batch goes
  * to the environment that frees up first (what a scheduler with `slots` in flight does), so a late environment is
  * used only when it is free before the early ones. Returns the wall time and how many environments were used.
+ *
+ * `initParallelism` (the emulator: its cores) makes INIT processor-shared: the environments that start at the same
+ * moment share that many cores, so each of n takes `coldMs` × max(1, n / initParallelism) — all of them, not the
+ * first few at full speed (measured on serverless-offline: 4 cold starts on 2 cores all end at about twice one).
  */
 export function simulateFanout(
   batches: number,
@@ -84,8 +93,14 @@ export function simulateFanout(
   coldMs: number,
   initParallelism?: number,
 ): { wallMs: number; environments: number; rampLimited: boolean } {
-  // Free times of the INIT lanes when cold starts are bounded (sorted ascending; the first is the next free lane).
-  const initLanes = initParallelism === undefined ? undefined : new Array<number>(Math.max(1, initParallelism)).fill(0);
+  const used = Math.min(slots, batches);
+  /** INIT of environment k: stretched by the environments starting with it when cores bound INIT. */
+  const initMsOf = (k: number): number => {
+    if (initParallelism === undefined) return coldMs;
+    const step = LAMBDA_LIMITS.scaleStepEnvironments;
+    const together = Math.min(step, used - Math.floor(k / step) * step);
+    return coldMs * Math.max(1, together / Math.max(1, initParallelism));
+  };
   // Min-heap of [freeAt, environment index] over the environments in use; the next unused one is `nextEnv`.
   const heap: [number, number][] = [];
   let nextEnv = 0;
@@ -97,14 +112,7 @@ export function simulateFanout(
     if (top === undefined || freshAt <= top[0]) {
       // a new environment can start no later than the earliest busy one frees up: start it (it pays INIT)
       if (freshAt > 0) rampLimited = true;
-      // The invoke was sent at freshAt; its INIT starts when an INIT lane is free (at once when unbounded).
-      let initStart = freshAt;
-      if (initLanes) {
-        initStart = Math.max(freshAt, initLanes[0] as number);
-        initLanes[0] = initStart + coldMs;
-        initLanes.sort((a, b) => a - b);
-      }
-      const end = initStart + coldMs + invokeMs;
+      const end = freshAt + initMsOf(nextEnv) + invokeMs;
       heapPush(heap, [end, nextEnv++]);
       wallMs = Math.max(wallMs, end);
     } else {
@@ -127,13 +135,10 @@ export function predictLambda(sample: TaskSample, s: LambdaScenario): LambdaPred
         ? 'account quota'
         : 'concurrency';
   const mapMs = s.scaleCpuByMemory === false ? sample.batchMs : lambdaBatchMs(sample, s.memoryMb);
-  const sim = simulateFanout(
-    s.batches,
-    effective,
-    mapMs + sample.invokeOverheadMs,
-    sample.coldStartMs,
-    s.initParallelism,
-  );
+  // with bounded INIT lanes (the emulator), a cold start takes what it takes while the other lanes start too
+  const laneColdMs =
+    s.initParallelism === undefined ? sample.coldStartMs : (sample.contendedColdStartMs ?? sample.coldStartMs);
+  const sim = simulateFanout(s.batches, effective, mapMs + sample.invokeOverheadMs, laneColdMs, s.initParallelism);
   // Billed: every invoke's duration in whole ms, plus INIT of each cold environment (billed since 2025-08-01).
   const initBilledMs = sim.environments * Math.max(0, Math.ceil(sample.coldStartMs));
   const billedMs = s.batches * Math.max(1, Math.ceil(mapMs)) + initBilledMs;

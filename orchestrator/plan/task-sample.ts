@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -36,6 +37,8 @@ export interface SampleOptions {
   /** A running Invoke API (the emulator) to sample on as well; its batch times then drive the prediction. */
   endpoint?: string;
   signal?: AbortSignal;
+  /** Cores of this machine: the emulator sample also times this many cold starts at once. @default available cores */
+  cores?: number;
 }
 
 const median = (xs: number[]): number => {
@@ -102,6 +105,7 @@ export async function sampleTask(opts: SampleOptions): Promise<MeasuredSample> {
   return {
     ...base,
     coldStartMs: emu.coldStartMs,
+    contendedColdStartMs: emu.contendedColdStartMs,
     invokeOverheadMs: emu.overheadMs,
     coldStartSource: 'emulator (first invoke − warm invoke)',
     overheadSource: 'emulator (invoke wall − far-side map time)',
@@ -130,7 +134,7 @@ async function localColdStartMs(): Promise<number> {
   return median(runs);
 }
 
-/** One invoke after another on one emulator instance: the first is cold, the rest warm. */
+/** One invoke after another on one emulator instance (the first cold, the rest warm), then `cores` cold ones at once. */
 async function sampleOnEmulator(
   opts: SampleOptions,
   batches: unknown[],
@@ -138,6 +142,7 @@ async function sampleOnEmulator(
   signal: AbortSignal,
 ): Promise<{
   coldStartMs: number;
+  contendedColdStartMs: number;
   overheadMs: number;
   invokeMs: number[];
   durationMs: number[];
@@ -146,7 +151,8 @@ async function sampleOnEmulator(
   if (opts.ref.kind !== 'builtin') {
     throw inputError('Sampling on the emulator needs a built-in task (the function bundles the built-ins)');
   }
-  const backend = new LambdaBackend({ endpoint: opts.endpoint as string, concurrency: 1 });
+  const cores = opts.cores ?? availableParallelism();
+  const backend = new LambdaBackend({ endpoint: opts.endpoint as string, concurrency: cores + 1 });
   await backend.start({ task: opts.ref });
   try {
     const invokeMs: number[] = [];
@@ -165,8 +171,19 @@ async function sampleOnEmulator(
     }
     const warm = median(invokeMs);
     const overheads = invokeMs.map((ms, i) => Math.max(0, ms - (durationMs[i] as number)));
+    const coldStartMs = Math.max(0, coldInvokeMs - warm);
+    // Then `cores` cold starts at once (one warm instance + `cores` new ones): the emulator's INIT is CPU work on
+    // these cores, so this is what one costs while the others start too.
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: cores + 1 }, (_, i) =>
+        backend.run({ id: `plan-burst-${i}`, batch: batches[i % batches.length], attempt: 1 }, signal),
+      ),
+    );
+    const burstMs = performance.now() - t0;
     return {
-      coldStartMs: Math.max(0, coldInvokeMs - warm),
+      coldStartMs,
+      contendedColdStartMs: Math.max(coldStartMs, burstMs - warm),
       overheadMs: median(overheads),
       invokeMs,
       durationMs,

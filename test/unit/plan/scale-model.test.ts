@@ -47,11 +47,14 @@ describe('simulateFanout', () => {
     // (ending at 30 s) before the third thousand could start at 20 s.
     expect(simulateFanout(3000, 3000, 15_000, 0)).toEqual({ wallMs: 30_000, environments: 2000, rampLimited: true });
   });
-  it('serial cold starts (the emulator): each new environment waits for the previous INIT', () => {
-    // 4 batches on 2 environments, INIT 300 ms one at a time, invoke 100 ms: env 0 runs 0–300 INIT, 300–400;
-    // env 1 INIT 300–600, runs 600–700; batch 2 reuses env 0 at 400–500, batch 3 env 0 again at 500–600.
-    expect(simulateFanout(4, 2, 100, 300, 1)).toEqual({ wallMs: 700, environments: 2, rampLimited: false });
-    // unbounded: both INITs at once, two waves
+  it('cold starts sharing the cores (the emulator): all the environments starting together take longer', () => {
+    // 4 batches on 2 environments, INIT 300 ms on 1 core, invoke 100 ms: both INITs share the core and end at 600;
+    // the first wave runs 600–700, the second 700–800.
+    expect(simulateFanout(4, 2, 100, 300, 1)).toEqual({ wallMs: 800, environments: 2, rampLimited: false });
+    // 8 batches on 4 environments, 2 cores: each INIT 300 × 4 / 2 = 600, waves end at 700 and 800
+    expect(simulateFanout(8, 4, 100, 300, 2)).toEqual({ wallMs: 800, environments: 4, rampLimited: false });
+    // as many cores as environments: as unbounded, both INITs at once, two waves
+    expect(simulateFanout(4, 2, 100, 300, 2)).toEqual({ wallMs: 500, environments: 2, rampLimited: false });
     expect(simulateFanout(4, 2, 100, 300)).toEqual({ wallMs: 500, environments: 2, rampLimited: false });
   });
   it('never starts the ramp when short batches keep the first thousand busy', () => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
 import type { ToFarSide } from '../../orchestrator/backends/pool/messages.js';
-import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/worker-pool.js';
+import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/queue-depth.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
-import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/worker-pool.js';
+import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/queue-depth.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';

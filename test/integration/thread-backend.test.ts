@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
 import { farSideEntry, farSideEntryPath } from '../../orchestrator/backends/far-side-entry.js';
-import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/worker-pool.js';
+import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/queue-depth.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';

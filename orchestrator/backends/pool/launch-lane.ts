@@ -73,3 +73,20 @@ export function launchLane(opts: LaunchOptions): LaunchedLane {
   lane.setBusy(true);
   return { lane, ready, exited };
 }
+
+/** Stops every lane still alive (SIGTERM / terminate), then kills what is left after `graceMs`; resolves when all exited. */
+export async function stopLanes(exits: ReadonlyMap<Lane, Promise<void>>, graceMs: number): Promise<void> {
+  for (const lane of exits.keys()) lane.kill(false);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = await Promise.race([
+    Promise.all([...exits.values()]).then(() => false),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(true), graceMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late) {
+    for (const lane of exits.keys()) lane.kill(true);
+    await Promise.all([...exits.values()]);
+  }
+}

@@ -4,7 +4,8 @@ import type { TaskRef } from '../../tasks/task.js';
 import type { AttemptClock, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { farSideEntry } from '../far-side-entry.js';
 import type { Lane, LaneEvents } from './lane.js';
-import { type BatchStartEvent, LONG_BATCH_DEPTH, WorkerPool } from './worker-pool.js';
+import { LONG_BATCH_DEPTH } from './queue-depth.js';
+import { type BatchStartEvent, WorkerPool } from './worker-pool.js';
 
 /** Options of a pooled backend (thread, process). */
 export interface PooledBackendOptions {

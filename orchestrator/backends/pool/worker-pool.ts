@@ -1,30 +1,14 @@
 import { FanoutError } from '../../errors.js';
 import type { AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
 import { SignalCancel } from '../signal-cancel.js';
-import type { Lane, SpawnLane } from './lane.js';
-import { type LaunchedLane, launchLane } from './launch-lane.js';
+import type { Lane } from './lane.js';
+import { type LaunchedLane, launchLane, stopLanes } from './launch-lane.js';
 import { type BatchReply, errorFromFarSide, type FromFarSide, type ToFarSide } from './messages.js';
 import { PoolAttempt } from './pool-attempt.js';
+import { QueueDepth } from './queue-depth.js';
+import type { BatchStartEvent, WorkerPoolOptions } from './worker-pool-options.js';
 
-/** Options of {@link WorkerPool}. */
-export interface WorkerPoolOptions {
-  /** `thread` or `process`: prefix of the worker ids (`thread-0`). */
-  kind: string;
-  workers: number;
-  /** Batches sent ahead to each worker (it runs them one at a time, in order). @default 1 */
-  queueDepth?: number;
-  spawn: SpawnLane;
-  /** How long a new worker may take to load its task and say ready. @default 30000 */
-  readyTimeoutMs?: number;
-}
-
-/** Emitted when a worker begins a batch (a test hook: kill the worker while it runs). */
-export interface BatchStartEvent {
-  slot: number;
-  workerId: string;
-  jobId: string;
-  pid: number | undefined;
-}
+export type { BatchStartEvent, WorkerPoolOptions } from './worker-pool-options.js';
 
 interface Slot {
   index: number;
@@ -48,15 +32,6 @@ const MAX_RESTART_FAILURES = 3;
 const MAX_SILENT_REQUEUES = 2;
 
 /**
- * Work (ms of map time) a worker's queue should hold while batches are short: enough that a round trip (0.1–1 ms here)
- * never leaves it idle, little enough that the end of a run is not left on one worker for long.
- */
-const QUEUED_WORK_MS = 4;
-
-/** Depth for batches that are not tiny: the one running plus one queued. */
-export const LONG_BATCH_DEPTH = 2;
-
-/**
  * A fixed pool of worker lanes (threads or child processes), each holding up to `queueDepth` batches that it runs one
  * at a time. Lane `i` is always `<kind>-i`, also after its worker was replaced, so the timeline keeps one row per slot.
  *
@@ -73,25 +48,13 @@ export const LONG_BATCH_DEPTH = 2;
  */
 export class WorkerPool {
   readonly #opts: WorkerPoolOptions;
-  readonly #depth: number;
   readonly #slots: Slot[];
   /** Attempts not yet sent to a lane, oldest first. */
   readonly #pending: PoolAttempt<Slot>[] = [];
   readonly #exits = new Map<Lane, Promise<void>>();
   readonly #startListeners = new Set<(e: BatchStartEvent) => void>();
   readonly #abortAttempt = (a: PoolAttempt<Slot>): void => this.#aborted(a);
-  /** The one `run` message object, refilled per send: both channels copy it synchronously. */
-  readonly #runMsg: { type: 'run'; seq: number; batch: unknown; batchId: string } = {
-    type: 'run',
-    seq: 0,
-    batch: undefined,
-    batchId: '',
-  };
-  /** Depth in use now (see {@link #adapt}), ≤ the configured depth. */
-  #depthNow: number;
-  #refillAt: number;
-  /** Moving average of the far side's map time per batch, ms; undefined until a batch has finished. */
-  #mapMs: number | undefined;
+  readonly #depth: QueueDepth;
   readonly #dispatchNow = (): void => {
     this.#dispatchQueued = false;
     this.#dispatch();
@@ -102,9 +65,7 @@ export class WorkerPool {
 
   constructor(opts: WorkerPoolOptions) {
     this.#opts = opts;
-    this.#depth = opts.queueDepth ?? 1;
-    this.#depthNow = Math.min(this.#depth, LONG_BATCH_DEPTH);
-    this.#refillAt = Math.floor(this.#depthNow / 2);
+    this.#depth = new QueueDepth(opts.queueDepth ?? 1);
     this.#slots = Array.from({ length: opts.workers }, (_, index) => ({
       index,
       workerId: `${opts.kind}-${index}`,
@@ -158,9 +119,9 @@ export class WorkerPool {
     return this.#stopping;
   }
 
-  /** Batches the pool takes at once now: workers × the depth in use (see {@link #adapt}). */
+  /** Batches the pool takes at once now: workers × the depth in use (see {@link QueueDepth}). */
   capacity(): number {
-    return this.#slots.length * this.#depthNow;
+    return this.#slots.length * this.#depth.now;
   }
 
   /** The id of slot `i`'s lane in stats and the timeline. */
@@ -259,7 +220,7 @@ export class WorkerPool {
 
   /**
    * Sends waiting attempts to lanes, oldest first. A lane is topped up only once its queue is down to
-   * `#refillAt` (half the depth): then the gap goes out in one message, so a worker gets one message per K/2
+   * `refillAt` (half the depth, see {@link QueueDepth}): then the gap goes out in one message, so a worker gets one message per K/2
    * batches rather than one per batch, and still never runs dry. Waiting attempts are shared evenly among the lanes
    * that are due, so the end of a run is not left on one worker.
    */
@@ -268,13 +229,14 @@ export class WorkerPool {
     while (pending.length > 0) {
       let due = 0;
       let best: Slot | undefined;
+      const depth = this.#depth;
       for (const s of this.#slots) {
-        if (s.state !== 'ready' || s.queue.length > this.#refillAt || s.queue.length >= this.#depthNow) continue;
+        if (s.state !== 'ready' || s.queue.length > depth.refillAt || s.queue.length >= depth.now) continue;
         due++;
         if (!best || s.queue.length < best.queue.length) best = s;
       }
       if (!best) return;
-      const n = Math.min(this.#depthNow - best.queue.length, Math.ceil(pending.length / due));
+      const n = Math.min(depth.now - best.queue.length, Math.ceil(pending.length / due));
       this.#send(best, pending.splice(0, n));
     }
   }
@@ -286,23 +248,15 @@ export class WorkerPool {
       a.slot = slot;
       slot.queue.push(a);
     }
-    let msg: ToFarSide;
-    if (attempts.length === 1) {
-      const one = this.#runMsg;
-      one.seq = (attempts[0] as PoolAttempt<Slot>).seq;
-      one.batch = (attempts[0] as PoolAttempt<Slot>).job.batch;
-      one.batchId = (attempts[0] as PoolAttempt<Slot>).job.id;
-      msg = one;
-    } else {
-      msg = { type: 'runs', runs: attempts.map((a) => ({ seq: a.seq, batch: a.job.batch, batchId: a.job.id })) };
-    }
+    const msg: ToFarSide =
+      attempts.length === 1
+        ? { type: 'run', seq: (attempts[0] as PoolAttempt<Slot>).seq, ...batchOf(attempts[0] as PoolAttempt<Slot>) }
+        : { type: 'runs', runs: attempts.map((a) => ({ seq: a.seq, ...batchOf(a) })) };
     try {
       lane.send(msg);
     } catch {
       // The channel closed under us: the lane is dying; its exit event requeues or rejects what it held.
       lane.kill(true);
-    } finally {
-      this.#runMsg.batch = undefined;
     }
   }
 
@@ -337,7 +291,7 @@ export class WorkerPool {
     if (a.dropped) return;
     if (msg.type === 'result') {
       const { result } = msg;
-      this.#adapt(result.durationMs);
+      this.#depth.measured(result.durationMs);
       const endedAt = Date.now();
       a.settle({
         partial: result.partial,
@@ -353,23 +307,6 @@ export class WorkerPool {
       err.workerId ??= slot.workerId;
       a.settle(undefined, err);
     }
-  }
-
-  /**
-   * Chooses the depth from the measured map time: enough batches for {@link QUEUED_WORK_MS} of work, within
-   * [{@link LONG_BATCH_DEPTH}, the configured depth]. Tiny batches (far under a round trip) get the full depth, and so
-   * go out up to depth/2 to a message (automatic batching); each keeps its own seq, reply and record. Batches of 2 ms
-   * and more get {@link LONG_BATCH_DEPTH}: one queued batch already hides the round trip, and a deeper queue would only
-   * commit batches to a worker early, leaving another idle at the end of a run while this one still holds work
-   * (nothing steals it back). Unmeasured counts as long.
-   */
-  #adapt(mapMs: number): void {
-    this.#mapMs = this.#mapMs === undefined ? mapMs : this.#mapMs + 0.2 * (mapMs - this.#mapMs);
-    const wanted = Math.ceil(QUEUED_WORK_MS / Math.max(this.#mapMs, 0.001));
-    const depth = Math.min(this.#depth, Math.max(LONG_BATCH_DEPTH, wanted));
-    if (depth === this.#depthNow) return;
-    this.#depthNow = depth;
-    this.#refillAt = Math.floor(depth / 2);
   }
 
   #aborted(a: PoolAttempt<Slot>): void {
@@ -451,20 +388,10 @@ export class WorkerPool {
       slot.state = 'stopped';
       for (const a of slot.queue.splice(0)) if (!a.dropped) a.settle(undefined, stopped);
     }
-    const lanes = [...this.#exits.keys()];
-    for (const lane of lanes) lane.kill(false);
-    const all = Promise.all([...this.#exits.values()]);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(true), graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (late) {
-      for (const lane of this.#exits.keys()) lane.kill(true);
-      await Promise.all([...this.#exits.values()]);
-    }
+    await stopLanes(this.#exits, graceMs);
   }
+}
+
+function batchOf(a: { job: BatchJob }): { batch: unknown; batchId: string } {
+  return { batch: a.job.batch, batchId: a.job.id };
 }

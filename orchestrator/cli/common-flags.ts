@@ -14,7 +14,7 @@ export function addRunFlags(cmd: Command): Command {
     )
     .option(
       '--queue-depth <k>',
-      `batches queued per thread/process worker, so it never waits a round trip (default ${DEFAULT_QUEUE_DEPTH}; 1 = one at a time)`,
+      `most batches held per thread/process worker, so it never waits a round trip; the depth used follows the measured batch time, 2 for batches of 2 ms and more (default ${DEFAULT_QUEUE_DEPTH}; 1 = one at a time)`,
     )
     .option('--batch-size <s>', 'items per batch (task-specific; default chosen by the task)')
     .option('--timeout <ms>', 'per-batch timeout in ms (0 = none)', '600000')

@@ -99,7 +99,9 @@ describe('signals while the Lambda emulator runs: nothing left listening, no bui
     run.child.kill('SIGKILL');
     await run.exited;
     expect(tree).toContain(emu.pid);
-    expect(await waitAllGone(tree, 5000)).toEqual([]);
+    // by themselves: each notices its parent is gone (a closed pipe, the parent watch) — alone in ~100 ms, but once in
+    // a full-suite run on 2 busy cores one child was still there after 5 s; the bound is for "never", not for speed
+    expect(await waitAllGone(tree, 20_000)).toEqual([]);
   });
 
   it('demo: SIGINT while starting → 130; docs server, emulator and folders gone', async () => {

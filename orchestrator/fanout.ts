@@ -96,7 +96,8 @@ async function* withMergeRoom(
 ): AsyncGenerator<QueuedBatch> {
   try {
     for (;;) {
-      await accumulator.room(limit(), signal);
+      // a synchronous merge never leaves anything pending: no wait (and no promise) per batch then
+      if (!accumulator.hasRoom(limit()) || signal.aborted) await accumulator.room(limit(), signal);
       const step = await source.next();
       if (step.done) return;
       yield step.value;
@@ -134,13 +135,24 @@ function runClock(collector: StatsCollector): { begin(): void } {
   };
 }
 
-/** `source` with its first step already asked for (`first`): the rest of it as it comes. */
-async function* afterFirst<T>(first: Promise<IteratorResult<T>>, source: AsyncGenerator<T>): AsyncGenerator<T> {
-  try {
-    for (let step = await first; !step.done; step = await source.next()) yield step.value;
-  } finally {
-    await source.return(undefined);
-  }
+/**
+ * `source` with its first step already asked for (`first`): that step, then the rest as it comes. A plain iterator,
+ * not a generator wrapping the generator: one promise hop fewer per batch.
+ */
+function afterFirst<T>(first: Promise<IteratorResult<T>>, source: AsyncGenerator<T>): AsyncIterable<T> {
+  let pending: Promise<IteratorResult<T>> | undefined = first;
+  const iterator: AsyncIterator<T> = {
+    next: () => {
+      const step = pending ?? source.next();
+      pending = undefined;
+      return step;
+    },
+    return: async () => {
+      pending = undefined;
+      return source.return(undefined);
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
 
 /** The task's own count of its batches, if it has one (a count that throws is ignored: the split reports the error). */

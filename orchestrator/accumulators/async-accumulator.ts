@@ -97,6 +97,11 @@ export class AsyncAccumulator<R, P = unknown> {
   }
 
   /** Resolves once fewer than `limit` merges are pending; rejects with the signal's reason if it aborts first. */
+  /** True when fewer than `limit` merges are pending now (what {@link room} waits for). */
+  hasRoom(limit: number): boolean {
+    return this.#pending < limit;
+  }
+
   room(limit: number, signal?: AbortSignal): Promise<void> {
     return this.#until(() => this.#pending < limit, signal);
   }

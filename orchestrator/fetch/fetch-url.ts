@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Dispatcher } from 'undici';
+import { withDeadline } from '../deadline.js';
 import { redactUrl } from '../redact-url.js';
 import { backoffDelay } from '../scheduler/backoff.js';
 import { blockedAddressReason, guardedDispatcher, LINK_LOCAL_CODE, linkLocalError } from './address-guard.js';
@@ -87,34 +88,6 @@ function requestHeaders(extra: Record<string, string> | undefined): Record<strin
   return headers;
 }
 
-/**
- * One deadline for a whole attempt (redirects, headers and body together), joined with the caller's signal: one
- * controller and one timer per attempt. (AbortSignal.timeout + AbortSignal.any made three signals per request, a
- * measurable share of a fetch thread's time at thousands of requests a second.)
- */
-function attemptDeadline(
-  ms: number,
-  outer: AbortSignal | undefined,
-): { signal: AbortSignal; timedOut(): boolean; clear(): void } {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error(`timed out after ${ms} ms`));
-  }, ms);
-  const onOuter = (): void => controller.abort(outer?.reason);
-  if (outer?.aborted) onOuter();
-  else outer?.addEventListener('abort', onOuter, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    clear: () => {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuter);
-    },
-  };
-}
-
 async function attemptOnce(
   url: URL,
   o: ResolvedFetchOptions,
@@ -122,7 +95,8 @@ async function attemptOnce(
   outer: AbortSignal | undefined,
   headers: Record<string, string>,
 ): Promise<Attempt> {
-  const deadline = attemptDeadline(o.timeoutMs, outer);
+  // one deadline for the whole attempt: redirects, headers and body together
+  const deadline = withDeadline(o.timeoutMs, outer);
   const signal = deadline.signal;
   let current = url;
   try {

@@ -1,5 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { resolveTask } from '../../bundle/resolve-task.js';
+import { withDeadline } from '../../deadline.js';
 import { FanoutError, inputError, isFanoutError } from '../../errors.js';
 import { type BatchReply, BatchReplySchema, describeIssues } from '../../far-side/wire.js';
 import { checkPositiveInt, type LambdaOptions } from '../../options.js';
@@ -9,7 +10,7 @@ import type { AttemptCancel, AttemptHandle, Backend, BackendStartContext, BatchJ
 import { SignalCancel } from '../signal-cancel.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { EMULATOR_DEFAULT_CONCURRENCY, type Emulator, startEmulator } from './emulator.js';
-import { createLambdaClient, invokeDeadline, isRequestTimeout } from './lambda-client.js';
+import { createLambdaClient, isRequestTimeout } from './lambda-client.js';
 import { AUTO_ENDPOINT, checkLambdaEndpoint } from './lambda-endpoint.js';
 import { classifyInvokeError, functionErrorFrom, type InvokeTarget } from './lambda-errors.js';
 import { encodeEvent, MAX_BATCH_PAYLOAD_BYTES } from './payload.js';
@@ -184,7 +185,7 @@ export class LambdaBackend implements Backend {
   ): Promise<BatchOutcome> {
     // Our own client's handler enforces the deadline itself (requestTimeout + throwOnRequestTimeout, see
     // createLambdaClient): no extra controller, timer and listener per invoke. A caller's client may not, so it gets one.
-    const deadline = this.#ownsClient ? undefined : invokeDeadline(signalOf(), this.#invokeTimeoutMs);
+    const deadline = this.#ownsClient ? undefined : withDeadline(this.#invokeTimeoutMs, signalOf());
     const sdkAbort = deadline ? undefined : new SdkAbortSignal(cancel);
     const startedAt = Date.now();
     try {

@@ -55,33 +55,3 @@ export function isRequestTimeout(err: unknown): boolean {
     e.message.includes('requestTimeout')
   );
 }
-
-/**
- * A deadline for one invoke, combined with the caller's signal: the request is abandoned when either fires. Returns the
- * signal and a `clear` to drop the timer and listener once the invoke settles. Used only for a client passed in by the
- * caller, whose handler may not throw on its request timeout. (A listener rather than
- * `AbortSignal.any`, which costs noticeably more per call at thousands of invokes per second.)
- */
-export function invokeDeadline(
-  signal: AbortSignal,
-  ms: number,
-): { signal: AbortSignal; timedOut(): boolean; clear(): void } {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onAbort = (): void => controller.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error(`no reply within ${ms} ms`));
-  }, ms);
-  timer.unref?.();
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut && !signal.aborted,
-    clear: () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    },
-  };
-}

@@ -97,7 +97,8 @@ async function* withMergeRoom(
   try {
     for (;;) {
       // a synchronous merge never leaves anything pending: no wait (and no promise) per batch then
-      if (!accumulator.hasRoom(limit()) || signal.aborted) await accumulator.room(limit(), signal);
+      const max = limit();
+      if (!accumulator.hasRoom(max) || signal.aborted) await accumulator.room(max, signal);
       const step = await source.next();
       if (step.done) return;
       yield step.value;
@@ -121,18 +122,6 @@ function* fitPayload(task: AnyTask, id: string, batch: unknown, max: number): Ge
     );
   }
   for (let i = 0; i < parts.length; i++) yield* fitPayload(task, `${id}.${i}`, parts[i], max);
-}
-
-/** The run's clock: started once, by the split's first timed work (SplitContext.begin) or the backend being ready. */
-function runClock(collector: StatsCollector): { begin(): void } {
-  let begun = false;
-  return {
-    begin: () => {
-      if (begun) return;
-      begun = true;
-      collector.begin();
-    },
-  };
 }
 
 /**
@@ -242,7 +231,6 @@ export async function fanout<R = unknown>(
     const splitAbort = new AbortController();
     const onOuterAbort = (): void => splitAbort.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const clock = runClock(collector);
     // Progress: the scheduler's counts, with the live stage counters; a finished fetch redraws it too.
     let lastProgress: SchedulerProgress = { done: 0, total: undefined, inFlight: 0, retries: 0 };
     let userProgress: FanoutOptions['onProgress'];
@@ -275,7 +263,8 @@ export async function fanout<R = unknown>(
         if (journal?.itemFailed(item, reason) !== false) collector.fail(item, reason);
       },
       counters: (stage, read) => collector.counters(stage, read),
-      begin: clock.begin,
+      // the run's clock starts at the split's first timed work, or when the backend is ready, whichever comes first
+      begin: () => collector.begin(),
       ...(journal ? { reproducible: true, merged: (position: number) => journal?.has(String(position)) === true } : {}),
     };
     userProgress =
@@ -309,7 +298,7 @@ export async function fanout<R = unknown>(
         throw err;
       }
     }
-    clock.begin();
+    collector.begin();
     const sched = await runScheduler(afterFirst(first, source), {
       backend,
       timeoutMs: options.timeoutMs ?? 600_000,

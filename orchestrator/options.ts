@@ -42,11 +42,11 @@ export interface FanoutOptions {
   workers?: number;
   /**
    * Batches queued on each thread/process worker beyond the one it runs, so it never idles for a round trip between
-   * batches (pipelined dispatch). 1 = one batch per worker at a time. The full depth is used while batches are tiny
-   * (map time under 2 ms on average): then up to half of it goes to a worker in one message (automatic batching of
-   * tiny batches: each keeps its own id, result, retries and record; the batches themselves, and `batchSize`, are
-   * never changed). Longer batches get 2 (one running, one queued), which already hides the round trip without
-   * committing many batches to one worker. Timeouts and the timeline count from the moment a worker
+   * batches (pipelined dispatch). 1 = one batch per worker at a time. This is the most: the depth in use follows the
+   * measured map time, enough batches for about 4 ms of work, so tiny batches get all of it, and up to half of it goes
+   * to a worker in one message (automatic batching of tiny batches: each keeps its own id, result, retries and record;
+   * the batches themselves, and `batchSize`, are never changed). Batches of 2 ms and more get 2 (one running, one
+   * queued), which already hides the round trip without committing many batches to one worker. Timeouts and the timeline count from the moment a worker
    * begins a batch, not from when it was queued. The hybrid backend's local side always uses 1 (its side
    * choice needs to know when a slot frees). @default {@link DEFAULT_QUEUE_DEPTH}
    */

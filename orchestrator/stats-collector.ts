@@ -43,6 +43,7 @@ export class StatsCollector {
   };
   readonly #onRecord: ((r: BatchRecord) => void) | undefined;
   #t0 = Date.now();
+  #begun = false;
 
   /** `onRecord` sees every record, including those past the cap. */
   constructor(
@@ -105,8 +106,10 @@ export class StatsCollector {
     this.failed.push({ item: redactUrl(item), reason: redactUrl(reason) });
   }
 
-  /** Marks the start of the run (time 0 of the timeline). */
+  /** Marks the start of the run (time 0 of the timeline), once: later calls do nothing. */
   begin(): void {
+    if (this.#begun) return;
+    this.#begun = true;
     this.#t0 = Date.now();
   }
 

@@ -96,14 +96,14 @@ export class AsyncAccumulator<R, P = unknown> {
     return this.#claimed.has(batchId);
   }
 
-  /** Resolves once fewer than `limit` merges are pending; rejects with the signal's reason if it aborts first. */
   /** True when fewer than `limit` merges are pending now (what {@link room} waits for). */
   hasRoom(limit: number): boolean {
     return this.#pending < limit;
   }
 
+  /** Resolves once fewer than `limit` merges are pending; rejects with the signal's reason if it aborts first. */
   room(limit: number, signal?: AbortSignal): Promise<void> {
-    return this.#until(() => this.#pending < limit, signal);
+    return this.#until(() => this.hasRoom(limit), signal);
   }
 
   /** Resolves once every merge added so far has finished; rejects with the first merge failure, if any. */

@@ -38,9 +38,9 @@ export interface LambdaScenario {
    */
   scaleCpuByMemory?: boolean;
   /**
-   * Cold starts that can run at the same time. AWS starts environments independently (unbounded); serverless-offline
-   * loads each instance's handler on the host's cores, so the emulator target uses the core count, each lane taking
-   * the sample's {@link TaskSample.contendedColdStartMs}. @default unbounded
+   * Cores that cold starts share (see {@link simulateFanout}). AWS starts environments independently (unbounded);
+   * serverless-offline loads each instance's handler on the host's cores, so the emulator target uses the core count,
+   * with the sample's {@link TaskSample.contendedColdStartMs} as the cold start. @default unbounded
    */
   initParallelism?: number;
 }
@@ -135,10 +135,10 @@ export function predictLambda(sample: TaskSample, s: LambdaScenario): LambdaPred
         ? 'account quota'
         : 'concurrency';
   const mapMs = s.scaleCpuByMemory === false ? sample.batchMs : lambdaBatchMs(sample, s.memoryMb);
-  // with bounded INIT lanes (the emulator), a cold start takes what it takes while the other lanes start too
-  const laneColdMs =
+  // with INIT shared by local cores (the emulator), the base is a cold start measured while one per core started too
+  const initColdMs =
     s.initParallelism === undefined ? sample.coldStartMs : (sample.contendedColdStartMs ?? sample.coldStartMs);
-  const sim = simulateFanout(s.batches, effective, mapMs + sample.invokeOverheadMs, laneColdMs, s.initParallelism);
+  const sim = simulateFanout(s.batches, effective, mapMs + sample.invokeOverheadMs, initColdMs, s.initParallelism);
   // Billed: every invoke's duration in whole ms, plus INIT of each cold environment (billed since 2025-08-01).
   const initBilledMs = sim.environments * Math.max(0, Math.ceil(sample.coldStartMs));
   const billedMs = s.batches * Math.max(1, Math.ceil(mapMs)) + initBilledMs;

@@ -3,7 +3,7 @@ import type { AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../bac
 import { SignalCancel } from '../signal-cancel.js';
 import type { Lane } from './lane.js';
 import { type LaunchedLane, launchLane, stopLanes } from './launch-lane.js';
-import { type BatchReply, errorFromFarSide, type FromFarSide, type ToFarSide } from './messages.js';
+import { type BatchReply, errorFromFarSide, type FromFarSide, type RunRequest, type ToFarSide } from './messages.js';
 import { PoolAttempt } from './pool-attempt.js';
 import { QueueDepth } from './queue-depth.js';
 import type { BatchStartEvent, WorkerPoolOptions } from './worker-pool-options.js';
@@ -219,17 +219,17 @@ export class WorkerPool {
   }
 
   /**
-   * Sends waiting attempts to lanes, oldest first. A lane is topped up only once its queue is down to
-   * `refillAt` (half the depth, see {@link QueueDepth}): then the gap goes out in one message, so a worker gets one message per K/2
-   * batches rather than one per batch, and still never runs dry. Waiting attempts are shared evenly among the lanes
+   * Sends waiting attempts to lanes, oldest first. A lane is topped up only once its queue is down to `refillAt` (half
+   * the depth in use, see {@link QueueDepth}): then the gap goes out in one message, so a worker gets one message per
+   * K/2 batches rather than one per batch, and still never runs dry. Waiting attempts are shared evenly among the lanes
    * that are due, so the end of a run is not left on one worker.
    */
   #dispatch(): void {
     const pending = this.#pending;
+    const depth = this.#depth;
     while (pending.length > 0) {
       let due = 0;
       let best: Slot | undefined;
-      const depth = this.#depth;
       for (const s of this.#slots) {
         if (s.state !== 'ready' || s.queue.length > depth.refillAt || s.queue.length >= depth.now) continue;
         due++;
@@ -248,10 +248,10 @@ export class WorkerPool {
       a.slot = slot;
       slot.queue.push(a);
     }
-    const msg: ToFarSide =
-      attempts.length === 1
-        ? { type: 'run', seq: (attempts[0] as PoolAttempt<Slot>).seq, ...batchOf(attempts[0] as PoolAttempt<Slot>) }
-        : { type: 'runs', runs: attempts.map((a) => ({ seq: a.seq, ...batchOf(a) })) };
+    const only = attempts.length === 1 ? (attempts[0] as PoolAttempt<Slot>) : undefined;
+    const msg: ToFarSide = only
+      ? { type: 'run', ...runRequest(only) }
+      : { type: 'runs', runs: attempts.map(runRequest) };
     try {
       lane.send(msg);
     } catch {
@@ -392,6 +392,6 @@ export class WorkerPool {
   }
 }
 
-function batchOf(a: { job: BatchJob }): { batch: unknown; batchId: string } {
-  return { batch: a.job.batch, batchId: a.job.id };
+function runRequest(a: { seq: number; job: BatchJob }): RunRequest {
+  return { seq: a.seq, batch: a.job.batch, batchId: a.job.id };
 }

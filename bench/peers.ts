@@ -26,7 +26,7 @@ import { generateDocs } from '../orchestrator/docs-server/demo-docs.js';
 import { fanout } from '../orchestrator/fanout.js';
 import { type HashBatch, hash } from '../orchestrator/tasks/hash.js';
 import { type PrimesBatch, primes } from '../orchestrator/tasks/primes.js';
-import { median, printTable, writeResult } from './bench-results.js';
+import { printTable, writeResult } from './bench-results.js';
 import { serveDocs } from './fetch-overlap.js';
 import { fetchWithPLimit, fetchWithPool, listUrls } from './peers/peer-fetch.js';
 import {
@@ -37,6 +37,16 @@ import {
   tinypoolPool,
   workerpoolPool,
 } from './peers/peer-pools.js';
+import {
+  type Contender,
+  fmtSpread,
+  interleaved,
+  pairedRatio,
+  r2,
+  type Spread,
+  spread,
+  timed,
+} from './peers/peer-rounds.js';
 import type { PeerMessage, PeerReply } from './peers/peer-work.js';
 import { twoPlainSieves } from './peers/plain-sieve-run.js';
 
@@ -51,44 +61,6 @@ const PRIME_LIMITS = QUICK ? [1e7] : [1e8, 1e9];
 const DOCS = QUICK ? 100 : 500;
 const LATENCY_MS = 50;
 const FETCH_CONCURRENCY = 64;
-
-/** One contender of a workload: runs it once and returns the wall time, ms (after checking the answer). */
-interface Contender {
-  name: string;
-  run(): Promise<number>;
-}
-
-/** Median, min and max of a contender's rounds. */
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  runs: number[];
-}
-
-function spread(runs: number[]): Spread {
-  return { median: median(runs), min: Math.min(...runs), max: Math.max(...runs), runs };
-}
-
-const r2 = (x: number): number => Math.round(x * 100) / 100;
-
-/** Runs every contender once per round, rotating the order each round; returns each one's wall times. */
-async function interleaved(contenders: Contender[]): Promise<Map<string, number[]>> {
-  const walls = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const c = contenders[(k + round) % contenders.length] as Contender;
-      walls.get(c.name)?.push(await c.run());
-    }
-  }
-  return walls;
-}
-
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
 
 function expectEqual(who: string, got: unknown, want: unknown): void {
   if (JSON.stringify(got) !== JSON.stringify(want)) {
@@ -210,18 +182,6 @@ interface Row {
   'ratio (median, min–max)': string;
 }
 
-/**
- * Ratio of fanout's speed to the reference's, per round (rounds are paired: round i of both ran back to back), then the
- * median and the spread of those per-round ratios.
- */
-function pairedRatio(fanoutRuns: number[], refRuns: number[]): Spread {
-  return spread(fanoutRuns.map((f, i) => r2((refRuns[i] as number) / f)));
-}
-
-function fmtSpread(s: Spread): string {
-  return `${s.median.toFixed(2)}× (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
-}
-
 /** Runs the suite, prints its table and writes bench/results/peers.json. */
 export async function run(): Promise<unknown> {
   const loadBefore = loadavg()[0] as number;
@@ -274,7 +234,7 @@ export async function run(): Promise<unknown> {
             },
           });
         }
-        const walls = await interleaved(contenders);
+        const walls = await interleaved(contenders, ROUNDS);
         const before = rows.length;
         results.push(...addRows(rows, w, walls, w.messages.length));
         // each workload's table as soon as it is done: a long run shows progress and keeps what it measured
@@ -363,7 +323,7 @@ async function fetchWorkload(rows: Row[]): Promise<Record<string, unknown>> {
       { name: 'fanout fetch threads', run: () => fetchWithPool(urls, FETCH_CONCURRENCY) },
       { name: 'p-limit + undici (main thread)', run: () => fetchWithPLimit(urls, FETCH_CONCURRENCY) },
     ];
-    const walls = await interleaved(contenders);
+    const walls = await interleaved(contenders, ROUNDS);
     const name = `fetch ${DOCS} docs at ${LATENCY_MS} ms (c=${FETCH_CONCURRENCY}, ideal ${idealMs} ms)`;
     const wallMs: Record<string, Spread> = {};
     const ratios: Record<string, Spread> = {};

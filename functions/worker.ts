@@ -40,7 +40,7 @@ const shelf = taskShelf(
     }),
   ],
   'the worker function',
-  'redeploy (npm run deploy) or restart the emulator',
+  'redeploy (npx sls deploy) or restart the emulator',
 );
 
 /** Random id of this execution environment: one timeline lane per instance. */

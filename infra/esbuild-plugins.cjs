@@ -1,6 +1,10 @@
 // esbuild plugins for serverless-esbuild (serverless.yml: custom.esbuild.plugins). serverless-esbuild requires this
 // file and calls it with the serverless instance; it returns the plugins used to build functions/worker.ts.
 //
+// It works from fanout's repository (serverless.yml: ./infra/esbuild-plugins.cjs) and from a project `fanout init` made
+// (./node_modules/fanout/infra/esbuild-plugins.cjs): fanout's compiled code is found next to this file, the tasks in
+// the service's fanout.config.json.
+//
 // fanout-tasks: replaces functions/packaged-tasks.ts with one entry per user task the worker function carries — the
 // tasks listed in fanout.config.json (`{ "tasks": ["./tasks/resize.ts"] }`, paths relative to that file; another
 // file with FANOUT_CONFIG) plus FANOUT_TASKS (a JSON list of paths, set by an emulator started for one run). Each is
@@ -14,12 +18,24 @@ const { execFileSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
+/** fanout's package folder: this file is infra/esbuild-plugins.cjs in it. */
+const FANOUT = join(__dirname, '..');
+
+/** The module the handler imports its packaged tasks from: the sources (repository) or the compiled file. */
+const PACKAGED_TASKS = new RegExp(
+  `^${escapeRegExp(join(FANOUT, 'functions', 'packaged-tasks'))}\\.ts$|^${escapeRegExp(join(FANOUT, 'dist', 'functions', 'packaged-tasks'))}\\.js$`,
+);
+
+function escapeRegExp(path) {
+  return path.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
 function packagedTasksModule(serverless, serviceDir) {
-  const main = join(serviceDir, 'dist', 'orchestrator', 'bundle', 'packaged-tasks-main.js');
+  const main = join(FANOUT, 'dist', 'orchestrator', 'bundle', 'packaged-tasks-main.js');
   const fail = (message) => {
     throw new serverless.classes.Error(message);
   };
-  if (!existsSync(main)) fail('dist/ not found: run `npm run build` before packaging');
+  if (!existsSync(main)) fail(`${main} not found: run \`npm run build\` in fanout before packaging`);
   try {
     return execFileSync(process.execPath, [main, serviceDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
@@ -38,11 +54,7 @@ module.exports = (serverless) => {
     {
       name: 'fanout-tasks',
       setup(build) {
-        build.onLoad({ filter: /[\\/]functions[\\/]packaged-tasks\.ts$/ }, () => ({
-          contents,
-          loader: 'js',
-          resolveDir: join(serviceDir, 'functions'),
-        }));
+        build.onLoad({ filter: PACKAGED_TASKS }, () => ({ contents, loader: 'js', resolveDir: serviceDir }));
       },
     },
     {

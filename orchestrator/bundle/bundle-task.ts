@@ -138,7 +138,16 @@ export async function bundleTask(sourcePath: string, cwd = process.cwd()): Promi
 
 /** `tasks/x.ts:3:14: Expected ";" but found "b"`, the path relative to the working directory. */
 function formatMessage(m: Message, root: string, cwd: string): string {
-  if (!m.location) return m.text;
+  const text = m.text + missingPackageHint(m.text);
+  if (!m.location) return text;
   const file = relative(cwd, resolve(root, m.location.file)) || m.location.file;
-  return `${file}:${m.location.line}:${m.location.column + 1}: ${m.text}`;
+  return `${file}:${m.location.line}:${m.location.column + 1}: ${text}`;
+}
+
+/** `; the package p-limit is not installed in this project (npm i p-limit)` for an unresolved bare import. */
+function missingPackageHint(text: string): string {
+  const spec = /^Could not resolve "([^"]+)"/.exec(text)?.[1];
+  if (spec === undefined || spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:')) return '';
+  const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
+  return `; the package ${pkg} is not installed in this project (npm i ${pkg})`;
 }

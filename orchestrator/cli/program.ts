@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { AnyTask } from '../tasks/task.js';
 import { compareCommand } from './compare-command.js';
 import { demoCommand } from './demo-command.js';
+import { initCommand } from './init-command.js';
 import { packageVersion } from './package-version.js';
 import { planCommand } from './plan-command.js';
 import { runCommand } from './run-command.js';
@@ -15,6 +16,7 @@ export function createProgram(task?: AnyTask): Command {
     )
     .version(packageVersion())
     .configureHelp({ showGlobalOptions: true });
+  program.addCommand(initCommand());
   program.addCommand(runCommand(task));
   program.addCommand(compareCommand(task));
   program.addCommand(planCommand(task));

@@ -11,7 +11,7 @@ export interface HeldTask {
 export interface TaskShelf {
   /** `the worker function`, `the thread backend`: who says it does not hold a task. */
   readonly holder: string;
-  /** What the user does about a stale or missing task (`redeploy (npm run deploy) or restart the emulator`). */
+  /** What the user does about a stale or missing task (`redeploy (npx sls deploy) or restart the emulator`). */
   readonly remedy: string;
   get(name: string): HeldTask | undefined;
   names(): string[];

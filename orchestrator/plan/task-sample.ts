@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findServiceRoot } from '../backends/lambda/emulator.js';
 import { LambdaBackend } from '../backends/lambda/lambda-backend.js';
 import { inputError } from '../errors.js';
+import { fanoutPackageRoot } from '../project/service-dir.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
 import type { TaskSample } from './scale-model.js';
@@ -124,7 +123,7 @@ function checkPayload(which: 'request' | 'response', i: number, bytes: number): 
 /** Wall time of a fresh node process that loads the Lambda handler (functions/worker.js) and exits: an INIT proxy. */
 async function localColdStartMs(): Promise<number> {
   // the compiled handler, wherever this module runs from (dist/, or the sources under a test runner)
-  const handler = join(findServiceRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'functions', 'worker.js');
+  const handler = join(fanoutPackageRoot(), 'dist', 'functions', 'worker.js');
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();

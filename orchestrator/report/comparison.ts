@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, BackendName } from '../backends/backend.js';
-import { findServiceRoot } from '../backends/lambda/emulator.js';
 import { clipText } from '../clip-text.js';
 import { FanoutError } from '../errors.js';
 import { type FanoutResult, fanout, resolveTask } from '../fanout.js';
 import { checkNonNegativeInt, checkPositiveInt, type FanoutOptions, type LambdaOptions } from '../options.js';
+import { findServiceRoot } from '../project/service-dir.js';
 import type { RunStats } from '../stats.js';
 import type { AnyTask } from '../tasks/task.js';
 import { advise, type StageMeasure } from './advice.js';
@@ -218,11 +218,8 @@ function fairnessNote(warmups: number, order: readonly string[][]): string {
 function serverlessYml(): string {
   const here = join(process.cwd(), 'serverless.yml');
   if (existsSync(here)) return here;
-  try {
-    return join(findServiceRoot(), 'serverless.yml');
-  } catch {
-    return here; // none anywhere: the pricing defaults apply
-  }
+  const service = join(findServiceRoot(), 'serverless.yml');
+  return existsSync(service) ? service : here; // none anywhere: the pricing defaults apply
 }
 
 /**

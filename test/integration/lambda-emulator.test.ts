@@ -4,13 +4,14 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Emulator, findServiceRoot, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
+import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
 import { isFanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
+import { fanoutPackageRoot } from '../../orchestrator/project/service-dir.js';
 
 const run = promisify(execFile);
-const root = findServiceRoot();
+const root = fanoutPackageRoot();
 const DUMMY_AWS = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
 
 describe('lambda backend against serverless-offline (real Invoke API on 127.0.0.1)', () => {

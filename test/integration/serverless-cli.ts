@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findServiceRoot } from '../../orchestrator/backends/lambda/emulator.js';
+import { fanoutPackageRoot } from '../../orchestrator/project/service-dir.js';
 
 /** Repository root (where serverless.yml is). */
-export const root = findServiceRoot();
+export const root = fanoutPackageRoot();
 
 /**
  * Runs `sls <args>` through the real osls entry, under `timeout 60` (a handler that fails to load can hang

@@ -57,7 +57,7 @@ describe('task version handshake (serverless-offline)', () => {
     const compare = await run(['compare', file, '--input', '{"n":40}', '--backends', 'process,lambda', ...endpoint]);
     // Assess: one line, exit 1, both versions named; compare refused before its process run
     expect(v2).not.toBe(v1);
-    const line = `fanout: the worker function has task scaled at ${v1}, this run has ${v2}: redeploy (npm run deploy) or restart the emulator [EVERSION]\n`;
+    const line = `fanout: the worker function has task scaled at ${v1}, this run has ${v2}: redeploy (npx sls deploy) or restart the emulator [EVERSION]\n`;
     expect(stale).toMatchObject({ code: 1, stdout: '', stderr: line });
     expect(compare.code).toBe(1);
     expect(compare.stderr).toBe(line);

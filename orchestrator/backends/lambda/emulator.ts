@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FanoutError } from '../../errors.js';
+import { findServiceRoot, serverlessTooling } from '../../project/service-dir.js';
 import { farSideEntry } from '../far-side-entry.js';
 
 /** Options of {@link startEmulator}. */
@@ -18,7 +19,7 @@ export interface EmulatorOptions {
   maxConcurrency?: number;
   /** Stage, which names the function (`fanout-<stage>-worker`). @default dev */
   stage?: string;
-  /** Directory holding serverless.yml. @default the fanout repository root */
+  /** Directory holding serverless.yml. @default the current project's fanout service, else fanout's own */
   cwd?: string;
   /** How long to wait for the ready line. @default 60000 */
   readyTimeoutMs?: number;
@@ -47,15 +48,6 @@ export interface Emulator {
 
 /** Default concurrency given to the emulator (see {@link EmulatorOptions.maxConcurrency}). */
 export const EMULATOR_DEFAULT_CONCURRENCY = 32;
-
-/** The directory with serverless.yml, from either the sources or dist/. */
-export function findServiceRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'serverless.yml')) && existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir)
-      throw new FanoutError('EINPUT', `serverless.yml not found above ${from}`, { retryable: false });
-  }
-}
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -93,6 +85,7 @@ function installExitHook(): void {
  */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const cwd = opts.cwd ?? findServiceRoot();
+  const { slsEntry } = serverlessTooling(cwd);
   const port = opts.port ?? (await freePort());
   // All three ports explicitly: any port left out binds its default and clashes with a second emulator.
   const [httpPort, wsPort] = [await freePort(), await freePort()];
@@ -101,7 +94,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     // It has no IPC channel to us: this preload makes it exit when we die, even by kill -9.
     '--import',
     pathToFileURL(farSideEntry(import.meta.url, 'die-with-parent')).href,
-    join(cwd, 'node_modules', 'osls', 'bin', 'serverless.js'),
+    slsEntry,
     'offline',
     'start',
     '--stage',

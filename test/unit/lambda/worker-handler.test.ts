@@ -76,7 +76,7 @@ describe('functions/worker handler', () => {
     // Assess
     expect((err as Error).name).toBe('FanoutError.EVERSION.final');
     expect((err as Error).message).toBe(
-      'the worker function has no task `./evil.js` (it has primes, sleep, hash, fault, wordcount): redeploy (npm run deploy) or restart the emulator',
+      'the worker function has no task `./evil.js` (it has primes, sleep, hash, fault, wordcount): redeploy (npx sls deploy) or restart the emulator',
     );
   });
 
@@ -97,7 +97,7 @@ describe('functions/worker handler', () => {
     // Assess
     expect((stale as Error).name).toBe('FanoutError.EVERSION.final');
     expect((stale as Error).message).toBe(
-      `the worker function has task primes at ${BUILTIN_TASKS_VERSION}, this run has fanout-0.0.1: redeploy (npm run deploy) or restart the emulator`,
+      `the worker function has task primes at ${BUILTIN_TASKS_VERSION}, this run has fanout-0.0.1: redeploy (npx sls deploy) or restart the emulator`,
     );
     expect(fresh.partial).toEqual({ count: 4 });
   });

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { root, sls } from './serverless-cli.js';
@@ -29,14 +29,14 @@ describe('sls package (offline)', () => {
     resources = template.Resources;
   });
 
-  it('declares the worker function: nodejs20.x, arm64, 1024 MB, 60 s', () => {
+  it('declares the worker function: nodejs24.x, arm64, 1024 MB, 60 s', () => {
     // Act
     const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function');
     // Assess
     expect(fn?.Properties).toMatchObject({
       FunctionName: 'fanout-dev-worker',
-      Handler: 'functions/worker.handler',
-      Runtime: 'nodejs20.x',
+      Handler: 'dist/functions/worker.handler',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 1024,
       Timeout: 60,
@@ -66,5 +66,36 @@ describe('sls package (offline)', () => {
     // it ~200 KB. The AWS SDK or another large dependency slipping in would break this bound.
     expect(zip.size).toBeGreaterThan(1000);
     expect(zip.size).toBeLessThan(400 * 1024);
+  });
+
+  it('takes nodejs22.x by a param, warning of its deprecation date', async () => {
+    // Act
+    const { stdout, stderr } = await sls(['package', '--param=runtime=nodejs22.x'], buildDir);
+    const template = JSON.parse(
+      readFileSync(join(root, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as { Resources: Record<string, Resource> };
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    // Assess
+    expect(fn?.Properties.Runtime).toBe('nodejs22.x');
+    expect(`${stdout}${stderr}`).toContain('fanout: runtime nodejs22.x is deprecated on 2027-04-30');
+  });
+
+  it('refuses nodejs20.x at package time with one line naming the runtime, the date and the fix', async () => {
+    // Prepare
+    rmSync(join(root, '.serverless'), { recursive: true, force: true });
+    // Act
+    const failed = await sls(['package', '--param=runtime=nodejs20.x'], buildDir).then(
+      () => undefined,
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    // Assess: non-zero, one line with the date and the fix, and nothing packaged
+    expect(failed?.code).toBe(1);
+    const lines = `${failed?.stdout}${failed?.stderr}`.split('\n').filter((l) => l.includes('nodejs20.x'));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^fanout: runtime nodejs20\.x: Lambda has refused to create functions on it since 2026-08-31 .*set the runtime to nodejs24\.x or nodejs22\.x in serverless\.yml/,
+      ),
+    ]);
+    expect(existsSync(join(root, '.serverless', 'worker.zip'))).toBe(false);
   });
 });

@@ -54,11 +54,11 @@ describe('a user task in fanout.config.json', () => {
     const zip = join(dir, 'out', 'worker.zip');
     // Act
     const listing = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' });
-    const handler = execFileSync('unzip', ['-p', zip, 'functions/worker.cjs'], { encoding: 'utf8' });
+    const handler = execFileSync('unzip', ['-p', zip, 'dist/functions/worker.cjs'], { encoding: 'utf8' });
     const size = statSync(zip).size;
     // Assess
     expect(packaged.code).toBe(0);
-    expect(listing).toContain('functions/worker.cjs');
+    expect(listing).toContain('dist/functions/worker.cjs');
     expect(listing).toMatch(/\s1 file\s*$/);
     expect(handler).toContain(`"${version}"`);
     expect(handler).toContain('collatz refuses');

@@ -18,6 +18,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   plan: async () => (await import('./plan-check.js')).run(),
   // 2 fresh processes × 100,000 URLs: about a minute
   memory: async () => (await import('./memory.js')).run(),
+  // npm pack, install into an empty project, init (installs the Serverless tooling), first runs: about a minute
+  install: async () => (await import('./install.js')).run(),
 };
 
 const only = process.argv.slice(2);

@@ -80,7 +80,7 @@ describe.each(fixtures)('TypeScript user task: $name', (fixture) => {
         // Assess: one attempt, never retried, naming what the function has
         expect(err).toMatchObject({ code: 'EVERSION', retryable: false });
         expect((err as Error).message).toMatch(
-          /^the worker function has no task `stranger` \(it has primes, sleep, hash, fault, wordcount, collatz\): redeploy \(npm run deploy\) or restart the emulator$/,
+          /^the worker function has no task `stranger` \(it has primes, sleep, hash, fault, wordcount, collatz\): redeploy \(npx sls deploy\) or restart the emulator$/,
         );
       } finally {
         await backend.stop();

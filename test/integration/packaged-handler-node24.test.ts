@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleTask } from '../../orchestrator/bundle/bundle-task.js';
 import { BUILTIN_TASKS_VERSION } from '../../orchestrator/tasks/registry.js';
-import { NODE24_VERSION, node24, node24Unavailable } from '../helpers/node24.js';
+import { NODE24_VERSION, node24, node24Unavailable } from '../helpers/node24.mjs';
 import { fixture } from './fanout-cli.js';
 import { root, sls } from './serverless-cli.js';
 

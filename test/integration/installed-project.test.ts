@@ -277,29 +277,11 @@ console.log(JSON.stringify([a.result, b.result]));
     });
     const endpoint = `http://127.0.0.1:${lambdaPort}`;
     // Act
-    const fresh = await fanout([
-      'run',
-      './tasks/cubes.ts',
-      '--n',
-      '2000',
-      '--backend',
-      'lambda',
-      '--lambda-endpoint',
-      endpoint,
-      '--json',
-    ]);
+    const onEmulator = ['run', './tasks/cubes.ts', '--n', '2000', '--backend', 'lambda', '--lambda-endpoint', endpoint];
+    const fresh = await fanout([...onEmulator, '--json']);
     const source = readFileSync(join(dir, 'tasks', 'cube-math.ts'), 'utf8');
     writeFileSync(join(dir, 'tasks', 'cube-math.ts'), `${source}export const edited = true;\nconsole.log(edited);\n`);
-    const stale = await fanout([
-      'run',
-      './tasks/cubes.ts',
-      '--n',
-      '2000',
-      '--backend',
-      'lambda',
-      '--lambda-endpoint',
-      endpoint,
-    ]);
+    const stale = await fanout(onEmulator);
     writeFileSync(join(dir, 'tasks', 'cube-math.ts'), source);
     // Assess
     expect(jsonOf(fresh).result).toEqual(cubes(2000));

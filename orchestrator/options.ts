@@ -13,7 +13,7 @@ export interface LambdaOptions {
   region?: string;
   /** Deployment stage, used for the default function name. @default dev */
   stage?: string;
-  /** Invocations in flight at most (lowered adaptively on throttling). @default 100 */
+  /** Invocations in flight at most (lowered adaptively on throttling). @default {@link DEFAULTS}.lambdaConcurrency */
   concurrency?: number;
   /** Memory of the function in MB, for the cost estimate. @default serverless.yml's value, else 1024 */
   memoryMb?: number;
@@ -33,7 +33,7 @@ export interface RunInfo {
 
 /** Options of {@link fanout}. */
 export interface FanoutOptions {
-  /** Where batches run: a backend name or a backend instance you started yourself. @default 'process' */
+  /** Where batches run: a backend name or a backend instance you started yourself. @default {@link DEFAULTS}.backend */
   backend?: BackendName | Backend;
   /**
    * Pool size for thread/process (and the local side of hybrid): 1 to {@link maxWorkers} (4 × cores); more only adds
@@ -63,14 +63,14 @@ export interface FanoutOptions {
    * For traces and live logs.
    */
   onRecord?: (record: BatchRecord, run: RunInfo) => void;
-  /** Per-attempt timeout, ms; 0 disables. @default 600000 */
+  /** Per-attempt timeout, ms; 0 disables. @default {@link DEFAULTS}.timeoutMs */
   timeoutMs?: number;
-  /** Retries per batch for retryable faults (crash, timeout, 5xx, network, task errors). @default 2 */
+  /** Retries per batch for retryable faults (crash, timeout, 5xx, network, task errors). @default {@link DEFAULTS}.retries */
   retries?: number;
   /**
    * Further attempts per batch when the backend throttles it (Lambda 429): flow control, so they do not use up
    * `retries`. With `retries`, the whole budget of a batch is `1 + retries + throttleRetries` attempts, every one in
-   * the records. @default 8
+   * the records. @default {@link DEFAULTS}.throttleRetries
    */
   throttleRetries?: number;
   /** Re-run stragglers on an idle side once the queue is empty. @default true for hybrid, false otherwise */
@@ -91,10 +91,30 @@ export interface FanoutOptions {
 }
 
 /**
- * Default batches per thread/process worker (running + queued), chosen by measurement: bench/dispatch.ts, 20,000 no-op
- * tasks on 2 workers (see README "Pipelined dispatch").
+ * Every run option's default, in one place: `fanout()` resolves options with {@link resolveRunOptions}, the CLI
+ * shows these in `--help`, and the scheduler and backends take resolved values (no defaults of their own).
  */
-export const DEFAULT_QUEUE_DEPTH = 32;
+export const DEFAULTS = {
+  backend: 'process',
+  /**
+   * Batches per thread/process worker (running + queued), chosen by measurement: bench/dispatch.ts, 20,000 no-op
+   * tasks on 2 workers (docs/performance.md).
+   */
+  queueDepth: 32,
+  /** Per-attempt timeout, ms (0 = none). */
+  timeoutMs: 600_000,
+  retries: 2,
+  throttleRetries: 8,
+  /** Lambda invocations in flight against AWS or a given endpoint. */
+  lambdaConcurrency: 100,
+  /** …and against an emulator fanout starts (a ~12 MB worker thread per concurrent instance). */
+  emulatorConcurrency: 32,
+  stage: 'dev',
+  region: 'us-east-1',
+} as const;
+
+/** @deprecated name kept for readers of older code: {@link DEFAULTS}.queueDepth */
+export const DEFAULT_QUEUE_DEPTH = DEFAULTS.queueDepth;
 
 /** Default pool size: one worker per core. */
 export function defaultWorkers(): number {
@@ -116,6 +136,40 @@ export function checkWorkers(name: string, value: unknown): number {
     );
   }
   return workers;
+}
+
+/** The run-shaping options after {@link resolveRunOptions}: every field present and checked. */
+export interface ResolvedRunOptions {
+  workers: number;
+  queueDepth: number;
+  batchSize: number | undefined;
+  timeoutMs: number;
+  retries: number;
+  throttleRetries: number;
+}
+
+/**
+ * Checks the run-shaping options and fills in their defaults. NaN or Infinity retries would retry a failing batch
+ * forever, and a negative or NaN timeout would silently disable it: each is one EINPUT naming the option.
+ */
+export function resolveRunOptions(options: FanoutOptions): ResolvedRunOptions {
+  return {
+    workers: options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers),
+    queueDepth:
+      options.queueDepth === undefined ? DEFAULTS.queueDepth : checkPositiveInt('queueDepth', options.queueDepth),
+    batchSize: options.batchSize === undefined ? undefined : checkPositiveInt('batchSize', options.batchSize),
+    timeoutMs: checkNonNegativeInt('timeoutMs', options.timeoutMs ?? DEFAULTS.timeoutMs),
+    retries: checkNonNegativeInt('retries', options.retries ?? DEFAULTS.retries),
+    throttleRetries: checkNonNegativeInt('throttleRetries', options.throttleRetries ?? DEFAULTS.throttleRetries),
+  };
+}
+
+/** A deployment stage: letters, digits and dashes (it names the function `fanout-<stage>-worker`). */
+export function checkStage(name: string, stage: string): string {
+  if (!/^[A-Za-z0-9-]{1,32}$/.test(stage)) {
+    throw inputError(`Expected \`${name}\` to be letters, digits and dashes, got \`${stage}\``);
+  }
+  return stage;
 }
 
 /** Checks a positive integer option and names it when it is wrong (p-queue style). */

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { BACKEND_NAMES } from '../backends/backend.js';
 import { parseBackendName } from '../backends/create-backend.js';
-import { checkWorkers, DEFAULT_QUEUE_DEPTH, defaultWorkers, type FanoutOptions, maxWorkers } from '../options.js';
+import { checkWorkers, DEFAULTS, defaultWorkers, type FanoutOptions, maxWorkers } from '../options.js';
 import { parseTaskOptionValue } from './task-flags.js';
 
 /** Registers the run-shaping flags shared by `run` and `compare`. */
@@ -14,12 +14,20 @@ export function addRunFlags(cmd: Command): Command {
     )
     .option(
       '--queue-depth <k>',
-      `most batches held per thread/process worker, so it never waits a round trip; the depth used follows the measured batch time, 2 for batches of 2 ms and more (default ${DEFAULT_QUEUE_DEPTH}; 1 = one at a time)`,
+      `most batches held per thread/process worker, so it never waits a round trip; the depth used follows the measured batch time, 2 for batches of 2 ms and more (default ${DEFAULTS.queueDepth}; 1 = one at a time)`,
     )
     .option('--batch-size <s>', 'items per batch (task-specific; default chosen by the task)')
-    .option('--timeout <ms>', 'per-batch timeout in ms (0 = none)', '600000')
-    .option('--retries <n>', 'retries per batch for retryable faults (crash, timeout, 5xx, network, task error)', '2')
-    .option('--throttle-retries <n>', 'further retries per batch when Lambda throttles it (429)', '8')
+    .option('--timeout <ms>', 'per-batch timeout in ms (0 = none)', String(DEFAULTS.timeoutMs))
+    .option(
+      '--retries <n>',
+      'retries per batch for retryable faults (crash, timeout, 5xx, network, task error)',
+      String(DEFAULTS.retries),
+    )
+    .option(
+      '--throttle-retries <n>',
+      'further retries per batch when Lambda throttles it (429)',
+      String(DEFAULTS.throttleRetries),
+    )
     .addOption(new Option('--no-speculate', 'hybrid: do not re-run stragglers on the idle side'))
     .option('--json', 'print one JSON document on stdout', false)
     .option('--verbose', 'show stack traces and per-batch details', false);
@@ -44,7 +52,7 @@ export function runOptionsFrom(flags: Record<string, unknown>): FanoutOptions {
     workers: workersFlag(flags.workers),
     timeoutMs: intFlag('timeout', flags.timeout, false),
     retries: intFlag('retries', flags.retries, false),
-    throttleRetries: intFlag('throttle-retries', flags.throttleRetries ?? '8', false),
+    throttleRetries: intFlag('throttle-retries', flags.throttleRetries ?? String(DEFAULTS.throttleRetries), false),
   };
   if (flags.queueDepth !== undefined) opts.queueDepth = intFlag('queue-depth', flags.queueDepth, true);
   if (flags.batchSize !== undefined) opts.batchSize = intFlag('batch-size', flags.batchSize, true);
@@ -54,7 +62,7 @@ export function runOptionsFrom(flags: Record<string, unknown>): FanoutOptions {
 
 /** The `--backend` option with its choices. */
 export function backendOption(): Option {
-  return new Option('--backend <name>', `where batches run: ${BACKEND_NAMES.join('|')}`).default('process');
+  return new Option('--backend <name>', `where batches run: ${BACKEND_NAMES.join('|')}`).default(DEFAULTS.backend);
 }
 
 export { parseBackendName };

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName } from '../backends/backend.js';
-import { type Emulator, startEmulator } from '../backends/lambda/emulator.js';
 import { resolveTask } from '../bundle/resolve-task.js';
+import { withEmulator } from '../emulator/emulator-owner.js';
 import { inputError } from '../errors.js';
 import { fanout } from '../fanout.js';
 import type { FanoutOptions, LambdaOptions } from '../options.js';
@@ -71,23 +71,21 @@ export async function withLambdaEndpoint<T>(
     return fn(lambda, needsLambda && emulatedEndpoint);
   }
   log('starting the Lambda emulator (serverless-offline)…');
-  const emulator: Emulator = await startEmulator({
+  // the emulator carries the compared user task, bundled exactly as this run bundled it
+  const need = {
+    task,
+    stage: lambda.stage,
+    concurrency: concurrencyGiven ? lambda.concurrency : undefined,
     signal: interruptSignal(),
-    ...(lambda.stage ? { stage: lambda.stage } : {}),
-    ...(concurrencyGiven && lambda.concurrency ? { maxConcurrency: lambda.concurrency } : {}),
-    // the emulator carries the compared user task, bundled exactly as this run bundled it
-    ...(task?.kind === 'module' && task.source ? { tasks: [task.source] } : {}),
-  });
-  log(`emulator ready at ${emulator.endpoint} (pid ${emulator.pid})`);
-  try {
+  };
+  return withEmulator(need, async (emulator) => {
+    log(`emulator ready at ${emulator.endpoint} (pid ${emulator.pid})`);
     const concurrency = concurrencyGiven ? lambda.concurrency : emulator.maxConcurrency;
     const ready: LambdaOptions = { ...lambda, endpoint: emulator.endpoint, ...(concurrency ? { concurrency } : {}) };
     await warmUp(ready, concurrency ?? emulator.maxConcurrency);
     log('emulator warmed up: every instance loaded once, so the backends compared see warm instances alike');
-    return await fn(ready, true);
-  } finally {
-    await emulator.stop();
-  }
+    return fn(ready, true);
+  });
 }
 
 /**

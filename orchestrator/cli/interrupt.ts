@@ -26,7 +26,7 @@ let controller: AbortController | undefined;
 let received: Interruption | undefined;
 
 /**
- * The one signal policy of every command (`run`, `compare`, `demo`, `serve-docs`, `npm run offline`). The first
+ * The one signal policy of every command (`run`, `compare`, `demo`, `serve-docs`, `offline`). The first
  * SIGINT/SIGTERM/SIGHUP aborts {@link interruptSignal} with ECANCEL, so dispatch stops, in-flight batches are cancelled,
  * workers, invocations and the emulator are stopped and temporary folders removed by the code that owns them; if that
  * takes longer than {@link INTERRUPT_DEADLINE_MS}, or a second signal arrives, the process exits at once (the emulator's

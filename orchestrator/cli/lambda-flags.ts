@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { hasAwsCredentials } from '../backends/lambda/aws-credentials.js';
 import { AUTO_ENDPOINT, checkLambdaEndpoint } from '../backends/lambda/lambda-endpoint.js';
 import { inputError } from '../errors.js';
-import type { LambdaOptions } from '../options.js';
+import { checkStage, DEFAULTS, type LambdaOptions } from '../options.js';
 
 /**
  * Registers the Lambda flags (lambda and hybrid backends) on a command. `--concurrency` has no commander default on
@@ -17,9 +17,12 @@ export function addLambdaFlags(cmd: Command): Command {
       ).env('FANOUT_LAMBDA_ENDPOINT'),
     )
     .option('--function <name>', 'Lambda function name or ARN (default: fanout-<stage>-worker)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
-    .option('--stage <stage>', 'deployment stage for the default function name', 'dev')
-    .option('--concurrency <n>', 'Lambda invocations in flight at most (default: 100; 32 for the auto emulator)')
+    .option('--region <region>', `AWS region (default: AWS_REGION or ${DEFAULTS.region})`)
+    .option('--stage <stage>', 'deployment stage for the default function name', DEFAULTS.stage)
+    .option(
+      '--concurrency <n>',
+      `Lambda invocations in flight at most (default: ${DEFAULTS.lambdaConcurrency}; ${DEFAULTS.emulatorConcurrency} for the auto emulator)`,
+    )
     .option('--memory <mb>', 'function memory in MB, for the cost estimate (default: 1024, as in serverless.yml)');
 }
 
@@ -55,12 +58,7 @@ export function lambdaOptionsFrom(opts: Record<string, unknown>, hasCredentials 
     }
     out.region = opts.region;
   }
-  if (typeof opts.stage === 'string') {
-    if (!/^[A-Za-z0-9-]{1,32}$/.test(opts.stage)) {
-      throw inputError(`Expected \`--stage\` to be letters, digits and dashes, got \`${opts.stage}\``);
-    }
-    out.stage = opts.stage;
-  }
+  if (typeof opts.stage === 'string') out.stage = checkStage('--stage', opts.stage);
   if (typeof opts.concurrency === 'string') out.concurrency = intIn('concurrency', opts.concurrency, 1, 10_000);
   if (typeof opts.memory === 'string') out.memoryMb = intIn('memory', opts.memory, 128, 10_240);
   return out;

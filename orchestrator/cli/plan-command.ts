@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { startEmulator } from '../backends/lambda/emulator.js';
 import { checkLambdaEndpoint } from '../backends/lambda/lambda-endpoint.js';
+import { openEmulator } from '../emulator/emulator-owner.js';
 import { inputError } from '../errors.js';
 import { resolveTask } from '../fanout.js';
 import { LAMBDA_LIMITS } from '../plan/lambda-limits.js';
@@ -92,7 +92,7 @@ export function planCommand(task: AnyTask | undefined): Command {
     const signal = interruptSignal();
     const emulator =
       flags.emulator === true && endpoint === undefined
-        ? await startEmulator({ maxConcurrency: 4, signal })
+        ? await openEmulator({ task: resolved.ref, concurrency: 4, signal })
         : undefined;
     let sample: MeasuredSample;
     try {

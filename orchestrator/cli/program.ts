@@ -3,6 +3,7 @@ import type { AnyTask } from '../tasks/task.js';
 import { compareCommand } from './compare-command.js';
 import { demoCommand } from './demo-command.js';
 import { initCommand } from './init-command.js';
+import { offlineCommand } from './offline-command.js';
 import { packageVersion } from './package-version.js';
 import { planCommand } from './plan-command.js';
 import { runCommand } from './run-command.js';
@@ -21,6 +22,7 @@ export function createProgram(task?: AnyTask): Command {
   program.addCommand(compareCommand(task));
   program.addCommand(planCommand(task));
   program.addCommand(serveDocsCommand());
+  program.addCommand(offlineCommand());
   program.addCommand(demoCommand());
   return program;
 }

@@ -18,11 +18,6 @@ export const builtinTasks: ReadonlyMap<string, AnyTask> = new Map<string, AnyTas
   [primes, sleep, hash, fault, wordcount].map((t) => [t.name, t]),
 );
 
-/** Adds a task to the built-in registry (used by modules that define more built-ins, e.g. wordcount). */
-export function registerBuiltinTask(task: AnyTask): void {
-  (builtinTasks as Map<string, AnyTask>).set(task.name, task);
-}
-
 /**
  * Version of every built-in task: fanout's own release. Built-ins change only with fanout, and the worker function
  * bundles the built-ins of the fanout it was packaged from; after upgrading fanout, redeploy. Keep equal to

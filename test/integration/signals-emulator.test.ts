@@ -6,7 +6,6 @@ import { type RunningCli, startCli, until } from './cli-process.js';
 import { cmdlineOf, descendants, isRunning, waitAllGone } from './process-tree.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const offlineMain = join(root, 'dist', 'orchestrator', 'backends', 'lambda', 'offline-main.js');
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   AWS_ACCESS_KEY_ID: 'x',
@@ -115,8 +114,8 @@ describe('signals while the Lambda emulator runs: nothing left listening, no bui
     expect(existsSync(emu.buildDir)).toBe(false);
   });
 
-  it('npm run offline: SIGINT once it serves → emulator stopped, exit 130', async () => {
-    const run = cli([], offlineMain);
+  it('fanout offline (npm run offline): SIGINT once it serves → emulator stopped, exit 130', async () => {
+    const run = cli(['offline']);
     await until(() => run.stdout().includes('Ctrl-C stops it.'), 120_000, 'offline ready');
     const emu = await emulatorOf(run.pid);
     run.child.kill('SIGINT');

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FanoutError } from '../../errors.js';
+import { DEFAULTS } from '../../options.js';
 import { findServiceRoot, serverlessTooling } from '../../project/service-dir.js';
 import { farSideEntry } from '../far-side-entry.js';
 
@@ -14,7 +15,7 @@ export interface EmulatorOptions {
   port?: number;
   /**
    * Concurrency the emulator should be given. serverless-offline starts a worker thread (~12 MB) per concurrent
-   * instance and has no limit of its own, so callers cap their in-flight invokes at this. @default 32
+   * instance and has no limit of its own, so callers cap their in-flight invokes at this. @default DEFAULTS.emulatorConcurrency
    */
   maxConcurrency?: number;
   /** Stage, which names the function (`fanout-<stage>-worker`). @default dev */
@@ -45,9 +46,6 @@ export interface Emulator {
   /** Stops the emulator by PID and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
-
-/** Default concurrency given to the emulator (see {@link EmulatorOptions.maxConcurrency}). */
-export const EMULATOR_DEFAULT_CONCURRENCY = 32;
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -142,7 +140,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     endpoint: `http://127.0.0.1:${port}`,
     port,
     pid: child.pid as number,
-    maxConcurrency: opts.maxConcurrency ?? EMULATOR_DEFAULT_CONCURRENCY,
+    maxConcurrency: opts.maxConcurrency ?? DEFAULTS.emulatorConcurrency,
     stop,
   };
 }

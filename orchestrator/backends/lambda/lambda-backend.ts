@@ -1,30 +1,24 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { resolveTask } from '../../bundle/resolve-task.js';
-import { withDeadline } from '../../deadline.js';
-import { FanoutError, inputError, isFanoutError } from '../../errors.js';
+import { type Emulator, openEmulator } from '../../emulator/emulator-owner.js';
+import { FanoutError, isFanoutError } from '../../errors.js';
 import { type BatchReply, BatchReplySchema, describeIssues } from '../../far-side/wire.js';
-import { checkPositiveInt, type LambdaOptions } from '../../options.js';
+import { checkPositiveInt, checkStage, DEFAULTS, type LambdaOptions } from '../../options.js';
 import { taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { AttemptCancel, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { SignalCancel } from '../signal-cancel.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
-import { EMULATOR_DEFAULT_CONCURRENCY, type Emulator, startEmulator } from './emulator.js';
 import { createLambdaClient, isRequestTimeout } from './lambda-client.js';
 import { AUTO_ENDPOINT, checkLambdaEndpoint } from './lambda-endpoint.js';
 import { classifyInvokeError, functionErrorFrom, type InvokeTarget } from './lambda-errors.js';
 import { encodeEvent, MAX_BATCH_PAYLOAD_BYTES } from './payload.js';
 import { SdkAbortSignal } from './sdk-abort-signal.js';
 
-/** Default in-flight invocations against a real or given endpoint. */
-export const DEFAULT_LAMBDA_CONCURRENCY = 100;
-
 /** Settings of {@link LambdaBackend} beyond the user-facing {@link LambdaOptions}. */
 export interface LambdaBackendOptions extends LambdaOptions {
   /** Deadline of one invoke, ms: the function's timeout plus network slack. @default 70000 (serverless.yml: 60 s) */
   invokeTimeoutMs?: number;
-  /** A client to use instead of building one (tests, benchmarks). */
-  client?: LambdaClient;
 }
 
 /**
@@ -46,7 +40,6 @@ export class LambdaBackend implements Backend {
   #endpoint: string | undefined;
   #limit: AdaptiveLimit;
   #client: LambdaClient | undefined;
-  #ownsClient = false;
   #emulator: Emulator | undefined;
   #task: { task: string; version: string } | undefined;
   #throttles = 0;
@@ -55,12 +48,9 @@ export class LambdaBackend implements Backend {
     this.#options = options;
     if (options.concurrency !== undefined) checkPositiveInt('concurrency', options.concurrency);
     if (options.invokeTimeoutMs !== undefined) checkPositiveInt('invokeTimeoutMs', options.invokeTimeoutMs);
-    this.#stage = options.stage ?? 'dev';
-    if (!/^[A-Za-z0-9-]+$/.test(this.#stage)) {
-      throw inputError(`Expected \`stage\` to be letters, digits and dashes, got \`${this.#stage}\``);
-    }
+    this.#stage = checkStage('stage', options.stage ?? DEFAULTS.stage);
     this.#functionName = options.functionName ?? `fanout-${this.#stage}-worker`;
-    this.#region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    this.#region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? DEFAULTS.region;
     this.#endpoint = options.endpoint ?? process.env.FANOUT_LAMBDA_ENDPOINT;
     if (this.#endpoint === '') this.#endpoint = undefined;
     if (this.#endpoint !== undefined) checkLambdaEndpoint(this.#endpoint, 'lambda endpoint');
@@ -70,7 +60,7 @@ export class LambdaBackend implements Backend {
 
   #defaultConcurrency(): number {
     // The emulator runs one worker thread per concurrent instance: keep it small unless the user asked for more.
-    return this.#endpoint === AUTO_ENDPOINT ? EMULATOR_DEFAULT_CONCURRENCY : DEFAULT_LAMBDA_CONCURRENCY;
+    return this.#endpoint === AUTO_ENDPOINT ? DEFAULTS.emulatorConcurrency : DEFAULTS.lambdaConcurrency;
   }
 
   /** The function invoked, e.g. `fanout-dev-worker`. */
@@ -102,25 +92,20 @@ export class LambdaBackend implements Backend {
     const name = ref.kind === 'builtin' ? ref.name : (ref.name as string);
     this.#task = { task: name, version: taskVersionOf(ref) };
     if (this.#endpoint === AUTO_ENDPOINT) {
-      this.#emulator = await startEmulator({
+      this.#emulator = await openEmulator({
+        task: ref,
         stage: this.#stage,
-        maxConcurrency: this.#limit.max,
-        ...(ref.kind === 'module' && ref.source ? { tasks: [ref.source] } : {}),
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        concurrency: this.#limit.max,
+        signal: ctx.signal,
       });
       this.#endpoint = this.#emulator.endpoint;
       this.#options.onEmulator?.({ endpoint: this.#emulator.endpoint, pid: this.#emulator.pid });
     }
-    if (this.#options.client) {
-      this.#client = this.#options.client;
-    } else if (!this.#client) {
-      this.#client = createLambdaClient({
-        endpoint: this.#endpoint,
-        region: this.#region,
-        concurrency: this.#limit.max,
-      });
-      this.#ownsClient = true;
-    }
+    this.#client ??= createLambdaClient({
+      endpoint: this.#endpoint,
+      region: this.#region,
+      concurrency: this.#limit.max,
+    });
   }
 
   capacity(): number {
@@ -145,7 +130,7 @@ export class LambdaBackend implements Backend {
     // a real signal only when it has to wait for a slot (after a throttle halved the limit)
     if (!this.#limit.tryAcquire()) await this.#limit.acquire(signalOf());
     try {
-      const outcome = await this.#invoke(client, job, payload, cancel, signalOf);
+      const outcome = await this.#invoke(client, job, payload, cancel);
       this.#limit.onSuccess();
       return outcome;
     } catch (err) {
@@ -173,7 +158,7 @@ export class LambdaBackend implements Backend {
     if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.probe before start');
     const job: BatchJob = { id: 'probe', batch: null, attempt: 1 };
     const event = encodeEvent({ ...task, batchId: job.id, batch: null, probe: true });
-    await this.#invoke(client, job, event, new SignalCancel(signal), () => signal);
+    await this.#invoke(client, job, event, new SignalCancel(signal));
   }
 
   async #invoke(
@@ -181,17 +166,15 @@ export class LambdaBackend implements Backend {
     job: BatchJob,
     payload: Uint8Array,
     cancel: AttemptCancel,
-    signalOf: () => AbortSignal,
   ): Promise<BatchOutcome> {
-    // Our own client's handler enforces the deadline itself (requestTimeout + throwOnRequestTimeout, see
-    // createLambdaClient): no extra controller, timer and listener per invoke. A caller's client may not, so it gets one.
-    const deadline = this.#ownsClient ? undefined : withDeadline(this.#invokeTimeoutMs, signalOf());
-    const sdkAbort = deadline ? undefined : new SdkAbortSignal(cancel);
+    // The client's handler enforces the deadline itself (requestTimeout + throwOnRequestTimeout, see
+    // createLambdaClient): no extra controller, timer and listener per invoke.
+    const sdkAbort = new SdkAbortSignal(cancel);
     const startedAt = Date.now();
     try {
       const reply = await client.send(
         new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'RequestResponse', Payload: payload }),
-        deadline ? { abortSignal: deadline.signal } : { abortSignal: sdkAbort, requestTimeout: this.#invokeTimeoutMs },
+        { abortSignal: sdkAbort, requestTimeout: this.#invokeTimeoutMs },
       );
       if (reply.FunctionError) throw functionErrorFrom(reply.FunctionError, reply.Payload, job.id);
       const body = parseReply(reply.Payload, job.id);
@@ -208,7 +191,7 @@ export class LambdaBackend implements Backend {
       };
     } catch (err) {
       if (isFanoutError(err)) throw err;
-      if (deadline ? deadline.timedOut() : isRequestTimeout(err) && !cancel.aborted) {
+      if (isRequestTimeout(err) && !cancel.aborted) {
         throw new FanoutError(
           'ETIMEOUT',
           `no reply from ${this.#functionName} for batch ${job.id} within ${this.#invokeTimeoutMs} ms`,
@@ -222,15 +205,13 @@ export class LambdaBackend implements Backend {
       const target: InvokeTarget = { functionName: this.#functionName, endpoint: this.#endpoint, region: this.#region };
       throw classifyInvokeError(err, job.id, target);
     } finally {
-      deadline?.clear();
-      sdkAbort?.dispose();
+      sdkAbort.dispose();
     }
   }
 
   async stop(): Promise<void> {
-    if (this.#ownsClient) this.#client?.destroy();
+    this.#client?.destroy();
     this.#client = undefined;
-    this.#ownsClient = false;
     const emulator = this.#emulator;
     this.#emulator = undefined;
     if (emulator) {

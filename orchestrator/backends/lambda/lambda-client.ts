@@ -9,7 +9,7 @@ export interface LambdaClientOptions {
   region: string;
   /** Invocations in flight at most: sockets are sized to it. */
   concurrency: number;
-  /** TCP connect timeout, ms. @default 5000 */
+  /** TCP connect timeout, ms. @default 2000 */
   connectionTimeoutMs?: number;
 }
 

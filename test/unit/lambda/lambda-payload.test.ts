@@ -1,49 +1,26 @@
+import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
 import { encodeEvent, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../../orchestrator/backends/lambda/payload.js';
 import { isFanoutError } from '../../../orchestrator/errors.js';
-import { fanout } from '../../../orchestrator/fanout.js';
-import { builtinTasks, registerBuiltinTask } from '../../../orchestrator/tasks/registry.js';
-import { defineTask } from '../../../orchestrator/tasks/task.js';
+import { fanout, resolveTask } from '../../../orchestrator/fanout.js';
+import blobs from '../../fixtures/blob-tasks/blobs.js';
 import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from './nock-lambda.js';
 
-/** A task whose one batch is 8 × 1 MiB strings (> 6 MB as JSON) and which can halve a batch. */
-const blobs = defineTask<
-  { items: number },
-  { items: string[] },
-  { items: number; chars: number },
-  { items: number; chars: number }
->({
-  name: 'test-blobs',
-  split: function* ({ items }) {
-    yield { items: Array.from({ length: items }, (_, i) => String.fromCharCode(97 + (i % 26)).repeat(1 << 20)) };
-  },
-  map: ({ items }) => ({ items: items.length, chars: items.reduce((n, s) => n + s.length, 0) }),
-  init: () => ({ items: 0, chars: 0 }),
-  merge: (a, p) => ({ items: a.items + p.items, chars: a.chars + p.chars }),
-  subdivide: ({ items }) => {
-    const mid = Math.floor(items.length / 2);
-    return mid === 0 ? [{ items }] : [{ items: items.slice(0, mid) }, { items: items.slice(mid) }];
-  },
-});
-/** The same without subdivide: an oversize batch must fail before sending. */
-const stubborn = defineTask({ ...blobs, name: 'test-stubborn', subdivide: undefined });
+const BLOBS = fileURLToPath(new URL('../../fixtures/blob-tasks/blobs.ts', import.meta.url));
+const STUBBORN = fileURLToPath(new URL('../../fixtures/blob-tasks/stubborn.ts', import.meta.url));
 
 describe('LambdaBackend payload limit', () => {
   beforeAll(() => {
     nock.disableNetConnect();
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');
-    registerBuiltinTask(blobs);
-    registerBuiltinTask(stubborn);
   });
   afterEach(() => nock.cleanAll());
   afterAll(() => {
     nock.enableNetConnect();
     vi.unstubAllEnvs();
-    // leave the registry as the other tests of this worker expect it: the built-ins only
-    for (const t of [blobs, stubborn]) (builtinTasks as Map<string, unknown>).delete(t.name);
   });
 
   it('subdivides a batch over 6 MB before sending, and every invoke stays under the limit', async () => {
@@ -71,11 +48,12 @@ describe('LambdaBackend payload limit', () => {
           }),
         ];
       });
+    const { ref } = await resolveTask(BLOBS);
     const backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency: 2 });
-    await backend.start({ task: { kind: 'builtin', name: 'test-blobs' } });
+    await backend.start({ task: ref });
     try {
       // Act
-      const { result, stats } = await fanout('test-blobs', { items: 8 }, { backend });
+      const { result, stats } = await fanout(BLOBS, { items: 8 }, { backend });
       // Assess
       expect(result).toEqual({ items: 8, chars: 8 << 20 });
       expect(ids.sort()).toEqual(['0.0', '0.1']);
@@ -89,11 +67,12 @@ describe('LambdaBackend payload limit', () => {
 
   it('fails with EPAYLOAD, sending nothing, when the task cannot subdivide an oversize batch', async () => {
     // Prepare: no interceptor, and net connect disabled: any request would fail differently
+    const { ref } = await resolveTask(STUBBORN);
     const backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency: 2 });
-    await backend.start({ task: { kind: 'builtin', name: 'test-stubborn' } });
+    await backend.start({ task: ref });
     try {
       // Act
-      const err = await fanout('test-stubborn', { items: 8 }, { backend }).catch((e: unknown) => e);
+      const err = await fanout(STUBBORN, { items: 8 }, { backend }).catch((e: unknown) => e);
       // Assess
       expect(isFanoutError(err, 'EPAYLOAD')).toBe(true);
       expect((err as Error).message).toMatch(/payload limit.*--batch-size/);

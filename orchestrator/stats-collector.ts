@@ -1,9 +1,16 @@
 import type { CounterValues } from './accumulators/shared-counters.js';
 import { redactUrl } from './redact-url.js';
-import { billedInvocationMs } from './report/lambda-pricing.js';
 import type { AttemptReport, SchedulerResult } from './scheduler/scheduler.js';
 import type { BackendTotals, BatchRecord, RunStats, StageStats } from './stats.js';
 import type { StageRecord } from './tasks/task.js';
+
+/**
+ * How Lambda meters one invocation, in billed milliseconds: its duration plus, on a cold start, the INIT phase (billed like invoke time
+ * for ZIP functions on managed runtimes since 2025-08-01), rounded up to the millisecond, at least 1 ms.
+ */
+export function billedInvocationMs(durationMs: number, initMs = 0): number {
+  return Math.max(1, Math.ceil(durationMs + initMs));
+}
 
 /** Detailed records kept per stage; beyond this only the totals are kept, so memory stays flat on huge runs. */
 export const DEFAULT_MAX_RECORDS_PER_STAGE = 10_000;

@@ -75,6 +75,12 @@ export interface AttemptHandle extends AttemptClock, AttemptCancel {
   readonly signal: AbortSignal;
 }
 
+/** A side taken out of a run, and the fault that made it go. */
+export interface DroppedSide {
+  side: string;
+  reason: string;
+}
+
 /** What a backend needs to know before it starts. */
 export interface BackendStartContext {
   /** Where the far side finds the task. */
@@ -102,6 +108,10 @@ export interface Backend {
   readonly name: BackendName | string;
   /** The task this backend was started for (its far side loaded it); fanout() refuses to run another task on it. */
   readonly startedTask?: TaskRef | undefined;
+  /** Largest JSON batch this backend can send (Lambda: 6 MB); `fanout()` subdivides bigger ones before sending. */
+  readonly maxPayloadBytes?: number;
+  /** Sides a composite backend (hybrid) took out of the run, and why (`stats.droppedSides`). */
+  droppedSides?(): DroppedSide[];
   start(ctx: BackendStartContext): Promise<void>;
   capacity(): number;
   /** Batches that run at the same moment (workers), when less than `capacity()`. @default capacity() */

@@ -15,13 +15,8 @@ export const LAMBDA_PRICES = {
 /** Lambda's monthly free tier (per account, shared by every function): requests and GB-seconds. */
 export const LAMBDA_FREE_TIER = { requests: 1_000_000, gbSeconds: 400_000 } as const;
 
-/**
- * Billed milliseconds of one invocation: its duration plus, on a cold start, the INIT phase (billed like invoke time
- * for ZIP functions on managed runtimes since 2025-08-01), rounded up to the millisecond, at least 1 ms.
- */
-export function billedInvocationMs(durationMs: number, initMs = 0): number {
-  return Math.max(1, Math.ceil(durationMs + initMs));
-}
+/** Lambda's metering of one invocation (counted by the stats collector, priced here). */
+export { billedInvocationMs } from '../stats-collector.js';
 
 /** Memory and architecture the cost model prices a function at, and where they came from. */
 export interface LambdaPricing {

@@ -63,10 +63,10 @@ export interface SchedulerOptions {
   /** Called once, at the first error that will fail the run (before in-flight work has settled). */
   onFailure?(error: FanoutError): void;
   /**
-   * Splits a batch into smaller ones whose results merge to the same answer. When given, a batch that fails with
-   * EPAYLOAD (its reply is too large for the backend) is replaced by its pieces, with ids `<id>.0`, `<id>.1`, ….
+   * Splits a batch into smaller ones whose results merge to the same answer (run/subdivide.ts names them). When given,
+   * a batch that fails with EPAYLOAD (its reply is too large for the backend) is replaced by its pieces.
    */
-  subdivide?(batch: unknown): unknown[] | undefined;
+  subdivide?(batch: QueuedBatch): QueuedBatch[] | undefined;
   now?: () => number;
   random?: () => number;
 }

@@ -249,13 +249,11 @@ class SchedulerRun {
 
   /** Replaces a batch whose reply was too large by its pieces; false when it cannot be split further. */
   #subdivided(job: BatchJob): boolean {
-    const parts = this.#opts.subdivide?.(job.batch);
-    if (!parts || parts.length < 2) return false;
+    const pieces = this.#opts.subdivide?.({ id: job.id, batch: job.batch });
+    if (!pieces || pieces.length < 2) return false;
     // the parent counts as pulled once; each piece is one more batch to complete
-    this.#pulled += parts.length - 1;
-    parts.forEach((batch, i) => {
-      this.#ready.push({ id: `${job.id}.${i}`, batch, attempt: 1 });
-    });
+    this.#pulled += pieces.length - 1;
+    for (const p of pieces) this.#ready.push({ id: p.id, batch: p.batch, attempt: 1 });
     return true;
   }
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runComparison, stageMeasures } from '../../orchestrator/report/comparison.js';
+import { runComparison } from '../../orchestrator/report/comparison.js';
 import { formatComparison } from '../../orchestrator/report/comparison-table.js';
+import { stageMeasures } from '../../orchestrator/report/stage-measures.js';
 
 /** Fetch-stage CPU, measured in the fetch threads, against a real server in another process. */
 

@@ -1,7 +1,7 @@
 import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '../../errors.js';
 import type { LambdaOptions } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { AttemptClock, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptClock, Backend, BackendStartContext, BatchJob, BatchOutcome, DroppedSide } from '../backend.js';
 import { LambdaBackend } from '../lambda/lambda-backend.js';
 import { ProcessBackend } from '../process/process-backend.js';
 import { chooseSide, estimateMs, recordSample } from './side-choice.js';
@@ -28,12 +28,6 @@ export interface HybridSides {
    * per slot. @default 2
    */
   unhealthyAfter?: number;
-}
-
-/** A side taken out of a run, and the fault that made it go (`stats.droppedSides`). */
-export interface DroppedSide {
-  side: string;
-  reason: string;
 }
 
 /**

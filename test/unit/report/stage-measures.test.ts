@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type ComparisonRow, stageMeasures } from '../../../orchestrator/report/comparison.js';
+import type { ComparisonRow } from '../../../orchestrator/report/comparison.js';
 import { NOT_MEASURED, rowCells } from '../../../orchestrator/report/comparison-table.js';
+import { stageMeasures } from '../../../orchestrator/report/stage-measures.js';
 import type { BatchRecord, RunStats } from '../../../orchestrator/stats.js';
 
 const rec = (over: Partial<BatchRecord>): BatchRecord => ({

@@ -1,97 +1,12 @@
 /**
- * The Lambda `worker` handler: the far side of the lambda backend. It parses the event with the one wire schema, finds
- * the task by id among the bundled built-ins and the packaged user tasks (never code from the event), refuses any
- * version other than the caller's, and serves the batch with the same function the worker threads and child
- * processes use. Event: `{ "task": "primes", "version"?: "<bundle hash>", "batchId": "0", "batch": {…} }`.
+ * The Lambda `worker` handler (`dist/functions/worker.handler` in serverless.yml): the far side in
+ * orchestrator/far-side/lambda-handler.ts, over the built-ins and the user tasks packaged with this function
+ * (packaged-tasks.ts, which the esbuild plugin fills in when the function is built).
  */
-import { randomUUID } from 'node:crypto';
-import { isMainThread } from 'node:worker_threads';
-import { FanoutError } from '../orchestrator/errors.js';
-import { LAMBDA_SYNC_PAYLOAD_BYTES, lambdaErrorFrom } from '../orchestrator/far-side/lambda-wire.js';
-import type { CpuMeasure } from '../orchestrator/far-side/run-batch.js';
-import { serveBatch } from '../orchestrator/far-side/serve-batch.js';
-import { heldTask, taskShelf } from '../orchestrator/far-side/task-shelf.js';
-import { type BatchReply, BatchRequestSchema, describeIssues } from '../orchestrator/far-side/wire.js';
-import { BUILTIN_TASKS_VERSION, builtinTasks } from '../orchestrator/tasks/registry.js';
+import { lambdaHandler } from '../orchestrator/far-side/lambda-handler.js';
 import { packagedTasks } from './packaged-tasks.js';
 
-/**
- * On real Lambda the handler owns its process, so process CPU time is exact. serverless-offline runs every instance as
- * a worker thread of one process, where process CPU would count all instances: there, measure the thread's busy time.
- */
-const CPU_MEASURE: CpuMeasure = isMainThread ? 'process' : 'thread';
+export type { WorkerContext, WorkerReply } from '../orchestrator/far-side/lambda-handler.js';
 
-/** The worker function's reply for one batch. */
-export type WorkerReply = BatchReply;
-
-/** The part of the Lambda context the handler uses (no @types/aws-lambda needed for two members). */
-export interface WorkerContext {
-  getRemainingTimeInMillis?(): number;
-  awsRequestId?: string;
-}
-
-/** What this function holds: every built-in at fanout's version, and the packaged user tasks at their bundle hash. */
-const shelf = taskShelf(
-  [
-    ...[...builtinTasks.values()].map((t) => heldTask(t, BUILTIN_TASKS_VERSION)),
-    ...packagedTasks.map((p) => {
-      let task: ReturnType<typeof p.load> | undefined;
-      return { name: p.name, version: p.version, load: () => (task ??= p.load()) };
-    }),
-  ],
-  'the worker function',
-  'redeploy (npx sls deploy) or restart the emulator',
-);
-
-/** Random id of this execution environment: one timeline lane per instance. */
-const instanceId = randomUUID().slice(0, 8);
-
-/** Time kept back from the Lambda deadline so the handler can still answer with a clear error. */
-const DEADLINE_MARGIN_MS = 500;
-
-/** Lambda entry point (`functions/worker.handler` in serverless.yml). */
-export async function handler(event: unknown, context: WorkerContext = {}): Promise<WorkerReply> {
-  try {
-    return await serve(event, context);
-  } catch (err) {
-    throw lambdaErrorFrom(err);
-  }
-}
-
-async function serve(event: unknown, context: WorkerContext): Promise<WorkerReply> {
-  const parsed = BatchRequestSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new FanoutError(
-      'EREMOTE',
-      `Invalid worker event, expected { task, version?, batchId, batch }: ${describeIssues(parsed.error.issues)}`,
-      { retryable: false },
-    );
-  }
-  const request = parsed.data;
-  const remaining = context.getRemainingTimeInMillis?.();
-  const signal =
-    remaining === undefined
-      ? new AbortController().signal
-      : AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
-  const r = await serveBatch(shelf, request, { signal, measure: CPU_MEASURE });
-  const reply: WorkerReply = {
-    batchId: request.batchId,
-    partial: r.partial,
-    cpuMs: r.cpuMs,
-    durationMs: r.durationMs,
-    coldStart: r.coldStart ?? false,
-    ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
-    instanceId,
-  };
-  // Real Lambda refuses a reply over 6 MB itself (`Function.ResponseSizeTooLarge`); raising it here makes the emulator
-  // and `sls invoke local` behave the same, and lets the caller subdivide the batch instead of retrying it.
-  const bytes = Buffer.byteLength(JSON.stringify(reply));
-  if (bytes > LAMBDA_SYNC_PAYLOAD_BYTES) {
-    throw new FanoutError(
-      'EPAYLOAD',
-      `reply of batch ${request.batchId} is ${bytes} bytes, over Lambda's ${LAMBDA_SYNC_PAYLOAD_BYTES}-byte response limit`,
-      { batchId: request.batchId, retryable: false },
-    );
-  }
-  return reply;
-}
+/** Lambda entry point: one batch per invoke (event: the far side's batch request, far-side/wire.ts). */
+export const handler = lambdaHandler(packagedTasks);

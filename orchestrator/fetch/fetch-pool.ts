@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { type CounterValues, SharedCounters } from '../accumulators/shared-counters.js';
-import { farSideEntry } from '../backends/far-side-entry.js';
 import { FanoutError } from '../errors.js';
+import { farSideEntry } from '../far-side/entry-path.js';
 import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } from './fetch-options.js';
 import type { FetchDoneMessage, FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
 import type { FetchResult } from './fetch-url.js';

@@ -5,8 +5,7 @@ import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend
 import { InlineBackend } from '../../orchestrator/backends/inline/inline-backend.js';
 import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
-import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
-import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
+import { WatchedProcessBackend, WatchedThreadBackend } from '../helpers/watched-pools.js';
 
 /**
  * One backend under the contract suite. Append a fixture here and every contract test runs against it too.
@@ -35,24 +34,23 @@ export const fixtures: BackendFixture[] = [
   },
   {
     name: 'thread',
-    make: async () => new ThreadBackend({ workers: WORKERS }),
+    make: async () => new WatchedThreadBackend({ workers: WORKERS }),
     async killDuringBatch(backend) {
-      const thread = backend as ThreadBackend;
-      const { slot } = await thread.nextBatchStart();
-      await thread.terminateWorker(slot);
+      const busy = await (backend as WatchedThreadBackend).watch.nextBatchStart();
+      await busy.kill();
     },
-    liveWorkers: (backend) => (backend as ThreadBackend).liveWorkers(),
+    liveWorkers: (backend) => (backend as WatchedThreadBackend).watch.live(),
     userModules: true,
   },
   {
     name: 'process',
-    make: async () => new ProcessBackend({ workers: WORKERS }),
+    make: async () => new WatchedProcessBackend({ workers: WORKERS }),
     async killDuringBatch(backend) {
-      const { pid } = await (backend as ProcessBackend).nextBatchStart();
+      const { pid } = await (backend as WatchedProcessBackend).watch.nextBatchStart();
       if (pid === undefined) throw new Error('no pid for the busy child');
       process.kill(pid, 'SIGKILL');
     },
-    liveWorkers: (backend) => (backend as ProcessBackend).liveWorkers(),
+    liveWorkers: (backend) => (backend as WatchedProcessBackend).watch.live(),
     userModules: true,
   },
 ];

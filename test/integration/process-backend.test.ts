@@ -3,11 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
+import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
 import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/queue-depth.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { WatchedProcessBackend } from '../helpers/watched-pools.js';
 import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
 /** Real child processes (compiled entry from dist/: run `npm run build` first). */
@@ -45,8 +47,8 @@ function childPids(): number[] {
 }
 
 const started: ProcessBackend[] = [];
-async function startBackend(task: TaskRef, workers: number): Promise<ProcessBackend> {
-  const backend = new ProcessBackend({ workers });
+async function startBackend(task: TaskRef, workers: number): Promise<WatchedProcessBackend> {
+  const backend = new WatchedProcessBackend({ workers });
   started.push(backend);
   await backend.start({ task });
   return backend;
@@ -54,6 +56,20 @@ async function startBackend(task: TaskRef, workers: number): Promise<ProcessBack
 afterEach(async () => {
   for (const b of started.splice(0)) await b.stop();
 });
+
+/** A process backend whose children load its task at version `held`, whatever version the caller started it for. */
+class HoldingProcessBackend extends ProcessBackend {
+  readonly #held: string;
+
+  constructor(held: string) {
+    super({ workers: 1 });
+    this.#held = held;
+  }
+
+  protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
+    return super.spawn(entry, { ...ref, version: this.#held } as TaskRef, events);
+  }
+}
 
 describe('ProcessBackend', () => {
   it('validates workers and defaults to one child per core, each with a small queue', () => {
@@ -68,7 +84,7 @@ describe('ProcessBackend', () => {
   it('forks every child at start, and stop() (twice) leaves none alive', async () => {
     // Prepare / Act
     const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
-    const pids = backend.pids() as number[];
+    const pids = backend.watch.pids();
     // Assess
     expect(backend.parallelism()).toBe(2);
     expect(new Set(pids).size).toBe(2);
@@ -76,7 +92,7 @@ describe('ProcessBackend', () => {
     await backend.stop();
     await backend.stop();
     expect(pids.some(alive)).toBe(false);
-    expect(backend.liveWorkers()).toBe(0);
+    expect(backend.watch.live()).toBe(0);
   });
 
   it('returns the partial with its lane, CPU time and timing', async () => {
@@ -99,7 +115,7 @@ describe('ProcessBackend', () => {
     // Prepare
     const backend = await startBackend({ kind: 'builtin', name: 'sleep' }, 1);
     const run = backend.run(job({ index: 0, ms: 5_000 }), never());
-    const { pid, workerId } = await backend.nextBatchStart();
+    const { pid } = await backend.watch.nextBatchStart();
     // Act
     process.kill(pid as number, 'SIGKILL');
     // Assess
@@ -108,9 +124,33 @@ describe('ProcessBackend', () => {
     expect(err.code).toBe('ECRASH');
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('SIGKILL');
+    expect(err.workerId).toBe('process-0');
     const next = await backend.run(job({ index: 1, ms: 1 }, '1'), never());
-    expect(next.workerId).toBe(workerId);
-    expect(backend.pids()[0]).not.toBe(pid);
+    expect(next.workerId).toBe(err.workerId);
+    expect(backend.watch.pids()).toHaveLength(1);
+    expect(backend.watch.pids()[0]).not.toBe(pid);
+  });
+
+  it('refuses a batch of another task version with a final EVERSION, and serves its own version', async () => {
+    // Prepare: the run has the task at v2; one pool's child loaded it at v1, the other's at v2
+    const stale = new HoldingProcessBackend('v1');
+    const current = new HoldingProcessBackend('v2');
+    started.push(stale, current);
+    await stale.start({ task: { ...exitTask, version: 'v2' } });
+    await current.start({ task: { ...exitTask, version: 'v2' } });
+    // Act
+    const refused = await stale.run(job({ mode: 'ok' }), never()).catch((e: unknown) => e);
+    const served = await current.run(job({ mode: 'ok' }), never());
+    // Assess: never an answer from the other version, and not retried
+    expect(refused).toBeInstanceOf(FanoutError);
+    expect(refused).toMatchObject({
+      code: 'EVERSION',
+      retryable: false,
+      batchId: '0',
+      workerId: 'process-0',
+      message: 'this child process has task exit-task at v1, this run has v2: start a new backend for this task',
+    });
+    expect(served.partial).toEqual({ ok: 1 });
   });
 
   it('turns a child that exits on its own mid-batch into ECRASH', async () => {
@@ -128,7 +168,7 @@ describe('ProcessBackend', () => {
     const controller = new AbortController();
     const reason = new FanoutError('ETIMEOUT', 'batch 0 timed out');
     const run = backend.run(job({ lo: 0, hi: 20_000_000_000 }), controller.signal);
-    const { pid } = await backend.nextBatchStart();
+    const { pid } = await backend.watch.nextBatchStart();
     // Act
     setTimeout(() => controller.abort(reason), 200);
     const t0 = Date.now();
@@ -145,7 +185,7 @@ describe('ProcessBackend', () => {
     const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 1);
     const pidsSeen = new Set<number>();
     const watch = async (): Promise<void> => {
-      for (let i = 0; i < 2; i++) pidsSeen.add((await backend.nextBatchStart()).pid as number);
+      for (let i = 0; i < 2; i++) pidsSeen.add((await backend.watch.nextBatchStart()).pid as number);
     };
     const watching = watch();
     // Act

@@ -2,12 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchJob } from '../../orchestrator/backends/backend.js';
-import { farSideEntry, farSideEntryPath } from '../../orchestrator/backends/far-side-entry.js';
+import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
 import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/queue-depth.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
+import { farSideEntry, farSideEntryPath } from '../../orchestrator/far-side/entry-path.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { WatchedThreadBackend } from '../helpers/watched-pools.js';
 import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
 /** Real worker threads (compiled entry from dist/: run `npm run build` first). */
@@ -20,8 +22,8 @@ const job = (batch: unknown, id = '0'): BatchJob => ({ id, batch, attempt: 1 });
 const never = (): AbortSignal => new AbortController().signal;
 
 const started: ThreadBackend[] = [];
-async function startBackend(task: TaskRef, workers: number): Promise<ThreadBackend> {
-  const backend = new ThreadBackend({ workers });
+async function startBackend(task: TaskRef, workers: number): Promise<WatchedThreadBackend> {
+  const backend = new WatchedThreadBackend({ workers });
   started.push(backend);
   await backend.start({ task });
   return backend;
@@ -29,6 +31,20 @@ async function startBackend(task: TaskRef, workers: number): Promise<ThreadBacke
 afterEach(async () => {
   for (const b of started.splice(0)) await b.stop();
 });
+
+/** A thread backend whose workers load its task at version `held`, whatever version the caller started it for. */
+class HoldingThreadBackend extends ThreadBackend {
+  readonly #held: string;
+
+  constructor(held: string) {
+    super({ workers: 1 });
+    this.#held = held;
+  }
+
+  protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
+    return super.spawn(entry, { ...ref, version: this.#held } as TaskRef, events);
+  }
+}
 
 describe('far-side entry path', () => {
   it('maps a source module to its compiled entry in dist/', () => {
@@ -66,10 +82,10 @@ describe('ThreadBackend', () => {
 
   it('starts every thread at start, and stop() (twice) leaves none alive', async () => {
     const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
-    expect(backend.liveWorkers()).toBe(2);
+    expect(backend.watch.live()).toBe(2);
     await backend.stop();
     await backend.stop();
-    expect(backend.liveWorkers()).toBe(0);
+    expect(backend.watch.live()).toBe(0);
   });
 
   it('returns the partial with its lane, busy time and timing', async () => {
@@ -97,17 +113,18 @@ describe('ThreadBackend', () => {
     // Prepare
     const backend = await startBackend({ kind: 'builtin', name: 'sleep' }, 1);
     const run = backend.run(job({ index: 0, ms: 5_000 }), never());
-    const { slot, workerId } = await backend.nextBatchStart();
+    const busy = await backend.watch.nextBatchStart();
     // Act
-    await backend.terminateWorker(slot);
+    await busy.kill();
     // Assess
     const err = (await run.catch((e: unknown) => e)) as FanoutError;
     expect(err).toBeInstanceOf(FanoutError);
     expect(err.code).toBe('ECRASH');
     expect(err.retryable).toBe(true);
+    expect(err.workerId).toBe('thread-0');
     const next = await backend.run(job({ index: 1, ms: 1 }, '1'), never());
-    expect(next.workerId).toBe(workerId);
-    expect(backend.liveWorkers()).toBe(1);
+    expect(next.workerId).toBe(err.workerId);
+    expect(backend.watch.live()).toBe(1);
   });
 
   it('turns a thread that exits or throws outside the map into ECRASH', async () => {
@@ -129,16 +146,38 @@ describe('ThreadBackend', () => {
     const controller = new AbortController();
     const reason = new FanoutError('ECANCEL', 'cancelled by the test');
     const run = backend.run(job({ lo: 0, hi: 20_000_000_000 }), controller.signal);
-    await backend.nextBatchStart();
+    await backend.watch.nextBatchStart();
     // Act
     setTimeout(() => controller.abort(reason), 200);
     const t0 = Date.now();
     await expect(run).rejects.toBe(reason);
     // Assess: if the old thread were still sieving, two would be alive until it finished
     expect(Date.now() - t0).toBeLessThan(2_000);
-    await expect.poll(() => backend.liveWorkers(), { timeout: 3_000 }).toBe(1);
+    await expect.poll(() => backend.watch.live(), { timeout: 3_000 }).toBe(1);
     const next = await backend.run(job({ lo: 0, hi: 100 }, '1'), never());
     expect(next.partial).toEqual({ count: 25 });
+  });
+
+  it('refuses a batch of another task version with a final EVERSION, and serves its own version', async () => {
+    // Prepare: the run has the task at v2; one pool's thread loaded it at v1, the other's at v2
+    const stale = new HoldingThreadBackend('v1');
+    const current = new HoldingThreadBackend('v2');
+    started.push(stale, current);
+    await stale.start({ task: { ...exitTask, version: 'v2' } });
+    await current.start({ task: { ...exitTask, version: 'v2' } });
+    // Act
+    const refused = await stale.run(job({ mode: 'ok' }), never()).catch((e: unknown) => e);
+    const served = await current.run(job({ mode: 'ok' }), never());
+    // Assess: never an answer from the other version, and not retried
+    expect(refused).toBeInstanceOf(FanoutError);
+    expect(refused).toMatchObject({
+      code: 'EVERSION',
+      retryable: false,
+      batchId: '0',
+      workerId: 'thread-0',
+      message: 'this worker thread has task exit-task at v1, this run has v2: start a new backend for this task',
+    });
+    expect(served.partial).toEqual({ ok: 1 });
   });
 
   it('runs a whole primes job by name with one lane per thread', async () => {

@@ -1,6 +1,6 @@
-import { decodeFarSideError, toWireError } from '../../far-side/decode-error.js';
 import { serveBatch } from '../../far-side/serve-batch.js';
 import { heldTask, type TaskShelf, taskShelf } from '../../far-side/task-shelf.js';
+import { decodeFarSideError, toWireError } from '../../far-side/wire-error.js';
 import { loadTask, taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';

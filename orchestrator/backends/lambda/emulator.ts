@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FanoutError } from '../../errors.js';
+import { farSideFolderEntry } from '../../far-side/entry-path.js';
 import { DEFAULTS } from '../../options.js';
 import { findServiceRoot, serverlessTooling } from '../../project/service-dir.js';
-import { farSideEntry } from '../far-side-entry.js';
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -91,7 +91,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const args = [
     // It has no IPC channel to us: this preload makes it exit when we die, even by kill -9.
     '--import',
-    pathToFileURL(farSideEntry(import.meta.url, 'die-with-parent')).href,
+    pathToFileURL(farSideFolderEntry('die-with-parent')).href,
     slsEntry,
     'offline',
     'start',

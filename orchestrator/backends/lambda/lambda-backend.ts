@@ -1,5 +1,4 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { resolveTask } from '../../bundle/resolve-task.js';
 import { type Emulator, openEmulator } from '../../emulator/emulator-owner.js';
 import { FanoutError, isFanoutError } from '../../errors.js';
 import { type BatchReply, BatchReplySchema, describeIssues } from '../../far-side/wire.js';
@@ -85,9 +84,14 @@ export class LambdaBackend implements Backend {
     this.startedTask = ctx.task;
     // Code is never sent: the function holds the task (packaged, or built into the emulator started here) and every
     // invoke names its id and exact version, which the function checks (EVERSION).
-    let ref = ctx.task;
+    // The task was resolved once for the run (fanout(), compare, plan): a module reference carries its bundle's name
+    // and version, which is all the function needs.
+    const ref = ctx.task;
     if (ref.kind === 'module' && (ref.version === undefined || ref.name === undefined)) {
-      ref = (await resolveTask(ctx.instance ?? ref)).ref;
+      throw new FanoutError(
+        'EINTERNAL',
+        `the lambda backend was started with an unbundled task module (${ref.path}): pass resolveTask(…).ref`,
+      );
     }
     const name = ref.kind === 'builtin' ? ref.name : (ref.name as string);
     this.#task = { task: name, version: taskVersionOf(ref) };

@@ -1,6 +1,5 @@
 import { FanoutError } from '../../errors.js';
-import { decodeFarSideError } from '../../far-side/decode-error.js';
-import { type LambdaErrorDoc, wireErrorFromLambda } from '../../far-side/lambda-wire.js';
+import { decodeFarSideError, type LambdaErrorDoc, wireErrorFromLambda } from '../../far-side/wire-error.js';
 import { redactUrl } from '../../redact-url.js';
 
 /** Where an invoke went, for error messages that say what to fix. */

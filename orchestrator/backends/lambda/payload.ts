@@ -1,6 +1,5 @@
 import { FanoutError } from '../../errors.js';
-import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../../far-side/lambda-wire.js';
-import type { BatchRequest } from '../../far-side/wire.js';
+import { type BatchRequest, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../far-side/wire.js';
 
 export { LAMBDA_SYNC_PAYLOAD_BYTES };
 

@@ -1,4 +1,4 @@
-import type { FromFarSide, ToFarSide } from './messages.js';
+import type { FromFarSide, ToFarSide } from '../../far-side/pool-messages.js';
 
 /** What a lane reports to its pool. */
 export interface LaneEvents {

@@ -1,6 +1,7 @@
 import { FanoutError } from '../../errors.js';
+import type { FromFarSide } from '../../far-side/pool-messages.js';
+import { decodeFarSideError } from '../../far-side/wire-error.js';
 import type { Lane, SpawnLane } from './lane.js';
-import { errorFromFarSide, type FromFarSide } from './messages.js';
 
 /** What {@link launchLane} needs. */
 export interface LaunchOptions {
@@ -52,7 +53,7 @@ export function launchLane(opts: LaunchOptions): LaunchedLane {
           settle.resolve();
         } else if (msg.type === 'init-error') {
           clearTimeout(timer);
-          settle.reject(errorFromFarSide(msg.error, undefined));
+          settle.reject(decodeFarSideError(msg.error, undefined));
           lane.kill(true);
         } else if (isReady) {
           opts.onReply(lane, msg);

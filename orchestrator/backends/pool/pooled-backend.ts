@@ -1,11 +1,12 @@
 import { FanoutError } from '../../errors.js';
+import { type FarSideEntryName, farSideFolderEntry } from '../../far-side/entry-path.js';
 import { checkPositiveInt, checkWorkers, DEFAULT_QUEUE_DEPTH, defaultWorkers } from '../../options.js';
+import { taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { AttemptClock, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
-import { farSideEntry } from '../far-side-entry.js';
 import type { Lane, LaneEvents } from './lane.js';
 import { LONG_BATCH_DEPTH } from './queue-depth.js';
-import { type BatchStartEvent, WorkerPool } from './worker-pool.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** Options of a pooled backend (thread, process). */
 export interface PooledBackendOptions {
@@ -26,37 +27,36 @@ export abstract class PooledBackend implements Backend {
   abstract readonly name: 'thread' | 'process';
   readonly #workers: number;
   readonly #queueDepth: number;
-  readonly #entryUrl: string;
-  readonly #entryName: string;
+  readonly #entryName: FarSideEntryName;
   #pool: WorkerPool | undefined;
 
-  /**
-   * @param entryUrl `import.meta.url` of the subclass module (the far-side entry sits next to it)
-   * @param entryName file name of the far-side entry without extension
-   */
-  protected constructor(options: PooledBackendOptions, entryUrl: string, entryName: string) {
+  /** @param entryName the far-side entry a worker runs (far-side/thread-entry.ts, far-side/process-entry.ts) */
+  protected constructor(options: PooledBackendOptions, entryName: FarSideEntryName) {
     this.#workers = options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers);
     this.#queueDepth =
       options.queueDepth === undefined ? DEFAULT_QUEUE_DEPTH : checkPositiveInt('queueDepth', options.queueDepth);
-    this.#entryUrl = entryUrl;
     this.#entryName = entryName;
   }
 
   /** Starts one far-side worker running `entry` for the task `ref`. */
   protected abstract spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane;
 
-  /** Starts every worker in parallel, each loading the task, so pool start-up is not billed to the first batch. */
   /** The task this backend was started for. */
   startedTask: TaskRef | undefined;
 
+  /**
+   * Starts every worker in parallel, each loading the task, so pool start-up is not billed to the first batch. Every
+   * batch goes out with the task's version, and a worker holding another one refuses it (EVERSION).
+   */
   async start(ctx: BackendStartContext): Promise<void> {
     this.startedTask = ctx.task;
     if (this.#pool) throw new FanoutError('EINTERNAL', `${this.name} backend started twice; stop it first`);
-    const entry = farSideEntry(this.#entryUrl, this.#entryName);
+    const entry = farSideFolderEntry(this.#entryName);
     const pool = new WorkerPool({
       kind: this.name,
       workers: this.#workers,
       queueDepth: this.#queueDepth,
+      version: taskVersionOf(ctx.task),
       spawn: (_slot, events) => this.spawn(entry, ctx.task, events),
     });
     this.#pool = pool;
@@ -96,21 +96,5 @@ export abstract class PooledBackend implements Backend {
     const pool = this.#pool;
     this.#pool = undefined;
     await pool?.stop();
-  }
-
-  /** The running pool (for subclass test hooks). */
-  protected get pool(): WorkerPool | undefined {
-    return this.#pool;
-  }
-
-  /** Test hook: resolves with the next batch a worker begins. */
-  nextBatchStart(): Promise<BatchStartEvent> {
-    if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend not started`));
-    return this.#pool.nextBatchStart();
-  }
-
-  /** Workers started and not yet exited. */
-  liveWorkers(): number {
-    return this.#pool?.liveWorkers() ?? 0;
   }
 }

@@ -1,29 +1,15 @@
 import { FanoutError } from '../../errors.js';
+import type { FromFarSide, RunReply, RunRequest, ToFarSide } from '../../far-side/pool-messages.js';
+import { decodeFarSideError } from '../../far-side/wire-error.js';
 import type { AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
 import { SignalCancel } from '../signal-cancel.js';
 import type { Lane } from './lane.js';
-import { type LaunchedLane, launchLane, stopLanes } from './launch-lane.js';
-import { type BatchReply, errorFromFarSide, type FromFarSide, type RunRequest, type ToFarSide } from './messages.js';
 import { PoolAttempt } from './pool-attempt.js';
+import { PoolSlots, type Slot } from './pool-slots.js';
 import { QueueDepth } from './queue-depth.js';
-import type { BatchStartEvent, WorkerPoolOptions } from './worker-pool-options.js';
+import type { WorkerPoolOptions } from './worker-pool-options.js';
 
-export type { BatchStartEvent, WorkerPoolOptions } from './worker-pool-options.js';
-
-interface Slot {
-  index: number;
-  workerId: string;
-  lane: Lane | undefined;
-  state: 'starting' | 'ready' | 'dead' | 'stopped';
-  /** Attempts sent to this lane, in the order the far side runs them; only the first can have started. */
-  queue: PoolAttempt<Slot>[];
-  /** Consecutive failed (re)starts; a slot that keeps failing is given up. */
-  failures: number;
-  error: FanoutError | undefined;
-}
-
-/** Restarts of one slot that may fail in a row before the slot is given up. */
-const MAX_RESTART_FAILURES = 3;
+export type { WorkerPoolOptions } from './worker-pool-options.js';
 
 /**
  * Times a batch may go back to the pool unstarted because its worker died: a `started` lost with a crashing worker
@@ -47,14 +33,18 @@ const MAX_SILENT_REQUEUES = 2;
  * is left on that lane: then the lane is replaced, so an aborted run leaves no worker busy).
  */
 export class WorkerPool {
-  readonly #opts: WorkerPoolOptions;
-  readonly #slots: Slot[];
+  readonly #slots: PoolSlots;
   /** Attempts not yet sent to a lane, oldest first. */
   readonly #pending: PoolAttempt<Slot>[] = [];
-  readonly #exits = new Map<Lane, Promise<void>>();
-  readonly #startListeners = new Set<(e: BatchStartEvent) => void>();
   readonly #abortAttempt = (a: PoolAttempt<Slot>): void => this.#aborted(a);
   readonly #depth: QueueDepth;
+  readonly #version: string;
+  readonly #runRequest = (a: PoolAttempt<Slot>): RunRequest => ({
+    seq: a.seq,
+    batch: a.job.batch,
+    batchId: a.job.id,
+    version: this.#version,
+  });
   readonly #dispatchNow = (): void => {
     this.#dispatchQueued = false;
     this.#dispatch();
@@ -64,22 +54,21 @@ export class WorkerPool {
   #stopping: Promise<void> | undefined;
 
   constructor(opts: WorkerPoolOptions) {
-    this.#opts = opts;
     this.#depth = new QueueDepth(opts.queueDepth ?? 1);
-    this.#slots = Array.from({ length: opts.workers }, (_, index) => ({
-      index,
-      workerId: `${opts.kind}-${index}`,
-      lane: undefined,
-      state: 'starting' as const,
-      queue: [],
-      failures: 0,
-      error: undefined,
-    }));
+    this.#version = opts.version;
+    this.#slots = new PoolSlots(opts, {
+      ready: () => this.#dispatchSoon(),
+      reply: (slot, lane, msg) => this.#onReply(slot, lane, msg),
+      exit: (slot, lane, detail) => this.#onExit(slot, lane, detail),
+      allDead: (err) => {
+        for (const a of this.#pending.splice(0)) a.settle(undefined, err);
+      },
+    });
   }
 
   /** Starts every worker in parallel and resolves when all are ready; on failure stops the pool and rejects. */
   async start(): Promise<void> {
-    const started = await Promise.allSettled(this.#slots.map((s) => this.#launch(s)));
+    const started = await Promise.allSettled(this.#slots.all.map((s) => this.#slots.launch(s)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await this.stop();
@@ -99,7 +88,7 @@ export class WorkerPool {
   runAttempt(job: BatchJob, cancel: AttemptCancel, clock?: AttemptClock): Promise<BatchOutcome> {
     if (cancel.aborted) return Promise.reject(cancel.reason);
     if (this.#stopping) return Promise.reject(new FanoutError('ECANCEL', 'backend stopped', { retryable: false }));
-    const dead = this.#allDeadError();
+    const dead = this.#slots.deadError();
     if (dead) return Promise.reject(dead);
     const a = new PoolAttempt<Slot>(++this.#seq, job, cancel, clock, this.#abortAttempt);
     const promise = new Promise<BatchOutcome>((resolve, reject) => {
@@ -121,94 +110,7 @@ export class WorkerPool {
 
   /** Batches the pool takes at once now: workers × the depth in use (see {@link QueueDepth}). */
   capacity(): number {
-    return this.#slots.length * this.#depth.now;
-  }
-
-  /** The id of slot `i`'s lane in stats and the timeline. */
-  workerId(slot: number): string {
-    return this.#slots[slot]?.workerId ?? `${this.#opts.kind}-${slot}`;
-  }
-
-  /** Current lane of each slot (undefined while none), for test hooks. */
-  lanes(): (Lane | undefined)[] {
-    return this.#slots.map((s) => s.lane);
-  }
-
-  /** Workers started and not yet exited (including ones being replaced). */
-  liveWorkers(): number {
-    return this.#exits.size;
-  }
-
-  /** Kills slot `slot`'s worker as if it crashed; resolves once it has exited. */
-  async kill(slot: number): Promise<void> {
-    const lane = this.#slots[slot]?.lane;
-    if (!lane) return;
-    const exited = this.#exits.get(lane);
-    lane.kill(true);
-    await exited;
-  }
-
-  /** Resolves with the next batch handed to a worker. */
-  nextBatchStart(): Promise<BatchStartEvent> {
-    return new Promise((resolve) => {
-      const listener = (e: BatchStartEvent): void => {
-        this.#startListeners.delete(listener);
-        resolve(e);
-      };
-      this.#startListeners.add(listener);
-    });
-  }
-
-  #launch(slot: Slot): Promise<void> {
-    slot.state = 'starting';
-    let launched: LaunchedLane;
-    try {
-      launched = launchLane({
-        spawn: this.#opts.spawn,
-        slot: slot.index,
-        id: slot.workerId,
-        readyTimeoutMs: this.#opts.readyTimeoutMs ?? 30_000,
-        onReply: (lane, msg) => this.#onReply(slot, lane, msg),
-        onExit: (lane, detail) => this.#onExit(slot, lane, detail),
-      });
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const { lane } = launched;
-    slot.lane = lane;
-    this.#exits.set(lane, launched.exited);
-    void launched.exited.then(() => this.#exits.delete(lane));
-    return launched.ready.then(() => {
-      if (slot.lane !== lane || slot.state !== 'starting') return;
-      slot.state = 'ready';
-      lane.setBusy(false);
-      this.#dispatchSoon();
-    });
-  }
-
-  /** Starts a fresh worker in `slot` (after a crash or an abort); gives the slot up after repeated failures. */
-  #replace(slot: Slot): void {
-    slot.lane = undefined;
-    if (this.#stopping) {
-      slot.state = 'stopped';
-      return;
-    }
-    this.#launch(slot).then(
-      () => {
-        slot.failures = 0;
-      },
-      (err: unknown) => {
-        slot.failures++;
-        if (this.#stopping) return;
-        if (slot.failures >= MAX_RESTART_FAILURES) {
-          slot.state = 'dead';
-          slot.error = err instanceof FanoutError ? err : new FanoutError('ECRASH', String(err));
-          this.#failPendingIfAllDead();
-        } else {
-          setTimeout(() => this.#replace(slot), 100 * slot.failures).unref();
-        }
-      },
-    );
+    return this.#slots.all.length * this.#depth.now;
   }
 
   /** Queues a dispatch after the current turn, once, so batches launched together go out together. */
@@ -230,7 +132,7 @@ export class WorkerPool {
     while (pending.length > 0) {
       let due = 0;
       let best: Slot | undefined;
-      for (const s of this.#slots) {
+      for (const s of this.#slots.all) {
         if (s.state !== 'ready' || s.queue.length > depth.refillAt || s.queue.length >= depth.now) continue;
         due++;
         if (!best || s.queue.length < best.queue.length) best = s;
@@ -250,8 +152,8 @@ export class WorkerPool {
     }
     const only = attempts.length === 1 ? (attempts[0] as PoolAttempt<Slot>) : undefined;
     const msg: ToFarSide = only
-      ? { type: 'run', ...runRequest(only) }
-      : { type: 'runs', runs: attempts.map(runRequest) };
+      ? { type: 'run', ...this.#runRequest(only) }
+      : { type: 'runs', runs: attempts.map(this.#runRequest) };
     try {
       lane.send(msg);
     } catch {
@@ -263,14 +165,14 @@ export class WorkerPool {
   #onReply(slot: Slot, lane: Lane, msg: FromFarSide): void {
     if (slot.lane !== lane) return; // a lane we already replaced
     if (msg.type === 'replies') {
-      for (const r of msg.replies) this.#onBatchReply(slot, r);
+      for (const r of msg.replies) this.#onRunReply(slot, r);
     } else if (msg.type === 'started' || msg.type === 'result' || msg.type === 'error') {
-      this.#onBatchReply(slot, msg);
+      this.#onRunReply(slot, msg);
     }
     this.#dispatch();
   }
 
-  #onBatchReply(slot: Slot, msg: BatchReply): void {
+  #onRunReply(slot: Slot, msg: RunReply): void {
     const queue = slot.queue;
     let i = 0;
     while (i < queue.length && (queue[i] as PoolAttempt<Slot>).seq !== msg.seq) i++;
@@ -278,12 +180,7 @@ export class WorkerPool {
     if (!a) return; // stale
     if (msg.type === 'started') {
       a.startedAt = Date.now();
-      if (a.dropped) return;
-      a.clock?.started();
-      if (this.#startListeners.size > 0) {
-        const event = { slot: slot.index, workerId: slot.workerId, jobId: a.job.id, pid: slot.lane?.pid };
-        for (const listener of this.#startListeners) listener(event);
-      }
+      if (!a.dropped) a.clock?.started();
       return;
     }
     queue.splice(i, 1);
@@ -302,7 +199,7 @@ export class WorkerPool {
         endedAt,
       });
     } else {
-      const err = errorFromFarSide(msg.error, a.job.id);
+      const err = decodeFarSideError(msg.error, a.job.id);
       // this attempt's own error (the task threw): its bar belongs in this worker's lane
       err.workerId ??= slot.workerId;
       a.settle(undefined, err);
@@ -333,7 +230,7 @@ export class WorkerPool {
     const lane = slot.lane;
     const held = slot.queue.splice(0);
     if (crash === undefined) lane?.kill(true);
-    this.#replace(slot);
+    this.#slots.replace(slot);
     const requeue: PoolAttempt<Slot>[] = [];
     for (const a of held) {
       if (a.dropped) continue;
@@ -366,32 +263,12 @@ export class WorkerPool {
     });
   }
 
-  #allDeadError(): FanoutError | undefined {
-    if (!this.#slots.every((s) => s.state === 'dead')) return undefined;
-    const cause = this.#slots[0]?.error;
-    return new FanoutError('ECRASH', `every ${this.#opts.kind} worker failed to restart: ${cause?.message}`, {
-      cause,
-      retryable: false,
-    });
-  }
-
-  #failPendingIfAllDead(): void {
-    const err = this.#allDeadError();
-    if (!err) return;
-    for (const a of this.#pending.splice(0)) a.settle(undefined, err);
-  }
-
   async #stopAll(graceMs: number): Promise<void> {
     const stopped = new FanoutError('ECANCEL', 'backend stopped', { retryable: false });
     for (const a of this.#pending.splice(0)) a.settle(undefined, stopped);
-    for (const slot of this.#slots) {
-      slot.state = 'stopped';
+    for (const slot of this.#slots.all) {
       for (const a of slot.queue.splice(0)) if (!a.dropped) a.settle(undefined, stopped);
     }
-    await stopLanes(this.#exits, graceMs);
+    await this.#slots.stop(graceMs);
   }
-}
-
-function runRequest(a: { seq: number; job: BatchJob }): RunRequest {
-  return { seq: a.seq, batch: a.job.batch, batchId: a.job.id };
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import type { FromFarSide } from '../../far-side/pool-messages.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Lane, LaneEvents } from '../pool/lane.js';
-import type { FromFarSide } from '../pool/messages.js';
 import { PooledBackend, type PooledBackendOptions } from '../pool/pooled-backend.js';
 
 /** Options of {@link ProcessBackend}. */
@@ -16,7 +16,7 @@ export class ProcessBackend extends PooledBackend {
   readonly name = 'process';
 
   constructor(options: ProcessBackendOptions = {}) {
-    super(options, import.meta.url, 'process-entry');
+    super(options, 'process-entry');
   }
 
   protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
@@ -59,10 +59,5 @@ export class ProcessBackend extends PooledBackend {
         }
       },
     };
-  }
-
-  /** Test hook: PID of the child in each slot (undefined while a slot is being refilled). */
-  pids(): (number | undefined)[] {
-    return this.pool?.lanes().map((l) => l?.pid) ?? [];
   }
 }

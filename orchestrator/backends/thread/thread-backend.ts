@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import type { FromFarSide } from '../../far-side/pool-messages.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Lane, LaneEvents } from '../pool/lane.js';
-import type { FromFarSide } from '../pool/messages.js';
 import { PooledBackend, type PooledBackendOptions } from '../pool/pooled-backend.js';
 
 /** Options of {@link ThreadBackend}. */
@@ -16,7 +16,7 @@ export class ThreadBackend extends PooledBackend {
   readonly name = 'thread';
 
   constructor(options: ThreadBackendOptions = {}) {
-    super(options, import.meta.url, 'thread-entry');
+    super(options, 'thread-entry');
   }
 
   protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
@@ -39,10 +39,5 @@ export class ThreadBackend extends PooledBackend {
       kill: () => void worker.terminate(),
       setBusy: (busy) => (busy ? worker.ref() : worker.unref()),
     };
-  }
-
-  /** Test hook: terminates the thread in `slot` as if it crashed; resolves once it is gone. */
-  async terminateWorker(slot: number): Promise<void> {
-    await this.pool?.kill(slot);
   }
 }

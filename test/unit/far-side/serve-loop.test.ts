@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { serveBatches } from '../../../orchestrator/backends/pool/far-side-loop.js';
-import type { FromFarSide, ToFarSide } from '../../../orchestrator/backends/pool/messages.js';
+import type { FromFarSide, ToFarSide } from '../../../orchestrator/far-side/pool-messages.js';
+import { serveBatches } from '../../../orchestrator/far-side/serve-loop.js';
+import { BUILTIN_TASKS_VERSION } from '../../../orchestrator/tasks/registry.js';
 
 describe('the far-side serve loop of threads and child processes', () => {
   it('queues runs that arrive while a batch runs and serves them one at a time in arrival order, saying started', async () => {
@@ -36,5 +37,45 @@ describe('the far-side serve loop of threads and child processes', () => {
       'started 3',
       'result 3',
     ]);
+  });
+});
+
+describe('the version check of the serve loop', () => {
+  it('refuses a run of another task version with a final EVERSION and serves its own', async () => {
+    // Prepare: a far side that loaded the built-in sleep (built-ins are at fanout's own version)
+    const sent: FromFarSide[] = [];
+    let deliver: (msg: ToFarSide) => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      void serveBatches({ kind: 'builtin', name: 'sleep' }, 'thread', {
+        send: (msg) => {
+          sent.push(...(msg.type === 'replies' ? msg.replies : [msg]));
+          if (sent.filter((m) => m.type === 'result' || m.type === 'error').length === 2) resolve();
+        },
+        onMessage: (handler) => {
+          deliver = handler;
+        },
+      });
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    // Act
+    deliver({
+      type: 'runs',
+      runs: [
+        { seq: 1, batch: { ms: 1 }, batchId: 'a', version: 'fanout-0.0.1' },
+        { seq: 2, batch: { ms: 1 }, batchId: 'b', version: BUILTIN_TASKS_VERSION },
+      ],
+    });
+    await done;
+    // Assess
+    const error = sent.find((m) => m.type === 'error');
+    expect(error).toMatchObject({
+      seq: 1,
+      error: {
+        code: 'EVERSION',
+        retryable: false,
+        message: `this worker thread has task sleep at ${BUILTIN_TASKS_VERSION}, this run has fanout-0.0.1: start a new backend for this task`,
+      },
+    });
+    expect(sent.find((m) => m.type === 'result')).toMatchObject({ seq: 2, result: { partial: { batches: 1 } } });
   });
 });

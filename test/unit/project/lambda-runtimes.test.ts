@@ -58,6 +58,7 @@ describe('the serverless.yml fanout ships and the one init writes', () => {
   ])('%s: runtime from a param defaulting to the default runtime, arm64, and the fanout plugin first', (_, yml) => {
     // Assess
     expect(yml).toMatch(new RegExp(`\\n    runtime: ${DEFAULT_LAMBDA_RUNTIME.replace('.', '\\.')}\\n`));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: serverless.yml's own variable syntax, not a template
     expect(yml).toContain('  runtime: ${param:runtime}\n');
     expect(yml).toContain('    architecture: arm64\n');
     expect(yml).toMatch(

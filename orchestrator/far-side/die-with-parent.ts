@@ -4,7 +4,7 @@
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { dieWithParent } from '../parent-watch.js';
+import { dieWithParent } from './parent-watch.js';
 
 // FANOUT_ESBUILD_DIR is the emulator's own build folder (relative to its cwd, see emulator.ts): gone with it.
 const buildDir = process.env.FANOUT_ESBUILD_DIR ? resolve(process.env.FANOUT_ESBUILD_DIR) : undefined;

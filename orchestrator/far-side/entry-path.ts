@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { FanoutError } from '../errors.js';
 
 /**
- * Where the compiled far-side entry `entryName` (e.g. `thread-entry`, `fetch-worker`) lives for a module at `callerUrl`.
+ * Where the compiled far-side entry `entryName` (e.g. `fetch-worker`) lives for a module at `callerUrl`; the entries of
+ * the thread, process and Lambda far sides are in this folder ({@link farSideFolderEntry}).
  *
  * Threads and child processes run plain Node, which cannot load TypeScript, so the entry is always the compiled JS in
  * `dist/`. When the backend itself runs compiled (CLI, bench), the entry sits next to it. When it runs from source
@@ -34,4 +35,12 @@ export function farSideEntry(callerUrl: string, entryName: string): string {
     );
   }
   return path;
+}
+
+/** The entries of this folder that a caller starts by path: a worker thread, a child process, the emulator's preload. */
+export type FarSideEntryName = 'thread-entry' | 'process-entry' | 'die-with-parent';
+
+/** The compiled file of far-side entry `entryName` (see {@link farSideEntry}); they all sit in this folder. */
+export function farSideFolderEntry(entryName: FarSideEntryName): string {
+  return farSideEntry(import.meta.url, entryName);
 }

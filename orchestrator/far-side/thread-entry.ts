@@ -5,9 +5,9 @@
  */
 import { Console } from 'node:console';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { TaskRef } from '../../tasks/task.js';
-import { serveBatches } from '../pool/far-side-loop.js';
-import type { ToFarSide } from '../pool/messages.js';
+import type { TaskRef } from '../tasks/task.js';
+import type { ToFarSide } from './pool-messages.js';
+import { serveBatches } from './serve-loop.js';
 
 const port = parentPort;
 if (!port) throw new Error('thread-entry must run in a worker thread');

@@ -1,11 +1,14 @@
-import type { FarSideResult } from '../../far-side/run-batch.js';
-import type { WireError } from '../../far-side/wire.js';
-
-export { decodeFarSideError as errorFromFarSide } from '../../far-side/decode-error.js';
+/**
+ * The messages between a thread or process pool and its workers (serve-loop.ts on the far side, the WorkerPool on the
+ * caller's), written once for both ends. They travel by structured clone (threads) or JSON over IPC (processes).
+ */
+import type { FarSideResult } from './run-batch.js';
+import type { WireError } from './wire.js';
 
 /**
  * One batch for a worker: `seq` names the attempt in the replies; `batchId` and `version` are the batch's id and the
- * task version (see far-side/wire.ts); a worker loaded exactly one task, so its id is implied.
+ * task version (see wire.ts), and the worker refuses a version other than the one it loaded (EVERSION). The pool
+ * always sends both; a worker loaded exactly one task, so its id is implied.
  */
 export interface RunRequest {
   seq: number;
@@ -21,7 +24,7 @@ export interface RunRequest {
 export type ToFarSide = ({ type: 'run' } & RunRequest) | { type: 'runs'; runs: RunRequest[] };
 
 /** A reply about one batch. */
-export type BatchReply =
+export type RunReply =
   /** Sent just before the worker begins batch `seq`: the attempt's start on the timeline and its timeout clock. */
   | { type: 'started'; seq: number }
   | { type: 'result'; seq: number; result: FarSideResult }
@@ -33,8 +36,8 @@ export type FromFarSide =
   | { type: 'ready' }
   /** The task could not be loaded (bad module path, no task exported); the worker is useless. */
   | { type: 'init-error'; error: WireError }
-  | BatchReply
+  | RunReply
   /** Several replies in one message, in order (a batch's result and the next batch's `started`, typically). */
-  | { type: 'replies'; replies: BatchReply[] }
+  | { type: 'replies'; replies: RunReply[] }
   /** Text a worker thread wrote to stdout/stderr, sent in order with the results so none is lost at shutdown. */
   | { type: 'output'; text: string };

@@ -1,10 +1,10 @@
-import { toWireError } from '../../far-side/decode-error.js';
-import type { CpuMeasure } from '../../far-side/run-batch.js';
-import { serveBatch } from '../../far-side/serve-batch.js';
-import { heldTask, type TaskShelf, taskShelf } from '../../far-side/task-shelf.js';
-import { loadTask, taskVersionOf } from '../../tasks/registry.js';
-import type { TaskRef } from '../../tasks/task.js';
-import type { BatchReply, FromFarSide, RunRequest, ToFarSide } from './messages.js';
+import { loadTask, taskVersionOf } from '../tasks/registry.js';
+import type { TaskRef } from '../tasks/task.js';
+import type { FromFarSide, RunReply, RunRequest, ToFarSide } from './pool-messages.js';
+import type { CpuMeasure } from './run-batch.js';
+import { serveBatch } from './serve-batch.js';
+import { heldTask, type TaskShelf, taskShelf } from './task-shelf.js';
+import { toWireError } from './wire-error.js';
 
 /** The message channel of one far side: a worker thread's parentPort or a child process's IPC. */
 export interface FarSidePort {
@@ -14,12 +14,13 @@ export interface FarSidePort {
 
 /**
  * The loop a worker thread or child process runs: load the task once (so a bad module fails `start()`, not the first
- * batch), say `ready`, then serve the batches it is sent with {@link serveBatch}, strictly one at a time, in arrival
- * order (the main side keeps several queued here so the worker never idles for a round trip; one batch owns the worker,
- * so its CPU time is its own). Before each batch it sends `{ type: 'started', seq }` — at once, never held back, so the
- * main side's start time and timeout clock are the real start — and after it the result or the serialised error. A
- * result is held only until the next `started` (or until the queue is empty) and goes out in the same message: one
- * send per batch instead of two.
+ * batch), say `ready`, then serve the batches it is sent with {@link serveBatch}, which refuses a batch of another task
+ * version with EVERSION as the Lambda handler does. Batches run strictly one at a time, in arrival order (the main side
+ * keeps several queued here so the worker never idles for a round trip; one batch owns the worker, so its CPU time is
+ * its own). Before each batch it sends `{ type: 'started', seq }` — at once, never held back, so the main side's start
+ * time and timeout clock are the real start — and after it the result or the serialised error. A result is held only
+ * until the next `started` (or until the queue is empty) and goes out in the same message: one send per batch instead
+ * of two.
  */
 export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarSidePort): Promise<void> {
   let shelf: TaskShelf;
@@ -38,7 +39,7 @@ export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarS
   }
   const queue: RunRequest[] = [];
   let draining = false;
-  let held: BatchReply | undefined;
+  let held: RunReply | undefined;
   // Cancellation kills the whole worker (a CPU-bound map cannot be interrupted), so this signal never fires; it is
   // here because maps expect one.
   const never = new AbortController().signal;
@@ -46,7 +47,7 @@ export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarS
     draining = true;
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { seq } = next;
-      const started: BatchReply = { type: 'started', seq };
+      const started: RunReply = { type: 'started', seq };
       port.send(held ? { type: 'replies', replies: [held, started] } : started);
       held = undefined;
       const request = {

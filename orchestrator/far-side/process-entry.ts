@@ -3,10 +3,10 @@
  * {@link runBatch} trampoline the worker thread and the Lambda handler run. One batch at a time means
  * `process.cpuUsage()` is exactly the batch's CPU time.
  */
-import type { TaskRef } from '../../tasks/task.js';
-import { dieWithParent } from '../parent-watch.js';
-import { serveBatches } from '../pool/far-side-loop.js';
-import type { FromFarSide, ToFarSide } from '../pool/messages.js';
+import type { TaskRef } from '../tasks/task.js';
+import { dieWithParent } from './parent-watch.js';
+import type { FromFarSide, ToFarSide } from './pool-messages.js';
+import { serveBatches } from './serve-loop.js';
 
 const send = process.send?.bind(process);
 if (!send) throw new Error('process-entry must be forked with an IPC channel');

@@ -1,8 +1,8 @@
 /**
- * Fetch stage and pipeline overlap (issue 5), measured in one run against a document server in a child process
+ * Fetch stage and pipeline overlap, measured in one run against a document server in a child process
  * (127.0.0.1, 50 ms latency per document, so the server never competes with the main thread being measured):
  * - fetch 500 documents at concurrency 64 with the fetch threads vs the ideal ⌈500/64⌉ × 50 ms and vs a main-thread
- *   baseline (p-limit + undici, same concurrency and sockets). Goals (issue 11): ≤ 1.10× ideal, ≥ 1.0× the baseline.
+ *   baseline (p-limit + undici, same concurrency and sockets). Goals: ≤ 1.10× ideal, ≥ 1.0× the baseline.
  * - pipelined wordcount (process backend, 2 workers) vs max(fetch-only, cpu-only) on the same input. Goal ≤ 1.10×;
  *   and when its first fetch left after the run's start.
  */
@@ -19,6 +19,7 @@ import { fanout } from '../orchestrator/fanout.js';
 import { FetchPool } from '../orchestrator/fetch/fetch-pool.js';
 import { type DocBatch, fetchDocBatches } from '../orchestrator/fetch/fetch-stage.js';
 import { readUrlList } from '../orchestrator/fetch/url-list.js';
+import { resolveRunOptions } from '../orchestrator/options.js';
 import { runScheduler } from '../orchestrator/scheduler/scheduler.js';
 import { printTable, repoRoot, writeResult } from './bench-results.js';
 
@@ -153,7 +154,7 @@ export async function run(): Promise<void> {
     const cpuOnly = await timed(() =>
       runScheduler(
         batches.map((batch, i) => ({ id: String(i), batch })),
-        { backend, onResult: () => {} },
+        { backend, onResult: () => {}, ...resolveRunOptions({}), speculate: false },
       ),
     );
     await backend.stop();

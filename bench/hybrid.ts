@@ -9,9 +9,9 @@
  */
 import type { Backend } from '../orchestrator/backends/backend.js';
 import { HybridBackend } from '../orchestrator/backends/hybrid/hybrid-backend.js';
-import { startEmulator } from '../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../orchestrator/backends/lambda/lambda-backend.js';
 import { ProcessBackend } from '../orchestrator/backends/process/process-backend.js';
+import { startEmulator } from '../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../orchestrator/fanout.js';
 import { median, printTable, writeResult } from './bench-results.js';
 

@@ -1,5 +1,5 @@
 /**
- * Lambda client overhead and emulator throughput (issue 4), in one run:
+ * Lambda client overhead and emulator throughput, in one run:
  *
  * 1. client overhead: 2,000 × sleep 100 ms at concurrency 200 against a stand-in Invoke API (bench/invoke-stand-in.ts,
  *    its own process, replies after the sleep) — through fanout's lambda backend, through a bare SDK promise pool with
@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pLimit from 'p-limit';
-import { startEmulator } from '../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../orchestrator/backends/lambda/lambda-backend.js';
+import { startEmulator } from '../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../orchestrator/fanout.js';
 import { printTable, repoRoot, writeResult } from './bench-results.js';
 

@@ -1,5 +1,5 @@
 /**
- * Memory of a long URL list (issue 11's goal: 100,000 URLs in ≤ 150 MB RSS growth): bench/memory-child.ts in a fresh
+ * Memory of a long URL list (goal: 100,000 URLs in ≤ 150 MB RSS growth): bench/memory-child.ts in a fresh
  * process, twice, keeping the larger growth. Writes bench/results/memory.json.
  */
 import { execFile } from 'node:child_process';

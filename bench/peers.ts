@@ -1,5 +1,5 @@
 /**
- * fanout against the pools people already use (issue 11), in one run on the same cores, interleaved: every round runs
+ * fanout against the pools people already use, in one run on the same cores, interleaved: every round runs
  * each contender of a workload once, in an order that rotates per round, so load from neighbours hits all alike. Each
  * figure is a ratio against the peer (or the ideal) from the same run: median with min and max over the rounds.
  *

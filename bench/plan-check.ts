@@ -1,11 +1,12 @@
 /**
- * `fanout plan` against the real emulator at small N (issue 11's goal: prediction within 20 % of the measured wall).
+ * `fanout plan` against the real emulator at small N (goal: prediction within 20 % of the measured wall).
  * The sample is taken on one serverless-offline; each measured fan-out then runs on a fresh one, so its instances are
  * cold as the model assumes. Task: `sleep 100 ms` (the emulator's "functions" are threads on this machine's 2 cores,
  * so a CPU-bound task would measure the cores, not Lambda's scaling).
  */
-import { startEmulator } from '../orchestrator/backends/lambda/emulator.js';
+
 import { LambdaBackend } from '../orchestrator/backends/lambda/lambda-backend.js';
+import { startEmulator } from '../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../orchestrator/fanout.js';
 import { buildPlan } from '../orchestrator/plan/plan.js';
 import { sampleTask } from '../orchestrator/plan/task-sample.js';

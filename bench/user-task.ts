@@ -3,13 +3,13 @@
  * - bundling a small TypeScript task cold (empty cache: esbuild runs) and cached (unchanged inputs: hashes only);
  * - end-to-end wall of `fanout()` for bench/tasks/primes-user.ts (the built-in primes code as a user module) vs the
  *   built-in primes, on the process backend and on the emulator (serverless-offline carrying the user task), rounds
- *   interleaved, medians. Goals (issue 9): cached bundle ≤ 20 ms per run, user task ≤ 1.05× built-in wall.
+ *   interleaved, medians. Goals: cached bundle ≤ 20 ms per run, user task ≤ 1.05× built-in wall.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator } from '../orchestrator/backends/lambda/emulator.js';
 import { bundleTask } from '../orchestrator/bundle/bundle-task.js';
+import { startEmulator } from '../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../orchestrator/fanout.js';
 import { median, printTable, repoRoot, writeResult } from './bench-results.js';
 

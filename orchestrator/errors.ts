@@ -88,29 +88,3 @@ export function isFanoutError(err: unknown, code?: FanoutErrorCode): err is Fano
 export function inputError(message: string): FanoutError {
   return new FanoutError('EINPUT', message, { retryable: false });
 }
-
-/** Plain-data form of an error, to cross a thread, process or network boundary. */
-export interface SerializedError {
-  name: string;
-  message: string;
-  code?: string;
-  /** False when the far side knows retrying cannot help (e.g. a partial that is not JSON). */
-  retryable?: boolean;
-  stack?: string;
-}
-
-/** Turns any thrown value into {@link SerializedError}. */
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    const retryable = err instanceof FanoutError ? err.retryable : undefined;
-    return {
-      name: err.name,
-      message: err.message,
-      ...(typeof code === 'string' ? { code } : {}),
-      ...(retryable === false ? { retryable } : {}),
-      ...(err.stack ? { stack: err.stack } : {}),
-    };
-  }
-  return { name: 'Error', message: String(err) };
-}

@@ -11,12 +11,8 @@ export interface BatchJob {
   batch: unknown;
   /** 1 for the first try, 2 for the first retry, … */
   attempt: number;
-  /** True when this is a speculative duplicate of a straggler (hybrid). */
+  /** True when this is a speculative duplicate of a straggler (hybrid places it on a side not running the batch). */
   speculative?: boolean;
-  /** Side that is already running this batch; a speculative copy should go elsewhere. */
-  avoidSide?: string;
-  /** Set by a composite backend (hybrid) to the side it placed this attempt on, for speculation and stats. */
-  side?: string;
 }
 
 /** What a backend returns for a batch that succeeded. */
@@ -41,7 +37,7 @@ export interface BatchOutcome {
 
 /**
  * How a backend that queues batches on its workers (thread, process) tells the scheduler when a worker really began
- * one. The scheduler passes one per attempt; backends that start a batch as soon as `run` is called ignore it.
+ * one. Backends that start a batch as soon as `runAttempt` is called ignore it.
  */
 export interface AttemptClock {
   /** The batch waits in a worker's queue: its timeout and straggler clocks do not run until {@link started}. */
@@ -69,7 +65,10 @@ export interface AttemptCancel {
   unlisten(listener: AbortListener): void;
 }
 
-/** One attempt as the scheduler hands it to {@link Backend.runAttempt}: its clock, its cancellation, and a signal. */
+/**
+ * One attempt as the scheduler hands it to {@link Backend.runAttempt}: its clock, its cancellation, and a signal.
+ * Outside the scheduler (a probe, a test), `attemptOf(signal)` in backends/signal-cancel.ts makes one from a signal.
+ */
 export interface AttemptHandle extends AttemptClock, AttemptCancel {
   /** An AbortSignal for the attempt, made on first use (for APIs that take one). */
   readonly signal: AbortSignal;
@@ -100,9 +99,10 @@ export interface BackendStartContext {
  * - `capacity()` is how many batches may be in flight at once right now (may change, e.g. Lambda throttling). A pool
  *   that queues batches on its workers counts the queued ones too (workers × queue depth); `parallelism()`, when
  *   present, is how many actually run at once (the workers).
- * - `run` resolves with the partial or rejects with a {@link FanoutError}; when `signal` aborts it rejects promptly and
- *   frees the slot (killing the worker if it must). A worker that dies mid-batch is replaced and `run` rejects with
- *   ECRASH so the scheduler requeues the batch.
+ * - `runAttempt` resolves with the partial (and the side and lane that ran it) or rejects with a {@link FanoutError}
+ *   (naming the side when a composite backend placed it); when the attempt is cancelled it rejects promptly and frees
+ *   the slot (killing the worker if it must). A worker that dies mid-batch is replaced and the attempt rejects with
+ *   ECRASH so the scheduler requeues the batch. Backends never write into the job.
  */
 export interface Backend {
   readonly name: BackendName | string;
@@ -116,13 +116,8 @@ export interface Backend {
   capacity(): number;
   /** Batches that run at the same moment (workers), when less than `capacity()`. @default capacity() */
   parallelism?(): number;
-  /** `clock`, when given, hears when a queued batch really starts (see {@link AttemptClock}). */
-  run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome>;
-  /**
-   * `run` with the attempt's cancellation as an {@link AttemptCancel} instead of an AbortSignal; the scheduler calls
-   * this when present. Same contract as `run`.
-   */
-  runAttempt?(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome>;
+  /** Runs one attempt of a batch: the one method for a batch (see the contract above). */
+  runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome>;
   stop(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
-import type { AbortListener, AttemptCancel } from './backend.js';
+import type { AbortListener, AttemptCancel, AttemptHandle } from './backend.js';
 
-/** An AbortSignal as an {@link AttemptCancel}, for callers of `run` (the scheduler hands the pool its own). */
+/** An AbortSignal as an {@link AttemptCancel} (the scheduler hands backends its own, cheaper one). */
 export class SignalCancel implements AttemptCancel {
   readonly #signal: AbortSignal;
 
@@ -23,6 +23,27 @@ export class SignalCancel implements AttemptCancel {
   unlisten(listener: AbortListener): void {
     this.#signal.removeEventListener('abort', listener);
   }
+}
+
+/**
+ * An attempt outside the scheduler — a probe, a benchmark, a test calling a backend directly: cancelled by `signal`,
+ * with a clock nobody reads.
+ */
+export function attemptOf(signal: AbortSignal = new AbortController().signal): AttemptHandle {
+  const cancel = new SignalCancel(signal);
+  return {
+    get aborted() {
+      return cancel.aborted;
+    },
+    get reason() {
+      return cancel.reason;
+    },
+    listen: (l) => cancel.listen(l),
+    unlisten: (l) => cancel.unlisten(l),
+    signal,
+    queued: () => {},
+    started: () => {},
+  };
 }
 
 /** Options of the abort listener: shared, not made per batch. */

@@ -4,9 +4,10 @@
  * `fanout offline` — asks here with what it needs (the task it must carry, the stage, the concurrency), and stops it
  * through the handle it gets back; `withEmulator` stops it even when the work throws or is interrupted.
  */
-import { type Emulator, startEmulator } from '../backends/lambda/emulator.js';
+
 import { DEFAULTS } from '../options.js';
 import type { TaskRef } from '../tasks/task.js';
+import { type Emulator, startEmulator } from './serverless-offline.js';
 
 /** What a caller needs from an emulator. */
 export interface EmulatorNeed {

@@ -34,20 +34,20 @@ export interface SchedulerOptions {
   backend: Backend;
   /** Most batches in flight. @default backend.capacity() */
   concurrency?: number;
-  /** Per-attempt timeout in ms; 0 disables. @default 0 */
-  timeoutMs?: number;
-  /** Retries per batch for retryable errors other than throttling. @default 2 */
-  retries?: number;
+  /** Per-attempt timeout in ms; 0 disables. (The run's defaults are in options.ts DEFAULTS: none here.) */
+  timeoutMs: number;
+  /** Retries per batch for retryable errors other than throttling. */
+  retries: number;
   /**
    * Retries per batch after ETHROTTLED, on top of `retries`: the one budget of a batch is `1 + retries +
-   * throttleRetries` attempts, spent here only (backends never retry on their own). @default 8
+   * throttleRetries` attempts, spent here only (backends never retry on their own).
    */
-  throttleRetries?: number;
+  throttleRetries: number;
   /** Backoff between attempts of a batch (faults and throttles alike; a larger Retry-After wins). */
   backoff?: BackoffOptions;
   signal?: AbortSignal;
-  /** Re-run stragglers on a free slot once the queue is empty; the first result wins. @default false */
-  speculate?: boolean;
+  /** Re-run stragglers on a free slot once the queue is empty; the first result wins. */
+  speculate: boolean;
   /** A straggler is a batch running longer than this factor × the median batch time… @default 1.5 */
   speculateFactor?: number;
   /**

@@ -83,7 +83,7 @@ class SchedulerRun {
       return;
     }
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
-    const timeoutMs = this.#opts.timeoutMs ?? 0;
+    const timeoutMs = this.#opts.timeoutMs;
     if (timeoutMs > 0) {
       // One sweep for every attempt rather than a timer per attempt: at thousands of invokes a second, creating and
       // clearing a timer each is measurable. An attempt is cut at most one tick (≤ 5 % of the timeout) late.
@@ -169,8 +169,7 @@ class SchedulerRun {
     this.#running.add(entry);
     let promise: Promise<BatchOutcome>;
     try {
-      const backend = this.#opts.backend;
-      promise = backend.runAttempt ? backend.runAttempt(job, entry) : backend.run(job, entry.signal, entry);
+      promise = this.#opts.backend.runAttempt(job, entry);
     } catch (err) {
       promise = Promise.reject(err);
     }
@@ -226,8 +225,8 @@ class SchedulerRun {
     const throttles = (this.#throttled.get(job.id) ?? 0) + (error.code === 'ETHROTTLED' ? 1 : 0);
     const overBudget =
       error.code === 'ETHROTTLED'
-        ? throttles > (this.#opts.throttleRetries ?? 8)
-        : job.attempt - throttles > (this.#opts.retries ?? 2);
+        ? throttles > this.#opts.throttleRetries
+        : job.attempt - throttles > this.#opts.retries;
     if (!error.retryable || overBudget) {
       this.#throttled.delete(job.id);
       this.#fail(finalBatchError(error, job.id, job.attempt));
@@ -300,8 +299,7 @@ class SchedulerRun {
     if (!oldest) return false;
     this.#speculatedIds.add(oldest.job.id);
     this.#speculated++;
-    const { side, ...original } = oldest.job;
-    this.#launch({ ...original, speculative: true, ...(side ? { avoidSide: side } : {}) });
+    this.#launch({ ...oldest.job, speculative: true });
     return true;
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
+import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import { countPrimesInRange } from '../../orchestrator/tasks/prime-sieve.js';
 import { expectEachBatchMergedOnce, faultPlan, printFaults, tally } from './chaos-helpers.js';

@@ -3,8 +3,8 @@ import { afterAll, vi } from 'vitest';
 import type { Backend } from '../../orchestrator/backends/backend.js';
 import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend.js';
 import { InlineBackend } from '../../orchestrator/backends/inline/inline-backend.js';
-import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
+import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
 import { WatchedProcessBackend, WatchedThreadBackend } from '../helpers/watched-pools.js';
 
 /**

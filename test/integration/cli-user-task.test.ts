@@ -44,7 +44,7 @@ describe('fanout CLI with user task modules', () => {
     ]);
     // Assess
     expect(r.code).toBe(1);
-    // --json: one document on stdout even on failure (issue 10), the one line on stderr
+    // --json: one document on stdout even on failure, the one line on stderr
     expect(JSON.parse(r.stdout)).toEqual({
       task: 'hang-task',
       backend: 'inline',

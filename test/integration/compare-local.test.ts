@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../../orchestrator/backends/backend.js';
+import type {
+  AttemptHandle,
+  Backend,
+  BackendStartContext,
+  BatchJob,
+  BatchOutcome,
+} from '../../orchestrator/backends/backend.js';
 import { InlineBackend } from '../../orchestrator/backends/inline/inline-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { runComparison } from '../../orchestrator/report/comparison.js';
@@ -15,8 +21,8 @@ class OffByOneBackend implements Backend {
   capacity(): number {
     return 1;
   }
-  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
-    const out = await this.#inner.run(job, signal);
+  async runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
+    const out = await this.#inner.runAttempt(job, attempt);
     return { ...out, partial: { count: (out.partial as { count: number }).count + 1 } };
   }
   stop(): Promise<void> {

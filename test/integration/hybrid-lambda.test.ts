@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend.js';
-import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
+import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { RunStats } from '../../orchestrator/stats.js';
 
@@ -71,13 +71,13 @@ describe('hybrid backend: child processes + Lambda (serverless-offline)', () => 
     let lambdaDone = 0;
     let killed = false;
     let armed = false;
-    const invoke = remote.run.bind(remote);
-    remote.run = (job, signal) => {
+    const invoke = remote.runAttempt.bind(remote);
+    remote.runAttempt = (job, attempt) => {
       if (armed && lambdaDone > 0 && !killed) {
         killed = true;
         setTimeout(() => process.kill(doomed.pid, 'SIGKILL'), 20);
       }
-      return invoke(job, signal).then((outcome) => {
+      return invoke(job, attempt).then((outcome) => {
         lambdaDone++;
         return outcome;
       });

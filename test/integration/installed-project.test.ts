@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../orchestrator/backends/lambda/emulator.js';
+import { freePort } from '../../orchestrator/emulator/serverless-offline.js';
 import { jsonOf, lockedVersion, newProject, packFanout, type Ran, repo, run, write } from './installed-project.js';
 
 /**

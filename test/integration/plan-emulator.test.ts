@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
+import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import { buildPlan } from '../../orchestrator/plan/plan.js';
 import { sampleTask } from '../../orchestrator/plan/task-sample.js';

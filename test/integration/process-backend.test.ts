@@ -9,6 +9,7 @@ import { ProcessBackend } from '../../orchestrator/backends/process/process-back
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { runOnce } from '../helpers/run-once.js';
 import { WatchedProcessBackend } from '../helpers/watched-pools.js';
 import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
@@ -97,7 +98,7 @@ describe('ProcessBackend', () => {
 
   it('returns the partial with its lane, CPU time and timing', async () => {
     const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
-    const outcome = await backend.run(job({ lo: 0, hi: 5_000_000 }), never());
+    const outcome = await runOnce(backend, job({ lo: 0, hi: 5_000_000 }), never());
     expect(outcome.partial).toEqual({ count: 348_513 });
     expect(outcome.workerId).toMatch(/^process-[01]$/);
     expect(outcome.cpuMs).toBeGreaterThan(0);
@@ -107,14 +108,14 @@ describe('ProcessBackend', () => {
 
   it('rejects a throwing task with ETASK and the original message', async () => {
     const backend = await startBackend({ kind: 'builtin', name: 'fault' }, 1);
-    const run = backend.run(job({ index: 2, ms: 0, fail: true }, '2'), never());
+    const run = runOnce(backend, job({ index: 2, ms: 0, fail: true }, '2'), never());
     await expect(run).rejects.toMatchObject({ code: 'ETASK', batchId: '2', message: 'injected failure in batch 2' });
   });
 
   it('turns a SIGKILLed child into a retryable ECRASH and refills the slot under the same id', async () => {
     // Prepare
     const backend = await startBackend({ kind: 'builtin', name: 'sleep' }, 1);
-    const run = backend.run(job({ index: 0, ms: 5_000 }), never());
+    const run = runOnce(backend, job({ index: 0, ms: 5_000 }), never());
     const { pid } = await backend.watch.nextBatchStart();
     // Act
     process.kill(pid as number, 'SIGKILL');
@@ -125,7 +126,7 @@ describe('ProcessBackend', () => {
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('SIGKILL');
     expect(err.workerId).toBe('process-0');
-    const next = await backend.run(job({ index: 1, ms: 1 }, '1'), never());
+    const next = await runOnce(backend, job({ index: 1, ms: 1 }, '1'), never());
     expect(next.workerId).toBe(err.workerId);
     expect(backend.watch.pids()).toHaveLength(1);
     expect(backend.watch.pids()[0]).not.toBe(pid);
@@ -139,8 +140,8 @@ describe('ProcessBackend', () => {
     await stale.start({ task: { ...exitTask, version: 'v2' } });
     await current.start({ task: { ...exitTask, version: 'v2' } });
     // Act
-    const refused = await stale.run(job({ mode: 'ok' }), never()).catch((e: unknown) => e);
-    const served = await current.run(job({ mode: 'ok' }), never());
+    const refused = await runOnce(stale, job({ mode: 'ok' }), never()).catch((e: unknown) => e);
+    const served = await runOnce(current, job({ mode: 'ok' }), never());
     // Assess: never an answer from the other version, and not retried
     expect(refused).toBeInstanceOf(FanoutError);
     expect(refused).toMatchObject({
@@ -155,11 +156,11 @@ describe('ProcessBackend', () => {
 
   it('turns a child that exits on its own mid-batch into ECRASH', async () => {
     const backend = await startBackend(exitTask, 1);
-    await expect(backend.run(job({ mode: 'exit' }), never())).rejects.toMatchObject({
+    await expect(runOnce(backend, job({ mode: 'exit' }), never())).rejects.toMatchObject({
       code: 'ECRASH',
       message: expect.stringContaining('exit code 3'),
     });
-    await expect(backend.run(job({ mode: 'ok' }, '1'), never())).resolves.toMatchObject({ partial: { ok: 1 } });
+    await expect(runOnce(backend, job({ mode: 'ok' }, '1'), never())).resolves.toMatchObject({ partial: { ok: 1 } });
   });
 
   it('aborts a CPU-bound batch at once with the signal reason and kills the child running it', async () => {
@@ -167,7 +168,7 @@ describe('ProcessBackend', () => {
     const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 1);
     const controller = new AbortController();
     const reason = new FanoutError('ETIMEOUT', 'batch 0 timed out');
-    const run = backend.run(job({ lo: 0, hi: 20_000_000_000 }), controller.signal);
+    const run = runOnce(backend, job({ lo: 0, hi: 20_000_000_000 }), controller.signal);
     const { pid } = await backend.watch.nextBatchStart();
     // Act
     setTimeout(() => controller.abort(reason), 200);
@@ -176,7 +177,7 @@ describe('ProcessBackend', () => {
     // Assess
     expect(Date.now() - t0).toBeLessThan(2_000);
     await expect.poll(() => alive(pid as number), { timeout: 3_000 }).toBe(false);
-    const next = await backend.run(job({ lo: 0, hi: 100 }, '1'), never());
+    const next = await runOnce(backend, job({ lo: 0, hi: 100 }, '1'), never());
     expect(next.partial).toEqual({ count: 25 });
   });
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../orchestrator/backends/lambda/emulator.js';
 import { bundleTask } from '../../orchestrator/bundle/bundle-task.js';
+import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
 import { fanoutCli } from './fanout-cli.js';
 
 /**

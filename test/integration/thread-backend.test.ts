@@ -9,6 +9,7 @@ import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import { farSideEntry, farSideEntryPath } from '../../orchestrator/far-side/entry-path.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { runOnce } from '../helpers/run-once.js';
 import { WatchedThreadBackend } from '../helpers/watched-pools.js';
 import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
@@ -90,7 +91,7 @@ describe('ThreadBackend', () => {
 
   it('returns the partial with its lane, busy time and timing', async () => {
     const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 2);
-    const outcome = await backend.run(job({ lo: 0, hi: 5_000_000 }), never());
+    const outcome = await runOnce(backend, job({ lo: 0, hi: 5_000_000 }), never());
     expect(outcome.partial).toEqual({ count: 348_513 });
     expect(outcome.workerId).toMatch(/^thread-[01]$/);
     expect(outcome.cpuMs).toBeGreaterThan(0);
@@ -99,7 +100,7 @@ describe('ThreadBackend', () => {
 
   it('rejects a throwing task with ETASK and the original message', async () => {
     const backend = await startBackend({ kind: 'builtin', name: 'fault' }, 1);
-    const run = backend.run(job({ index: 5, ms: 0, fail: true }, '5'), never());
+    const run = runOnce(backend, job({ index: 5, ms: 0, fail: true }, '5'), never());
     // the failed attempt names its lane, so the report draws its bar in that worker's lane (not an `unknown` one)
     await expect(run).rejects.toMatchObject({
       code: 'ETASK',
@@ -112,7 +113,7 @@ describe('ThreadBackend', () => {
   it('turns a terminated thread into a retryable ECRASH and refills the slot under the same id', async () => {
     // Prepare
     const backend = await startBackend({ kind: 'builtin', name: 'sleep' }, 1);
-    const run = backend.run(job({ index: 0, ms: 5_000 }), never());
+    const run = runOnce(backend, job({ index: 0, ms: 5_000 }), never());
     const busy = await backend.watch.nextBatchStart();
     // Act
     await busy.kill();
@@ -122,22 +123,22 @@ describe('ThreadBackend', () => {
     expect(err.code).toBe('ECRASH');
     expect(err.retryable).toBe(true);
     expect(err.workerId).toBe('thread-0');
-    const next = await backend.run(job({ index: 1, ms: 1 }, '1'), never());
+    const next = await runOnce(backend, job({ index: 1, ms: 1 }, '1'), never());
     expect(next.workerId).toBe(err.workerId);
     expect(backend.watch.live()).toBe(1);
   });
 
   it('turns a thread that exits or throws outside the map into ECRASH', async () => {
     const backend = await startBackend(exitTask, 1);
-    await expect(backend.run(job({ mode: 'exit' }), never())).rejects.toMatchObject({
+    await expect(runOnce(backend, job({ mode: 'exit' }), never())).rejects.toMatchObject({
       code: 'ECRASH',
       message: expect.stringContaining('exit code 3'),
     });
-    await expect(backend.run(job({ mode: 'throw-async' }, '1'), never())).rejects.toMatchObject({
+    await expect(runOnce(backend, job({ mode: 'throw-async' }, '1'), never())).rejects.toMatchObject({
       code: 'ECRASH',
       message: expect.stringContaining('boom outside the map'),
     });
-    await expect(backend.run(job({ mode: 'ok' }, '2'), never())).resolves.toMatchObject({ workerId: 'thread-0' });
+    await expect(runOnce(backend, job({ mode: 'ok' }, '2'), never())).resolves.toMatchObject({ workerId: 'thread-0' });
   });
 
   it('aborts a CPU-bound batch at once with the signal reason and terminates the thread running it', async () => {
@@ -145,7 +146,7 @@ describe('ThreadBackend', () => {
     const backend = await startBackend({ kind: 'builtin', name: 'primes' }, 1);
     const controller = new AbortController();
     const reason = new FanoutError('ECANCEL', 'cancelled by the test');
-    const run = backend.run(job({ lo: 0, hi: 20_000_000_000 }), controller.signal);
+    const run = runOnce(backend, job({ lo: 0, hi: 20_000_000_000 }), controller.signal);
     await backend.watch.nextBatchStart();
     // Act
     setTimeout(() => controller.abort(reason), 200);
@@ -154,7 +155,7 @@ describe('ThreadBackend', () => {
     // Assess: if the old thread were still sieving, two would be alive until it finished
     expect(Date.now() - t0).toBeLessThan(2_000);
     await expect.poll(() => backend.watch.live(), { timeout: 3_000 }).toBe(1);
-    const next = await backend.run(job({ lo: 0, hi: 100 }, '1'), never());
+    const next = await runOnce(backend, job({ lo: 0, hi: 100 }, '1'), never());
     expect(next.partial).toEqual({ count: 25 });
   });
 
@@ -166,8 +167,8 @@ describe('ThreadBackend', () => {
     await stale.start({ task: { ...exitTask, version: 'v2' } });
     await current.start({ task: { ...exitTask, version: 'v2' } });
     // Act
-    const refused = await stale.run(job({ mode: 'ok' }), never()).catch((e: unknown) => e);
-    const served = await current.run(job({ mode: 'ok' }), never());
+    const refused = await runOnce(stale, job({ mode: 'ok' }), never()).catch((e: unknown) => e);
+    const served = await runOnce(current, job({ mode: 'ok' }), never());
     // Assess: never an answer from the other version, and not retried
     expect(refused).toBeInstanceOf(FanoutError);
     expect(refused).toMatchObject({

@@ -1,7 +1,15 @@
 import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '../../errors.js';
 import type { LambdaOptions } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { AttemptClock, Backend, BackendStartContext, BatchJob, BatchOutcome, DroppedSide } from '../backend.js';
+import type {
+  AttemptCancel,
+  AttemptHandle,
+  Backend,
+  BackendStartContext,
+  BatchJob,
+  BatchOutcome,
+  DroppedSide,
+} from '../backend.js';
 import { LambdaBackend } from '../lambda/lambda-backend.js';
 import { ProcessBackend } from '../process/process-backend.js';
 import { chooseSide, estimateMs, recordSample } from './side-choice.js';
@@ -132,10 +140,9 @@ export class HybridBackend implements Backend {
     return s.proven ? cap : Math.min(cap, Math.max(1, this.#unhealthyAfter - s.faultsInARow));
   }
 
-  async run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
+  async runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
     // #acquire has already counted the slot as taken, so no other job can claim it meanwhile
-    const s = await this.#acquire(job, signal);
-    job.side = s.name;
+    const s = await this.#acquire(job, attempt);
     const startedAt = Date.now();
     s.runningSince.push(startedAt);
     const on = this.#runningOn.get(job.id) ?? [];
@@ -145,7 +152,7 @@ export class HybridBackend implements Backend {
     // a speculative copy waiting for its original to start may be placeable now
     if (this.#waiters.length > 0) this.#wake();
     try {
-      const out = await s.backend.run(job, signal, clock);
+      const out = await s.backend.runAttempt(job, attempt);
       s.faultsInARow = 0;
       s.proven = true;
       s.lastFinishAt = Date.now();
@@ -154,7 +161,7 @@ export class HybridBackend implements Backend {
       const workerId = out.workerId.startsWith(s.name) ? out.workerId : `${s.name}-${out.workerId}`;
       return { ...out, side: s.name, workerId };
     } catch (err) {
-      if (signal.aborted) throw err;
+      if (attempt.aborted) throw err;
       if (isSideFault(err)) {
         this.#faultedOn.set(job.id, s.name);
         s.faultsInARow++;
@@ -195,7 +202,6 @@ export class HybridBackend implements Backend {
     const avoid = new Set(running.map((r) => r.side));
     const faulted = this.#faultedOn.get(job.id);
     if (faulted) avoid.add(faulted);
-    if (job.avoidSide) avoid.add(job.avoidSide);
     const states = this.#sides.map((s) => ({
       name: s.name,
       inFlight: s.inFlight,
@@ -231,8 +237,10 @@ export class HybridBackend implements Backend {
    * the busy one will finish the batch sooner; the scheduler may also briefly hold more jobs than capacity() after a
    * side turned unhealthy.
    */
-  #acquire(job: BatchJob, signal: AbortSignal): Promise<Side> {
-    if (this.#sides.length === 0) return Promise.reject(new FanoutError('EINTERNAL', 'HybridBackend.run before start'));
+  #acquire(job: BatchJob, cancel: AttemptCancel): Promise<Side> {
+    if (this.#sides.length === 0) {
+      return Promise.reject(new FanoutError('EINTERNAL', 'HybridBackend.runAttempt before start'));
+    }
     const now = this.#take(job);
     if (now) return Promise.resolve(now);
     return new Promise<Side>((resolve, reject) => {
@@ -243,14 +251,14 @@ export class HybridBackend implements Backend {
         },
         cancel: (err: unknown): void => done(() => reject(err)),
       };
-      const onAbort = (): void => waiter.cancel(signal.reason);
+      const onAbort = { handleEvent: (): void => waiter.cancel(cancel.reason) };
       const done = (settle: () => void): void => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        signal.removeEventListener('abort', onAbort);
+        cancel.unlisten(onAbort);
         settle();
       };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (cancel.aborted) return onAbort.handleEvent();
+      cancel.listen(onAbort);
       this.#waiters.push(waiter);
     });
   }

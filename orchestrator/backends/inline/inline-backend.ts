@@ -1,9 +1,10 @@
+import { FanoutError } from '../../errors.js';
 import { serveBatch } from '../../far-side/serve-batch.js';
 import { heldTask, type TaskShelf, taskShelf } from '../../far-side/task-shelf.js';
 import { decodeFarSideError, toWireError } from '../../far-side/wire-error.js';
 import { loadTask, taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 
 /** Longest stretch of inline batches without a turn of the event loop, ms. */
 const YIELD_EVERY_MS = 20;
@@ -39,10 +40,11 @@ export class InlineBackend implements Backend {
     return this.#concurrency;
   }
 
-  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+  async runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
     const shelf = this.#shelf;
     const request = this.#request;
-    if (!shelf || !request) throw new Error('InlineBackend.run before start');
+    if (!shelf || !request) throw new FanoutError('EINTERNAL', 'InlineBackend.runAttempt before start');
+    // the map gets an AbortSignal (its ctx.signal): made here, once per batch
     // CPU-bound maps block the event loop: yield to it between batches so a signal (Ctrl-C, SIGTERM) that arrived
     // during the last one is seen and a run of many short batches can still be interrupted. At most every
     // YIELD_EVERY_MS: a yield per batch would cost 50,000 loop turns on a run of 50,000 tiny batches.
@@ -50,6 +52,7 @@ export class InlineBackend implements Backend {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = performance.now();
     }
+    const signal = attempt.signal;
     signal.throwIfAborted();
     const startedAt = Date.now();
     try {

@@ -6,7 +6,7 @@ import { checkPositiveInt, checkStage, DEFAULTS, type LambdaOptions } from '../.
 import { taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { AttemptCancel, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
-import { SignalCancel } from '../signal-cancel.js';
+import { attemptOf } from '../signal-cancel.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { createLambdaClient, isRequestTimeout } from './lambda-client.js';
 import { AUTO_ENDPOINT, checkLambdaEndpoint } from './lambda-endpoint.js';
@@ -116,23 +116,16 @@ export class LambdaBackend implements Backend {
     return this.#limit.current;
   }
 
-  run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
-    return this.#run(job, new SignalCancel(signal), () => signal);
-  }
-
-  /** {@link run} with the scheduler's attempt: no AbortController per invoke (see {@link SdkAbortSignal}). */
-  runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
-    return this.#run(job, attempt, () => attempt.signal);
-  }
-
-  async #run(job: BatchJob, cancel: AttemptCancel, signalOf: () => AbortSignal): Promise<BatchOutcome> {
+  /** One invoke, cancelled by the attempt itself: no AbortController per invoke (see {@link SdkAbortSignal}). */
+  async runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
+    const cancel: AttemptCancel = attempt;
     const client = this.#client;
     const task = this.#task;
-    if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.run before start');
+    if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.runAttempt before start');
     if (cancel.aborted) throw cancel.reason;
     const payload = encodeEvent({ ...task, batchId: job.id, batch: job.batch });
     // a real signal only when it has to wait for a slot (after a throttle halved the limit)
-    if (!this.#limit.tryAcquire()) await this.#limit.acquire(signalOf());
+    if (!this.#limit.tryAcquire()) await this.#limit.acquire(attempt.signal);
     try {
       const outcome = await this.#invoke(client, job, payload, cancel);
       this.#limit.onSuccess();
@@ -162,7 +155,7 @@ export class LambdaBackend implements Backend {
     if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.probe before start');
     const job: BatchJob = { id: 'probe', batch: null, attempt: 1 };
     const event = encodeEvent({ ...task, batchId: job.id, batch: null, probe: true });
-    await this.#invoke(client, job, event, new SignalCancel(signal));
+    await this.#invoke(client, job, event, attemptOf(signal));
   }
 
   async #invoke(

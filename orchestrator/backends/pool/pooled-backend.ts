@@ -81,11 +81,6 @@ export abstract class PooledBackend implements Backend {
     return this.#workers;
   }
 
-  run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
-    if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend: run before start`));
-    return this.#pool.run(job, signal, clock);
-  }
-
   runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
     if (!this.#pool) return Promise.reject(new FanoutError('EINTERNAL', `${this.name} backend: run before start`));
     return this.#pool.runAttempt(job, attempt, attempt);

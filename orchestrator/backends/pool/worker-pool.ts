@@ -2,7 +2,6 @@ import { FanoutError } from '../../errors.js';
 import type { FromFarSide, RunReply, RunRequest, ToFarSide } from '../../far-side/pool-messages.js';
 import { decodeFarSideError } from '../../far-side/wire-error.js';
 import type { AttemptCancel, AttemptClock, BatchJob, BatchOutcome } from '../backend.js';
-import { SignalCancel } from '../signal-cancel.js';
 import type { Lane } from './lane.js';
 import { PoolAttempt } from './pool-attempt.js';
 import { PoolSlots, type Slot } from './pool-slots.js';
@@ -78,13 +77,8 @@ export class WorkerPool {
 
   /**
    * Runs one batch: sends it to the lane with the shortest queue that has room, or holds it until one has. `clock`
-   * hears `queued` now and `started` when the worker begins it.
+   * hears `queued` now and `started` when the worker begins it; `cancel` is the attempt's cancellation.
    */
-  run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
-    return this.runAttempt(job, new SignalCancel(signal), clock);
-  }
-
-  /** {@link run} with the attempt's cancellation as an {@link AttemptCancel} (the scheduler's own, no AbortSignal). */
   runAttempt(job: BatchJob, cancel: AttemptCancel, clock?: AttemptClock): Promise<BatchOutcome> {
     if (cancel.aborted) return Promise.reject(cancel.reason);
     if (this.#stopping) return Promise.reject(new FanoutError('ECANCEL', 'backend stopped', { retryable: false }));

@@ -12,7 +12,7 @@ import { identityMismatch, runIdentity } from '../../../orchestrator/journal/run
 
 const identity = runIdentity(
   'builtin:wordcount',
-  'builtin@0.1.0',
+  'fanout-0.1.0',
   { urls: 'list.txt', top: 5 },
   {
     batchSize: 2,
@@ -74,7 +74,7 @@ describe('run identity', () => {
   it('does not depend on key order, and names the first field that differs', () => {
     const same = runIdentity(
       'builtin:wordcount',
-      'builtin@0.1.0',
+      'fanout-0.1.0',
       { top: 5, urls: 'list.txt' },
       {
         batchSize: 2,
@@ -85,7 +85,7 @@ describe('run identity', () => {
     expect(identityMismatch(identity, same)).toBeUndefined();
     const other = runIdentity(
       'builtin:wordcount',
-      'builtin@0.1.0',
+      'fanout-0.1.0',
       { top: 5, urls: 'list.txt' },
       {
         batchSize: 3,

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
 import { isRequestTimeout } from '../../../orchestrator/backends/lambda/lambda-client.js';
 import { FanoutError } from '../../../orchestrator/errors.js';
+import { runOnce } from '../../helpers/run-once.js';
 import { ENDPOINT, INVOKE_PATH, lambdaScope, workerReply } from './nock-lambda.js';
 
 describe('per-invoke deadline (the handler request timeout)', () => {
@@ -25,9 +26,7 @@ describe('per-invoke deadline (the handler request timeout)', () => {
     await backend.start({ task: { kind: 'builtin', name: 'sleep' } });
     // Act
     const t0 = performance.now();
-    const err = await backend
-      .run({ id: 'b0', batch: { index: 0, ms: 0 }, attempt: 1 }, new AbortController().signal)
-      .catch((e: unknown) => e);
+    const err = await runOnce(backend, { id: 'b0', batch: { index: 0, ms: 0 }, attempt: 1 }).catch((e: unknown) => e);
     const ms = performance.now() - t0;
     // Assess
     expect(err).toBeInstanceOf(FanoutError);
@@ -49,9 +48,9 @@ describe('per-invoke deadline (the handler request timeout)', () => {
     backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency: 2, invokeTimeoutMs: 5000 });
     await backend.start({ task: { kind: 'builtin', name: 'sleep' } });
     // Act
-    const ok = await backend.run({ id: 'b1', batch: { index: 1, ms: 0 }, attempt: 1 }, new AbortController().signal);
+    const ok = await runOnce(backend, { id: 'b1', batch: { index: 1, ms: 0 }, attempt: 1 });
     const cancel = new AbortController();
-    const pending = backend.run({ id: 'b2', batch: { index: 2, ms: 0 }, attempt: 1 }, cancel.signal);
+    const pending = runOnce(backend, { id: 'b2', batch: { index: 2, ms: 0 }, attempt: 1 }, cancel.signal);
     setTimeout(() => cancel.abort(new Error('cancelled by the test')), 50);
     const err = await pending.catch((e: unknown) => e);
     // Assess

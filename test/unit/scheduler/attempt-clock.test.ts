@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AttemptClock, Backend, BatchJob, BatchOutcome } from '../../../orchestrator/backends/backend.js';
+import type {
+  AttemptClock,
+  AttemptHandle,
+  Backend,
+  BatchJob,
+  BatchOutcome,
+} from '../../../orchestrator/backends/backend.js';
 import { type AttemptReport, runScheduler } from '../../../orchestrator/scheduler/scheduler.js';
-import { batches } from './fake-backend.js';
+import { batches, schedulerOptions } from './fake-backend.js';
 
 interface Queued {
   job: BatchJob;
@@ -33,8 +39,10 @@ class QueueingBackend implements Backend {
     return this.#depth;
   }
 
-  run(job: BatchJob, signal: AbortSignal, clock?: AttemptClock): Promise<BatchOutcome> {
-    clock?.queued();
+  runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
+    const clock: AttemptClock = attempt;
+    const signal = attempt.signal;
+    clock.queued();
     return new Promise((resolve, reject) => {
       const q: Queued = { job, clock, resolve, reject };
       signal.addEventListener('abort', () => {
@@ -78,12 +86,15 @@ describe('attempt clock of a queueing backend', () => {
     const backend = new QueueingBackend(4, () => 300);
     const reports: AttemptReport[] = [];
     // Act
-    const run = runScheduler(batches(4), {
-      backend,
-      timeoutMs: 500,
-      onResult: () => {},
-      onAttempt: (r) => reports.push(r),
-    });
+    const run = runScheduler(
+      batches(4),
+      schedulerOptions({
+        backend,
+        timeoutMs: 500,
+        onResult: () => {},
+        onAttempt: (r) => reports.push(r),
+      }),
+    );
     await vi.runAllTimersAsync();
     const summary = await run;
     // Assess: nothing timed out, and each attempt starts where the previous one ended
@@ -102,13 +113,16 @@ describe('attempt clock of a queueing backend', () => {
     const backend = new QueueingBackend(4, (job) => (job.id === '1' && job.attempt === 1 ? 2_000 : 100));
     const reports: AttemptReport[] = [];
     // Act
-    const run = runScheduler(batches(3), {
-      backend,
-      timeoutMs: 500,
-      backoff: { baseMs: 10 },
-      onResult: () => {},
-      onAttempt: (r) => reports.push(r),
-    });
+    const run = runScheduler(
+      batches(3),
+      schedulerOptions({
+        backend,
+        timeoutMs: 500,
+        backoff: { baseMs: 10 },
+        onResult: () => {},
+        onAttempt: (r) => reports.push(r),
+      }),
+    );
     await vi.runAllTimersAsync();
     const summary = await run;
     // Assess: one timeout, of batch 1, counted from its start (100 ms after the run began)

@@ -1,5 +1,7 @@
-import type { Backend, BatchJob, BatchOutcome } from '../../../orchestrator/backends/backend.js';
+import type { AttemptHandle, Backend, BatchJob, BatchOutcome } from '../../../orchestrator/backends/backend.js';
 import { FanoutError } from '../../../orchestrator/errors.js';
+import { DEFAULTS } from '../../../orchestrator/options.js';
+import type { SchedulerOptions } from '../../../orchestrator/scheduler/scheduler.js';
 
 /** Scripted behaviour of one attempt: succeed after `ms`, or fail with `error` after `ms`. */
 export type Script = (job: BatchJob) => { ms: number; error?: FanoutError; partial?: unknown };
@@ -25,7 +27,8 @@ export class FakeBackend implements Backend {
     return this.cap;
   }
 
-  run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+  runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
+    const signal = attempt.signal;
     this.seen.push(job);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -58,3 +61,16 @@ export function batches(n: number): { id: string; batch: number }[] {
 
 /** A retryable crash error. */
 export const crash = (): FanoutError => new FanoutError('ECRASH', 'worker died');
+
+/** Scheduler options as `fanout()` resolves them (options.ts DEFAULTS), but no timeout unless a test sets one. */
+export function schedulerOptions(
+  opts: Partial<SchedulerOptions> & Pick<SchedulerOptions, 'backend' | 'onResult'>,
+): SchedulerOptions {
+  return {
+    timeoutMs: 0,
+    retries: DEFAULTS.retries,
+    throttleRetries: DEFAULTS.throttleRetries,
+    speculate: false,
+    ...opts,
+  };
+}

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FanoutError } from '../../../orchestrator/errors.js';
 import { runScheduler } from '../../../orchestrator/scheduler/scheduler.js';
-import { batches, crash, FakeBackend } from './fake-backend.js';
+import { batches, crash, FakeBackend, schedulerOptions } from './fake-backend.js';
 
 describe('runScheduler', () => {
   beforeEach(() => {
@@ -16,7 +16,10 @@ describe('runScheduler', () => {
     const backend = new FakeBackend(() => ({ ms: 100 }), 3);
     const results = new Map<string, unknown>();
     // Act
-    const run = runScheduler(batches(10), { backend, onResult: (id, o) => results.set(id, o.partial) });
+    const run = runScheduler(
+      batches(10),
+      schedulerOptions({ backend, onResult: (id, o) => results.set(id, o.partial) }),
+    );
     await vi.runAllTimersAsync();
     const summary = await run;
     // Assess
@@ -27,7 +30,7 @@ describe('runScheduler', () => {
 
   it('respects an explicit concurrency below capacity', async () => {
     const backend = new FakeBackend(() => ({ ms: 10 }), 8);
-    const run = runScheduler(batches(6), { backend, concurrency: 2, onResult: () => {} });
+    const run = runScheduler(batches(6), schedulerOptions({ backend, concurrency: 2, onResult: () => {} }));
     await vi.runAllTimersAsync();
     await run;
     expect(backend.maxInFlight).toBe(2);
@@ -38,12 +41,15 @@ describe('runScheduler', () => {
     const backend = new FakeBackend((job) => ({ ms: job.id === '1' && job.attempt === 1 ? 10_000 : 50 }));
     const ids: string[] = [];
     // Act
-    const run = runScheduler(batches(3), {
-      backend,
-      timeoutMs: 500,
-      backoff: { baseMs: 10 },
-      onResult: (id) => ids.push(id),
-    });
+    const run = runScheduler(
+      batches(3),
+      schedulerOptions({
+        backend,
+        timeoutMs: 500,
+        backoff: { baseMs: 10 },
+        onResult: (id) => ids.push(id),
+      }),
+    );
     await vi.runAllTimersAsync();
     const summary = await run;
     // Assess
@@ -55,13 +61,16 @@ describe('runScheduler', () => {
 
   it('retries retryable errors with backoff, then fails with the last error', async () => {
     const backend = new FakeBackend((job) => (job.id === '2' ? { ms: 5, error: crash() } : { ms: 5 }));
-    const run = runScheduler(batches(4), {
-      backend,
-      retries: 3,
-      backoff: { baseMs: 100 },
-      random: () => 1,
-      onResult: () => {},
-    });
+    const run = runScheduler(
+      batches(4),
+      schedulerOptions({
+        backend,
+        retries: 3,
+        backoff: { baseMs: 100 },
+        random: () => 1,
+        onResult: () => {},
+      }),
+    );
     const assertion = expect(run).rejects.toMatchObject({ code: 'ECRASH', batchId: '2' });
     await vi.runAllTimersAsync();
     await assertion;
@@ -74,12 +83,15 @@ describe('runScheduler', () => {
       starts.push(Date.now());
       return job.attempt < 3 ? { ms: 0, error: crash() } : { ms: 0 };
     });
-    const run = runScheduler(batches(1), {
-      backend,
-      backoff: { baseMs: 100, maxMs: 1000 },
-      random: () => 1,
-      onResult: () => {},
-    });
+    const run = runScheduler(
+      batches(1),
+      schedulerOptions({
+        backend,
+        backoff: { baseMs: 100, maxMs: 1000 },
+        random: () => 1,
+        onResult: () => {},
+      }),
+    );
     await vi.runAllTimersAsync();
     await run;
     // a failing attempt may itself take one fake-timer tick (setTimeout 0 can be clamped to 1 ms)
@@ -97,7 +109,7 @@ describe('runScheduler', () => {
         ? { ms: 0, error: new FanoutError('ETHROTTLED', 'slow down', { retryAfterMs: 3000 }) }
         : { ms: 0 };
     });
-    const run = runScheduler(batches(1), { backend, backoff: { baseMs: 10 }, onResult: () => {} });
+    const run = runScheduler(batches(1), schedulerOptions({ backend, backoff: { baseMs: 10 }, onResult: () => {} }));
     await vi.runAllTimersAsync();
     await run;
     expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(3000);
@@ -106,7 +118,7 @@ describe('runScheduler', () => {
 
   it('does not retry non-retryable errors', async () => {
     const backend = new FakeBackend(() => ({ ms: 1, error: new FanoutError('EINPUT', 'bad batch') }));
-    const run = runScheduler(batches(2), { backend, onResult: () => {} });
+    const run = runScheduler(batches(2), schedulerOptions({ backend, onResult: () => {} }));
     const assertion = expect(run).rejects.toMatchObject({ code: 'EINPUT' });
     await vi.runAllTimersAsync();
     await assertion;
@@ -118,7 +130,10 @@ describe('runScheduler', () => {
     const backend = new FakeBackend(() => ({ ms: 1000 }), 2);
     const controller = new AbortController();
     const ids: string[] = [];
-    const run = runScheduler(batches(10), { backend, signal: controller.signal, onResult: (id) => ids.push(id) });
+    const run = runScheduler(
+      batches(10),
+      schedulerOptions({ backend, signal: controller.signal, onResult: (id) => ids.push(id) }),
+    );
     const assertion = expect(run).rejects.toMatchObject({ code: 'ECANCEL' });
     // Act
     await vi.advanceTimersByTimeAsync(1500);
@@ -137,7 +152,7 @@ describe('runScheduler', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      runScheduler(batches(2), { backend, signal: controller.signal, onResult: () => {} }),
+      runScheduler(batches(2), schedulerOptions({ backend, signal: controller.signal, onResult: () => {} })),
     ).rejects.toMatchObject({
       code: 'ECANCEL',
     });
@@ -158,7 +173,7 @@ describe('runScheduler', () => {
       }
     }
     // Act
-    const run = runScheduler(source(), { backend, onResult: () => completed++ });
+    const run = runScheduler(source(), schedulerOptions({ backend, onResult: () => completed++ }));
     await vi.runAllTimersAsync();
     await run;
     // Assess
@@ -171,7 +186,10 @@ describe('runScheduler', () => {
     const backend = new FakeBackend((job) => ({ ms: job.id === '5' && !job.speculative ? 10_000 : 100 }), 2);
     const results: string[] = [];
     // Act
-    const run = runScheduler(batches(6), { backend, speculate: true, onResult: (id) => results.push(id) });
+    const run = runScheduler(
+      batches(6),
+      schedulerOptions({ backend, speculate: true, onResult: (id) => results.push(id) }),
+    );
     await vi.runAllTimersAsync();
     const summary = await run;
     // Assess
@@ -185,7 +203,7 @@ describe('runScheduler', () => {
     // Prepare: 10 ms batches, one takes 60 ms (6× the median, but only 50 ms late)
     const backend = new FakeBackend((job) => ({ ms: job.id === '5' && !job.speculative ? 60 : 10 }), 2);
     // Act
-    const run = runScheduler(batches(6), { backend, speculate: true, onResult: () => {} });
+    const run = runScheduler(batches(6), schedulerOptions({ backend, speculate: true, onResult: () => {} }));
     await vi.runAllTimersAsync();
     const summary = await run;
     // Assess
@@ -195,12 +213,15 @@ describe('runScheduler', () => {
 
   it('fails the run when onResult throws, after in-flight work settles', async () => {
     const backend = new FakeBackend(() => ({ ms: 10 }), 2);
-    const run = runScheduler(batches(4), {
-      backend,
-      onResult: (id) => {
-        if (id === '1') throw new FanoutError('ETASK', 'merge broke', { retryable: false });
-      },
-    });
+    const run = runScheduler(
+      batches(4),
+      schedulerOptions({
+        backend,
+        onResult: (id) => {
+          if (id === '1') throw new FanoutError('ETASK', 'merge broke', { retryable: false });
+        },
+      }),
+    );
     const assertion = expect(run).rejects.toThrow('merge broke');
     await vi.runAllTimersAsync();
     await assertion;
@@ -211,16 +232,19 @@ describe('runScheduler', () => {
     // Prepare: the callback breaks once a batch has finished (called from a settled attempt's promise callback)
     const backend = new FakeBackend(() => ({ ms: 10 }), 2);
     let calls = 0;
-    const run = runScheduler(batches(4), {
-      backend,
-      onResult: () => {},
-      onProgress: ({ done }) => {
-        if (done >= 1) {
-          calls++;
-          throw new Error('progress bar broke');
-        }
-      },
-    });
+    const run = runScheduler(
+      batches(4),
+      schedulerOptions({
+        backend,
+        onResult: () => {},
+        onProgress: ({ done }) => {
+          if (done >= 1) {
+            calls++;
+            throw new Error('progress bar broke');
+          }
+        },
+      }),
+    );
     // Act
     const assertion = expect(run).rejects.toMatchObject({
       code: 'EINPUT',
@@ -239,7 +263,7 @@ describe('runScheduler', () => {
       yield { id: '0', batch: 0 };
       throw new FanoutError('EINPUT', 'bad input in split');
     }
-    const run = runScheduler(source(), { backend, onResult: () => {} });
+    const run = runScheduler(source(), schedulerOptions({ backend, onResult: () => {} }));
     const assertion = expect(run).rejects.toMatchObject({ code: 'EINPUT', message: 'bad input in split' });
     await vi.runAllTimersAsync();
     await assertion;

@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FanoutError } from '../../errors.js';
-import { farSideFolderEntry } from '../../far-side/entry-path.js';
-import { DEFAULTS } from '../../options.js';
-import { findServiceRoot, serverlessTooling } from '../../project/service-dir.js';
+import { FanoutError } from '../errors.js';
+import { farSideFolderEntry } from '../far-side/entry-path.js';
+import { DEFAULTS } from '../options.js';
+import { findServiceRoot, serverlessTooling } from '../project/service-dir.js';
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {

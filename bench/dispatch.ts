@@ -1,11 +1,11 @@
 /**
  * Dispatch overhead: 20,000 no-op batches (the built-in `sleep` task with `--ms 0`) through fanout's thread and process
  * backends, 2 workers, for queue depths K = 1, 4, 8, 16, 32 and the default (adaptive: 2 until batches prove tiny, then
- * up to DEFAULT_QUEUE_DEPTH), next to raw baselines that do nothing but move messages:
+ * up to DEFAULTS.queueDepth), next to raw baselines that do nothing but move messages:
  * `child_process.fork` + IPC and `worker_threads` + postMessage, each with 64 messages in flight over 2 workers.
  * Every configuration gets a fresh pool and an untimed warm-up run, then one timed run per round; rounds are
  * interleaved (every configuration once per round) and the figure is the median over rounds, with min and max.
- * This is what chose the default queue depth (options.ts DEFAULT_QUEUE_DEPTH).
+ * This is what chose the default queue depth (options.ts DEFAULTS.queueDepth).
  *
  * `node dist/bench/dispatch.js [rounds] [tasks]` (defaults 5 and 20,000).
  */
@@ -17,11 +17,11 @@ import type { Backend } from '../orchestrator/backends/backend.js';
 import { ProcessBackend } from '../orchestrator/backends/process/process-backend.js';
 import { ThreadBackend } from '../orchestrator/backends/thread/thread-backend.js';
 import { fanout } from '../orchestrator/fanout.js';
-import { DEFAULT_QUEUE_DEPTH } from '../orchestrator/options.js';
+import { DEFAULTS } from '../orchestrator/options.js';
 import { median, printTable, writeResult } from './bench-results.js';
 
 const WORKERS = 2;
-/** Fixed depths (an explicit `queueDepth`), then the default: adaptive, up to DEFAULT_QUEUE_DEPTH for tiny batches. */
+/** Fixed depths (an explicit `queueDepth`), then the default: adaptive, up to DEFAULTS.queueDepth for tiny batches. */
 const DEPTHS: (number | undefined)[] = [1, 4, 8, 16, 32, undefined];
 const RAW_IN_FLIGHT = 64;
 
@@ -180,7 +180,7 @@ export async function run(rounds = 5, tasks = 20_000): Promise<void> {
     workers: WORKERS,
     rounds,
     rawInFlight: RAW_IN_FLIGHT,
-    defaultQueueDepth: DEFAULT_QUEUE_DEPTH,
+    defaultQueueDepth: DEFAULTS.queueDepth,
     method:
       'built-in sleep task with ms 0 (no-op map), one item per batch; fresh pool + untimed warm-up per run; rounds interleaved with rotating order; median/min/max of tasks/s',
     loadAverage1m,

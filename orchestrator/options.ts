@@ -48,7 +48,7 @@ export interface FanoutOptions {
    * the batches themselves, and `batchSize`, are never changed). Batches of 2 ms and more get 2 (one running, one
    * queued), which already hides the round trip without committing many batches to one worker. Timeouts and the timeline count from the moment a worker
    * begins a batch, not from when it was queued. The hybrid backend's local side always uses 1 (its side
-   * choice needs to know when a slot frees). @default {@link DEFAULT_QUEUE_DEPTH}
+   * choice needs to know when a slot frees). @default {@link DEFAULTS}.queueDepth
    */
   queueDepth?: number;
   /** Items per batch; task-specific meaning (a range length for primes). @default chosen by the task */
@@ -111,10 +111,11 @@ export const DEFAULTS = {
   emulatorConcurrency: 32,
   stage: 'dev',
   region: 'us-east-1',
+  /** Deadline of one invoke, ms: the function's timeout (serverless.yml: 60 s) plus network slack. */
+  invokeTimeoutMs: 70_000,
+  /** Hybrid: side faults in a row after which a side gets no more work in the run. */
+  unhealthyAfter: 2,
 } as const;
-
-/** @deprecated name kept for readers of older code: {@link DEFAULTS}.queueDepth */
-export const DEFAULT_QUEUE_DEPTH = DEFAULTS.queueDepth;
 
 /** Default pool size: one worker per core. */
 export function defaultWorkers(): number {
@@ -138,6 +139,18 @@ export function checkWorkers(name: string, value: unknown): number {
   return workers;
 }
 
+/** A thread or process pool's size and queue depth, checked and defaulted (what its constructor takes in). */
+export function resolvePoolOptions(options: { workers?: number | undefined; queueDepth?: number | undefined }): {
+  workers: number;
+  queueDepth: number;
+} {
+  return {
+    workers: options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers),
+    queueDepth:
+      options.queueDepth === undefined ? DEFAULTS.queueDepth : checkPositiveInt('queueDepth', options.queueDepth),
+  };
+}
+
 /** The run-shaping options after {@link resolveRunOptions}: every field present and checked. */
 export interface ResolvedRunOptions {
   workers: number;
@@ -154,9 +167,7 @@ export interface ResolvedRunOptions {
  */
 export function resolveRunOptions(options: FanoutOptions): ResolvedRunOptions {
   return {
-    workers: options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers),
-    queueDepth:
-      options.queueDepth === undefined ? DEFAULTS.queueDepth : checkPositiveInt('queueDepth', options.queueDepth),
+    ...resolvePoolOptions(options),
     batchSize: options.batchSize === undefined ? undefined : checkPositiveInt('batchSize', options.batchSize),
     timeoutMs: checkNonNegativeInt('timeoutMs', options.timeoutMs ?? DEFAULTS.timeoutMs),
     retries: checkNonNegativeInt('retries', options.retries ?? DEFAULTS.retries),

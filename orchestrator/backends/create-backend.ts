@@ -1,5 +1,5 @@
 import { inputError } from '../errors.js';
-import { defaultWorkers, type FanoutOptions } from '../options.js';
+import { type FanoutOptions, resolvePoolOptions } from '../options.js';
 import { BACKEND_NAMES, type Backend, type BackendName } from './backend.js';
 import { InlineBackend } from './inline/inline-backend.js';
 
@@ -16,7 +16,7 @@ export function parseBackendName(value: string): BackendName {
  * does not load the AWS SDK.
  */
 export async function createBackend(name: BackendName, options: FanoutOptions = {}): Promise<Backend> {
-  const workers = options.workers ?? defaultWorkers();
+  const { workers } = resolvePoolOptions(options);
   switch (name) {
     case 'inline':
       return new InlineBackend(workers);

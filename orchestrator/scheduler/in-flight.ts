@@ -121,6 +121,18 @@ export class InFlight {
     for (const r of this.#running) r.abort(reason);
   }
 
+  /**
+   * Cuts attempts running longer than `timeoutMs` (0: none) with ETIMEOUT. One sweep for every attempt rather than a
+   * timer per attempt: at thousands of invokes a second, creating and clearing a timer each is measurable; an attempt is
+   * cut at most one tick (≤ 5 % of the timeout) late. Not unref'd: like a timer per attempt would, it keeps the process
+   * alive while a run is in progress, so a map that never settles still ends in ETIMEOUT instead of a silent exit.
+   */
+  sweepTimeouts(timeoutMs: number, now: () => number): ReturnType<typeof setInterval> | undefined {
+    if (timeoutMs <= 0) return undefined;
+    const tick = Math.min(1000, Math.max(5, Math.floor(timeoutMs / 20)));
+    return setInterval(() => this.abortOverdue(now(), timeoutMs), tick);
+  }
+
   /** Aborts every attempt that has run for `timeoutMs` or more (at `now`); a queued attempt has not started to run. */
   abortOverdue(now: number, timeoutMs: number): void {
     for (const r of this.#running) {

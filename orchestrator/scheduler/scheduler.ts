@@ -1,9 +1,9 @@
 import type { BatchJob, BatchOutcome } from '../backends/backend.js';
 import { FanoutError, isFanoutError } from '../errors.js';
-import { backoffDelay } from './backoff.js';
-import { DurationWindow } from './duration-window.js';
 import { InFlight, Running } from './in-flight.js';
+import { RetryBudget } from './retry-budget.js';
 import type { QueuedBatch, SchedulerOptions, SchedulerResult } from './scheduler-types.js';
+import { Speculation } from './speculation.js';
 import { finalBatchError, toFanoutError } from './to-fanout-error.js';
 
 export type {
@@ -13,7 +13,6 @@ export type {
   SchedulerProgress,
   SchedulerResult,
 } from './scheduler-types.js';
-export { toFanoutError } from './to-fanout-error.js';
 
 /**
  * Runs every batch of `source` on `opts.backend` with bounded in-flight work, per-attempt timeouts, retries with
@@ -40,11 +39,9 @@ class SchedulerRun {
   readonly #now: () => number;
   readonly #ready: BatchJob[] = [];
   readonly #running = new InFlight();
-  readonly #speculatedIds = new Set<string>();
   readonly #pendingRetries = new Set<ReturnType<typeof setTimeout>>();
-  readonly #durations = new DurationWindow();
-  /** Throttled attempts so far of each batch not yet done (see {@link SchedulerOptions.throttleRetries}). */
-  readonly #throttled = new Map<string, number>();
+  readonly #speculation: Speculation;
+  readonly #budget: RetryBudget;
   readonly #onAbort = (): void => {
     const reason = this.#opts.signal?.reason;
     this.#fail(
@@ -57,7 +54,6 @@ class SchedulerRun {
   #pulling = false;
   #pumping = false;
   #retries = 0;
-  #speculated = 0;
   #failure: FanoutError | undefined;
   #settled = false;
   #progressThrew = false;
@@ -75,6 +71,8 @@ class SchedulerRun {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#now = opts.now ?? Date.now;
+    this.#budget = new RetryBudget(opts);
+    this.#speculation = new Speculation(opts);
   }
 
   start(): void {
@@ -83,15 +81,7 @@ class SchedulerRun {
       return;
     }
     this.#opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
-    const timeoutMs = this.#opts.timeoutMs;
-    if (timeoutMs > 0) {
-      // One sweep for every attempt rather than a timer per attempt: at thousands of invokes a second, creating and
-      // clearing a timer each is measurable. An attempt is cut at most one tick (≤ 5 % of the timeout) late.
-      const tick = Math.min(1000, Math.max(5, Math.floor(timeoutMs / 20)));
-      // Not unref'd: like a timer per attempt would, it keeps the process alive while a run is in progress, so a map
-      // that never settles (and holds nothing else open) still ends in ETIMEOUT instead of a silent exit.
-      this.#timeoutSweep = setInterval(() => this.#running.abortOverdue(this.#now(), timeoutMs), tick);
-    }
+    this.#timeoutSweep = this.#running.sweepTimeouts(this.#opts.timeoutMs, this.#now);
     if (this.#opts.speculate) {
       // Speculation needs a clock tick to notice stragglers while nothing else happens.
       this.#specTimer = setInterval(() => this.#pump(), 50);
@@ -135,7 +125,7 @@ class SchedulerRun {
     const allDone = this.#completed === this.#pulled && this.#running.size === 0 && this.#ready.length === 0;
     if (this.#exhausted && !this.#pulling && allDone) {
       this.#settle();
-      this.#resolve({ batches: this.#completed, retries: this.#retries, speculated: this.#speculated });
+      this.#resolve({ batches: this.#completed, retries: this.#retries, speculated: this.#speculation.count });
     }
   }
 
@@ -205,9 +195,8 @@ class SchedulerRun {
   #succeeded(entry: Running, outcome: BatchOutcome, copiesLeft: number, endedAt: number): void {
     const { job } = entry;
     this.#completed++;
-    this.#speculatedIds.delete(job.id);
-    this.#throttled.delete(job.id);
-    this.#durations.add(endedAt - entry.startedAt);
+    this.#speculation.succeeded(job.id, endedAt - entry.startedAt);
+    this.#budget.forget(job.id);
     this.#opts.onAttempt?.({ job, startedAt: entry.startedAt, endedAt, outcome });
     try {
       this.#opts.onResult(job.id, outcome);
@@ -219,24 +208,14 @@ class SchedulerRun {
   }
 
   #failed(job: BatchJob, error: FanoutError): void {
-    this.#speculatedIds.delete(job.id);
+    this.#speculation.failed(job.id);
     if (error.code === 'EPAYLOAD' && this.#subdivided(job)) return;
-    // One budget per batch: throttles draw on throttleRetries, every other retryable fault on retries.
-    const throttles = (this.#throttled.get(job.id) ?? 0) + (error.code === 'ETHROTTLED' ? 1 : 0);
-    const overBudget =
-      error.code === 'ETHROTTLED'
-        ? throttles > this.#opts.throttleRetries
-        : job.attempt - throttles > this.#opts.retries;
-    if (!error.retryable || overBudget) {
-      this.#throttled.delete(job.id);
+    const wait = this.#budget.nextDelay(job, error);
+    if (wait === undefined) {
       this.#fail(finalBatchError(error, job.id, job.attempt));
       return;
     }
-    if (throttles > 0) this.#throttled.set(job.id, throttles);
     this.#retries++;
-    // the backoff grows with the attempts of the kind that failed: a throttle after two faults starts short
-    const nth = error.code === 'ETHROTTLED' ? throttles : job.attempt - throttles;
-    const wait = backoffDelay(nth, this.#opts.backoff, this.#opts.random ?? Math.random, error.retryAfterMs);
     const next: BatchJob = { id: job.id, batch: job.batch, attempt: job.attempt + 1 };
     const t = setTimeout(() => {
       this.#pendingRetries.delete(t);
@@ -287,22 +266,6 @@ class SchedulerRun {
     }
   }
 
-  /** Launches a copy of the oldest straggler (running > factor × median) on a free slot; false when there is none. */
-  #speculate(): boolean {
-    const median = this.#opts.speculate ? this.#durations.median() : undefined;
-    if (median === undefined) return false;
-    const threshold = Math.max(
-      (this.#opts.speculateFactor ?? 1.5) * median,
-      median + (this.#opts.speculateMarginMs ?? 100),
-    );
-    const oldest = this.#running.oldestStraggler(this.#now(), threshold, this.#speculatedIds);
-    if (!oldest) return false;
-    this.#speculatedIds.add(oldest.job.id);
-    this.#speculated++;
-    this.#launch({ ...oldest.job, speculative: true });
-    return true;
-  }
-
   #pump(): void {
     if (this.#pumping || this.#settled) return;
     this.#pumping = true;
@@ -318,7 +281,11 @@ class SchedulerRun {
           if (this.#pulling) break; // async source: wait for the next batch
           continue;
         }
-        if (this.#pendingRetries.size === 0 && this.#speculate()) continue;
+        const copy = this.#pendingRetries.size === 0 ? this.#speculation.next(this.#running, this.#now()) : undefined;
+        if (copy) {
+          this.#launch(copy);
+          continue;
+        }
         break;
       }
     } finally {

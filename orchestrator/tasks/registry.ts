@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { inputError } from '../errors.js';
+import { FanoutError, inputError } from '../errors.js';
 import { fault } from './fault.js';
 import { hash } from './hash.js';
 import { primes } from './primes.js';
@@ -28,6 +28,19 @@ export const BUILTIN_TASKS_VERSION = 'fanout-0.1.0';
 /** The version a reference carries on the wire: the bundle hash of a module, {@link BUILTIN_TASKS_VERSION} otherwise. */
 export function taskVersionOf(ref: TaskRef): string {
   return ref.kind === 'builtin' ? BUILTIN_TASKS_VERSION : (ref.version ?? 'unbundled');
+}
+
+/**
+ * The task's id and version as every request to a far side carries them (`{ task, version, batchId, batch }`): a
+ * built-in by name at fanout's version, a module task by the name and hash of its bundle. A module reference must be
+ * the resolved one (`resolveTask(…).ref`): an unbundled one has neither.
+ */
+export function wireTaskOf(ref: TaskRef): { task: string; version: string } {
+  if (ref.kind === 'builtin') return { task: ref.name, version: BUILTIN_TASKS_VERSION };
+  if (ref.name === undefined || ref.version === undefined) {
+    throw new FanoutError('EINTERNAL', `task module ${ref.source ?? ref.path} is not bundled: pass resolveTask(…).ref`);
+  }
+  return { task: ref.name, version: ref.version };
 }
 
 /** True when the CLI argument names a module file rather than a built-in task. */

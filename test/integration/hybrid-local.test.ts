@@ -1,14 +1,21 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import type { Backend, BackendStartContext, BatchJob, BatchOutcome } from '../../orchestrator/backends/backend.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type {
+  AttemptHandle,
+  Backend,
+  BackendStartContext,
+  BatchJob,
+  BatchOutcome,
+} from '../../orchestrator/backends/backend.js';
 import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend.js';
 import { InlineBackend } from '../../orchestrator/backends/inline/inline-backend.js';
-import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { RunStats } from '../../orchestrator/stats.js';
 import { sleep } from '../../orchestrator/tasks/sleep.js';
+import { WatchedProcessBackend } from '../helpers/watched-pools.js';
+import { isRunning, waitAllGone } from './process-tree.js';
 
 /** Every batch id merged exactly once: one `ok` record per id, `expected` ids in all. */
 function expectEachBatchOnce(stats: RunStats, expected: number): void {
@@ -19,23 +26,45 @@ function expectEachBatchOnce(stats: RunStats, expected: number): void {
   expect([...ok.values()].every((n) => n === 1)).toBe(true);
 }
 
-/** Runs the sleep task's map in-process after an extra delay that ignores cancellation, like a slow remote reply. */
-class SlowBackend implements Backend {
-  readonly name = 'slow';
-  constructor(
-    readonly slots: number,
-    readonly extraMs: (job: BatchJob) => number,
-  ) {}
+/** Backends the tests started: stopped after each test, whether it passed or not. */
+const started: Backend[] = [];
+/** Process sides among them, whose children are checked by PID. */
+const processSides: WatchedProcessBackend[] = [];
+
+afterEach(async () => {
+  const pids = processSides.splice(0).flatMap((p) => p.watch.pids());
+  for (const b of started.splice(0)) await b.stop();
+  // stop() waits for its children to exit; one still running is killed here by its PID, and waited for
+  const leftOver = pids.filter(isRunning);
+  for (const pid of leftOver) process.kill(pid, 'SIGKILL');
+  expect(await waitAllGone(pids)).toEqual([]);
+  expect(leftOver).toEqual([]);
+});
+
+/**
+ * A straggler side: it holds every batch it is given until its attempt is cancelled, then replies anyway, like a slow
+ * remote whose late reply arrives after the batch was merged from another side. Its batches therefore end only when a
+ * speculative copy elsewhere has won.
+ */
+class StragglerBackend implements Backend {
+  readonly name = 'straggler';
+  /** Batch ids it was given. */
+  readonly held: string[] = [];
+  /** Replies it sent after its attempt was cancelled. */
+  lateReplies = 0;
+  constructor(readonly slots: number) {}
   async start(_ctx: BackendStartContext): Promise<void> {}
   capacity(): number {
     return this.slots;
   }
-  async run(job: BatchJob, _signal: AbortSignal): Promise<BatchOutcome> {
+  async runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
     const startedAt = Date.now();
-    await delay(this.extraMs(job));
+    this.held.push(job.id);
+    if (!attempt.aborted) await new Promise<void>((resolve) => attempt.listen({ handleEvent: resolve }));
     const partial = await sleep.map(job.batch as { index: number; ms: number }, {
       signal: new AbortController().signal,
     });
+    this.lateReplies++;
     return { partial, workerId: 'slow-0', startedAt, endedAt: Date.now() };
   }
   async stop(): Promise<void> {}
@@ -58,12 +87,12 @@ class DyingBackend implements Backend {
   capacity(): number {
     return this.#inner.capacity();
   }
-  async run(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+  async runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
     if (++this.#runs > this.okJobs) {
       await delay(5);
       throw new FanoutError('ENETWORK', 'connect ECONNREFUSED 127.0.0.1:1', { batchId: job.id });
     }
-    return this.#inner.run(job, signal);
+    return this.#inner.runAttempt(job, attempt);
   }
   stop(): Promise<void> {
     return this.#inner.stop();
@@ -73,10 +102,10 @@ class DyingBackend implements Backend {
 describe('hybrid backend over two local backends', () => {
   it('gives the exact prime count with both sides taking batches', async () => {
     // Prepare: one child process and one worker thread, many small batches so both sides pull work
-    const hybrid = new HybridBackend({
-      local: new ProcessBackend({ workers: 1 }),
-      remote: new ThreadBackend({ workers: 1 }),
-    });
+    const local = new WatchedProcessBackend({ workers: 1 });
+    const hybrid = new HybridBackend({ local, remote: new ThreadBackend({ workers: 1 }) });
+    started.push(hybrid);
+    processSides.push(local);
     await hybrid.start({ task: { kind: 'builtin', name: 'primes' } });
 
     // Act
@@ -84,38 +113,52 @@ describe('hybrid backend over two local backends', () => {
 
     // Assess: π(2·10^6) = 148933
     expect(result).toEqual({ count: 148933 });
+    expect(local.watch.pids()).toHaveLength(1); // the child the clean-up checks by its PID
     expect(stats.byBackend.process?.batches).toBeGreaterThan(0);
     expect(stats.byBackend.thread?.batches).toBeGreaterThan(0);
     expect((stats.byBackend.process?.batches ?? 0) + (stats.byBackend.thread?.batches ?? 0)).toBe(20);
     expectEachBatchOnce(stats, 20);
-    await hybrid.stop();
   });
 
-  it('re-runs stragglers on the other side and never merges a batch twice', async () => {
-    // Prepare: the slow side takes 600 ms extra on every batch and ignores cancellation, so its late replies arrive
-    // after the fast side's copy has been merged
+  it('re-runs a straggler on the other side: the copy wins once, the late reply is dropped, not merged', async () => {
+    // Prepare: the slow side has one slot and holds its batch until that attempt is cancelled, so exactly one batch
+    // straggles, and it can end only by a speculative copy on the fast side winning
+    const slow = new StragglerBackend(1);
     const hybrid = new HybridBackend({
       local: new InlineBackend(4),
-      remote: new SlowBackend(2, () => 600),
+      remote: slow,
       localSide: 'fast',
       remoteSide: 'slow',
     });
+    started.push(hybrid);
     await hybrid.start({ task: { kind: 'builtin', name: 'sleep' } });
 
-    // Act
-    const { result, stats } = await fanout('sleep', { batches: 24, ms: 20 }, { backend: hybrid, speculate: true });
+    // Act (the timeout only keeps a run without speculation from hanging: its straggler would then win, late, on the
+    // slow side, and fail the assertions below)
+    const { result, stats } = await fanout(
+      'sleep',
+      { batches: 24, ms: 20 },
+      { backend: hybrid, speculate: true, timeoutMs: 10_000 },
+    );
 
-    // Assess: exact totals, one ok per batch id, speculation happened and late copies were dropped, not merged
+    // Assess: exact totals (a merged late reply would make them 25 batches, 500 ms), one ok per batch id
     expect(result).toEqual({ batches: 24, sleptMs: 480 });
     expectEachBatchOnce(stats, 24);
-    expect(stats.records.some((r) => r.speculative)).toBe(true);
-    const speculativeWins = stats.records.filter((r) => r.speculative && r.status === 'ok');
-    expect(speculativeWins.every((r) => r.side === 'fast')).toBe(true);
+    expect(slow.held).toHaveLength(1);
+    const straggler = slow.held[0] as string;
+    // the straggler's copy won on the fast side, the only speculative win; the original's reply came late and was
+    // counted as the one duplicate
+    const wins = stats.records.filter((r) => r.speculative && r.status === 'ok');
+    expect(wins.map((r) => [r.batchId, r.side])).toEqual([[straggler, 'fast']]);
+    const attempts = stats.records.filter((r) => r.batchId === straggler);
+    expect(attempts.map((r) => [r.side, r.status, r.speculative ?? false]).sort()).toEqual([
+      ['fast', 'ok', true],
+      ['slow', 'duplicate', false],
+    ]);
+    expect(slow.lateReplies).toBe(1);
+    expect(stats.duplicates).toBe(1);
     // every attempt, cancelled copies included, is drawn on the side it ran on
     expect(stats.records.every((r) => r.side === 'fast' || r.side === 'slow')).toBe(true);
-    expect(stats.duplicates).toBeGreaterThan(0);
-    await delay(700); // let the slow side's last timers end before the next test
-    await hybrid.stop();
   });
 
   it('finishes on the healthy side when the other side starts failing mid-run', async () => {
@@ -127,6 +170,7 @@ describe('hybrid backend over two local backends', () => {
       localSide: 'good',
       remoteSide: 'dying',
     });
+    started.push(hybrid);
     await hybrid.start({ task: { kind: 'builtin', name: 'fault' } });
 
     // Act: fault task with no failing batch; indexSum is exact only if every batch merged once
@@ -147,7 +191,6 @@ describe('hybrid backend over two local backends', () => {
     expect(stats.droppedSides).toEqual([
       { side: 'dying', reason: expect.stringMatching(/^2 side faults in a row, the last: \[ENETWORK\] /) },
     ]);
-    await hybrid.stop();
   });
 
   it('rejects two sides with the same name, naming the problem', () => {

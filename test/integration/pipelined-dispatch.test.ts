@@ -1,18 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
-import type { ToFarSide } from '../../orchestrator/backends/pool/messages.js';
 import { LONG_BATCH_DEPTH } from '../../orchestrator/backends/pool/queue-depth.js';
-import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
-import { DEFAULT_QUEUE_DEPTH } from '../../orchestrator/options.js';
+import type { FromFarSide, ToFarSide } from '../../orchestrator/far-side/pool-messages.js';
+import { DEFAULTS } from '../../orchestrator/options.js';
 import type { BatchRecord } from '../../orchestrator/stats.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { WatchedProcessBackend, WatchedThreadBackend } from '../helpers/watched-pools.js';
+import { isRunning, waitAllGone } from './process-tree.js';
 
 /** Pipelined dispatch on real workers: several batches queued per worker, with exact answers and honest records. */
 
@@ -22,13 +23,113 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const tmpFile = (name: string): string => join(dir, `${files++}-${name}`);
 
-type Pooled = ThreadBackend | ProcessBackend;
-const kinds: [string, (workers: number, queueDepth?: number) => Pooled][] = [
-  ['thread', (workers, queueDepth) => new ThreadBackend({ workers, ...(queueDepth ? { queueDepth } : {}) })],
-  ['process', (workers, queueDepth) => new ProcessBackend({ workers, ...(queueDepth ? { queueDepth } : {}) })],
+/**
+ * Kills a worker from outside (SIGKILL for a child, terminate for a thread), as the OOM killer would, at a moment the
+ * test knows: the main side has heard that the worker began batch `batchId`, the worker holds at least one more batch
+ * queued behind it, and `inside()` says the far side is inside that batch's map (a kill any earlier could land before
+ * the map has begun, or halfway through writing its marker).
+ */
+class WorkerKiller {
+  /** Ids of the batches the killed worker held queued behind `batchId` when it was killed. */
+  queuedBehind: string[] | undefined;
+
+  constructor(
+    readonly batchId: string,
+    readonly inside: () => boolean,
+  ) {}
+
+  /** Starts a lane with `start`, watching what is sent to it and what it answers. */
+  watch(start: (events: LaneEvents) => Lane, events: LaneEvents): Lane {
+    const held = new Map<number, string>(); // seq → batch id, sent to this worker and not answered yet
+    let begun: number | undefined; // seq of `batchId` once this worker said it started it
+    let exited = false;
+    const killIfDue = (): void => {
+      if (this.queuedBehind || exited || begun === undefined) return;
+      const behind = [...held].filter(([seq]) => seq !== begun).map(([, id]) => id);
+      if (behind.length === 0) return;
+      // the batch never ends on its own: wait for its map to get where it hangs
+      if (!this.inside()) {
+        setTimeout(killIfDue, 5);
+        return;
+      }
+      this.queuedBehind = behind;
+      inner.kill(true);
+    };
+    const heard = (msg: FromFarSide): void => {
+      const replies = msg.type === 'replies' ? msg.replies : 'seq' in msg ? [msg] : [];
+      for (const r of replies) {
+        if (r.type !== 'started') held.delete(r.seq);
+        else if (held.get(r.seq) === this.batchId && !this.queuedBehind) begun = r.seq;
+      }
+    };
+    const inner = start({
+      message: (msg) => {
+        events.message(msg); // the pool hears it first: the batch's start is recorded before the kill
+        heard(msg);
+        killIfDue();
+      },
+      exit: (detail) => {
+        exited = true;
+        events.exit(detail);
+      },
+    });
+    return {
+      pid: inner.pid,
+      send: (msg: ToFarSide) => {
+        inner.send(msg);
+        for (const r of msg.type === 'runs' ? msg.runs : [msg]) held.set(r.seq, r.batchId ?? String(r.seq));
+        killIfDue();
+      },
+      kill: (hard) => inner.kill(hard),
+      setBusy: (busy) => inner.setBusy(busy),
+    };
+  }
+}
+
+/** A watched thread backend whose workers a {@link WorkerKiller} watches too. */
+class KillingThreadBackend extends WatchedThreadBackend {
+  constructor(
+    readonly killer: WorkerKiller,
+    workers: number,
+    queueDepth: number,
+  ) {
+    super({ workers, queueDepth });
+  }
+  protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
+    return this.killer.watch((watched) => super.spawn(entry, ref, watched), events);
+  }
+}
+
+/** A watched process backend whose children a {@link WorkerKiller} watches too. */
+class KillingProcessBackend extends WatchedProcessBackend {
+  constructor(
+    readonly killer: WorkerKiller,
+    workers: number,
+    queueDepth: number,
+  ) {
+    super({ workers, queueDepth });
+  }
+  protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
+    return this.killer.watch((watched) => super.spawn(entry, ref, watched), events);
+  }
+}
+
+type Pooled = WatchedThreadBackend | WatchedProcessBackend;
+type MakeKilling = (killer: WorkerKiller, workers: number, queueDepth: number) => Pooled;
+const kinds: [string, (workers: number, queueDepth?: number) => Pooled, MakeKilling][] = [
+  [
+    'thread',
+    (workers, queueDepth) => new WatchedThreadBackend({ workers, ...(queueDepth ? { queueDepth } : {}) }),
+    (killer, workers, queueDepth) => new KillingThreadBackend(killer, workers, queueDepth),
+  ],
+  [
+    'process',
+    (workers, queueDepth) => new WatchedProcessBackend({ workers, ...(queueDepth ? { queueDepth } : {}) }),
+    (killer, workers, queueDepth) => new KillingProcessBackend(killer, workers, queueDepth),
+  ],
 ];
 
-const started: Pooled[] = [];
+const started: (Pooled | CountingThreadBackend)[] = [];
 async function startPool(make: (w: number, k: number) => Pooled, workers: number, queueDepth: number) {
   const backend = make(workers, queueDepth);
   started.push(backend);
@@ -36,7 +137,13 @@ async function startPool(make: (w: number, k: number) => Pooled, workers: number
   return backend;
 }
 afterEach(async () => {
+  const pids = started.flatMap((b) => ('watch' in b ? b.watch.pids() : []));
   for (const b of started.splice(0)) await b.stop();
+  // stop() waits for its children to exit; one still running is killed here by its PID, and waited for
+  const leftOver = pids.filter(isRunning);
+  for (const pid of leftOver) process.kill(pid, 'SIGKILL');
+  expect(await waitAllGone(pids)).toEqual([]);
+  expect(leftOver).toEqual([]);
 });
 
 /** Sum 0 + 1 + … + (n - 1): the exact answer when every batch merged once. */
@@ -48,7 +155,7 @@ function byBatch(records: BatchRecord[]): Map<string, BatchRecord[]> {
   return out;
 }
 
-describe.each(kinds)('pipelined dispatch on %s', (_name, make) => {
+describe.each(kinds)('pipelined dispatch on %s', (_name, make, makeKilling) => {
   it('starts each record when its worker begins it: a queued batch starts after the previous one ended', async () => {
     // Prepare: one worker, batches of 100 ms, several sent ahead
     const backend = await startPool(make, 1, 4);
@@ -92,25 +199,36 @@ describe.each(kinds)('pipelined dispatch on %s', (_name, make) => {
   });
 
   it('requeues the batches queued on a worker that dies: exact answer, none counted twice', async () => {
-    // Prepare: batch 30 kills its worker the first time it runs
-    const backend = await startPool(make, 1, 8);
-    const marker = tmpFile('exit');
+    // Prepare: batch 30 hangs the first time it runs (after writing its marker), and its worker is killed while it
+    // runs batch 30, once the main side has heard that it began it, with batches queued behind it
+    const marker = tmpFile('hang');
+    const killer = new WorkerKiller('30', () => existsSync(marker) && readFileSync(marker, 'utf8') === '30');
+    const backend = makeKilling(killer, 1, 8);
+    started.push(backend);
+    await backend.start({ task: { kind: 'module', path: TASK } });
     // Act
     const { result, stats } = await fanout<{ n: number; sum: number }>(
       TASK,
-      { batches: 60, exitOn: 30, marker },
+      { batches: 60, hangOn: 30, marker },
       { backend, retries: 2 },
     );
-    // Assess
+    // Assess: the crash cost batch 30 exactly one attempt; the batches queued behind it went back to the pool without
+    // an attempt counted, and each batch was merged once
     expect(readFileSync(marker, 'utf8')).toBe('30');
+    const behind = killer.queuedBehind ?? [];
+    expect(behind.length).toBeGreaterThan(0);
     expect(result).toEqual({ n: 60, sum: sumTo(60) });
+    expect(stats.retries).toBe(1);
     expect(stats.duplicates).toBe(0);
-    expect(stats.retries).toBeLessThanOrEqual(1); // the crashed batch (unless its `started` died with the worker)
     const attempts = byBatch(stats.records.filter((r) => r.stage === 'cpu'));
+    expect(attempts.get('30')?.map((r) => [r.attempt, r.status, r.errorCode])).toEqual([
+      [1, 'error', 'ECRASH'],
+      [2, 'ok', undefined],
+    ]);
+    expect(attempts.size).toBe(60);
     for (const [id, rs] of attempts) {
       if (id !== '30') expect(rs.map((r) => [r.attempt, r.status])).toEqual([[1, 'ok']]);
     }
-    expect(attempts.get('30')?.at(-1)?.status).toBe('ok');
   });
 
   it('stops everything on abort with full queues: no batch starts afterwards', async () => {
@@ -132,7 +250,7 @@ describe.each(kinds)('pipelined dispatch on %s', (_name, make) => {
     const startsAtAbort = readFileSync(log, 'utf8');
     await new Promise((r) => setTimeout(r, 600));
     expect(readFileSync(log, 'utf8')).toBe(startsAtAbort);
-    await expect.poll(() => backend.liveWorkers(), { timeout: 5_000 }).toBe(2);
+    await expect.poll(() => backend.watch.live(), { timeout: 5_000 }).toBe(2);
   });
 });
 
@@ -178,7 +296,7 @@ describe('grouping tiny batches', () => {
       // Assess: exact, deep in the tiny stretch, back to 2 per worker after the slow batches
       expect(result).toEqual({ n: 320, sum: sumTo(320) });
       expect(before).toBe(2 * LONG_BATCH_DEPTH);
-      expect(deepest).toBe(2 * DEFAULT_QUEUE_DEPTH);
+      expect(deepest).toBe(2 * DEFAULTS.queueDepth);
       expect(backend.capacity()).toBe(2 * LONG_BATCH_DEPTH);
     },
   );

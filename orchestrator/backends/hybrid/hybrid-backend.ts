@@ -1,5 +1,5 @@
-import { FanoutError, type FanoutErrorCode, inputError, isFanoutError } from '../../errors.js';
-import type { LambdaOptions } from '../../options.js';
+import { FanoutError, inputError, isFanoutError } from '../../errors.js';
+import { DEFAULTS, type LambdaOptions } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type {
   AttemptCancel,
@@ -12,6 +12,7 @@ import type {
 } from '../backend.js';
 import { LambdaBackend } from '../lambda/lambda-backend.js';
 import { ProcessBackend } from '../process/process-backend.js';
+import { freshSideState, isSideFault, type Side, side, slotsOf, withSide } from './side.js';
 import { chooseSide, estimateMs, recordSample } from './side-choice.js';
 
 /** Options of the default hybrid: a local process pool plus Lambda. */
@@ -36,27 +37,6 @@ export interface HybridSides {
    * per slot. @default 2
    */
   unhealthyAfter?: number;
-}
-
-/**
- * Faults that say the side itself is in trouble (it is unreachable or failing), not the batch: after a few in a row the
- * side is taken out of the rotation. Task errors, throttling and timeouts say nothing about the side's health.
- */
-const SIDE_FAULTS: ReadonlySet<FanoutErrorCode> = new Set(['ENETWORK', 'ESERVICE', 'EINTERNAL']);
-
-interface Side {
-  name: string;
-  backend: Backend;
-  inFlight: number;
-  healthy: boolean;
-  /** True once a batch succeeded here this run; until then the side gets at most `unhealthyAfter` batches at once. */
-  proven: boolean;
-  faultsInARow: number;
-  /** Recent batch wall times on this side, ms (see {@link estimateMs}). */
-  samples: number[];
-  lastFinishAt: number | undefined;
-  /** Start times of the batches running here now. */
-  runningSince: number[];
 }
 
 /**
@@ -95,7 +75,7 @@ export class HybridBackend implements Backend {
         side('lambda', new LambdaBackend(lambda)),
       ];
     }
-    this.#unhealthyAfter = ('local' in options ? options.unhealthyAfter : undefined) ?? 2;
+    this.#unhealthyAfter = ('local' in options ? options.unhealthyAfter : undefined) ?? DEFAULTS.unhealthyAfter;
   }
 
   /** Smallest payload limit of the two sides, so fanout() subdivides batches too large for Lambda. */
@@ -266,49 +246,4 @@ export class HybridBackend implements Backend {
   #wake(): void {
     for (const w of [...this.#waiters]) w.retry();
   }
-}
-
-function side(name: string, backend: Backend): Side {
-  return { name, backend, ...freshSideState() };
-}
-
-/** The per-run state of a side, reset at every start. */
-function freshSideState(): Omit<Side, 'name' | 'backend'> {
-  return {
-    inFlight: 0,
-    healthy: true,
-    proven: false,
-    faultsInARow: 0,
-    samples: [],
-    lastFinishAt: undefined,
-    runningSince: [],
-  };
-}
-
-/** A copy of the error that names the side it happened on (a copy: one error object may be shared by many jobs). */
-function withSide(err: unknown, sideName: string, batchId: string): FanoutError {
-  const e = isFanoutError(err)
-    ? err
-    : new FanoutError('EINTERNAL', String((err as Error)?.message ?? err), { cause: err });
-  const copy = new FanoutError(e.code, e.message, {
-    cause: e.cause ?? err,
-    retryable: e.retryable,
-    batchId: e.batchId ?? batchId,
-    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    side: sideName,
-  });
-  if (e.stack) copy.stack = e.stack;
-  return copy;
-}
-
-function isSideFault(err: unknown): boolean {
-  return !isFanoutError(err) || SIDE_FAULTS.has(err.code);
-}
-
-/**
- * Batches a side runs at once. A pooled side may queue more on its workers (capacity() = workers × queue depth), but
- * earliest-finish placement must see when a slot really frees, so hybrid never queues behind a worker.
- */
-function slotsOf(backend: Backend): number {
-  return backend.parallelism?.() ?? backend.capacity();
 }

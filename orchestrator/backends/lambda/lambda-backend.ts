@@ -3,7 +3,7 @@ import { type Emulator, openEmulator } from '../../emulator/emulator-owner.js';
 import { FanoutError, isFanoutError } from '../../errors.js';
 import { type BatchReply, BatchReplySchema, describeIssues } from '../../far-side/wire.js';
 import { checkPositiveInt, checkStage, DEFAULTS, type LambdaOptions } from '../../options.js';
-import { taskVersionOf } from '../../tasks/registry.js';
+import { wireTaskOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { AttemptCancel, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import { attemptOf } from '../signal-cancel.js';
@@ -16,7 +16,7 @@ import { SdkAbortSignal } from './sdk-abort-signal.js';
 
 /** Settings of {@link LambdaBackend} beyond the user-facing {@link LambdaOptions}. */
 export interface LambdaBackendOptions extends LambdaOptions {
-  /** Deadline of one invoke, ms: the function's timeout plus network slack. @default 70000 (serverless.yml: 60 s) */
+  /** Deadline of one invoke, ms: the function's timeout plus network slack. @default options.ts DEFAULTS.invokeTimeoutMs */
   invokeTimeoutMs?: number;
 }
 
@@ -53,7 +53,7 @@ export class LambdaBackend implements Backend {
     this.#endpoint = options.endpoint ?? process.env.FANOUT_LAMBDA_ENDPOINT;
     if (this.#endpoint === '') this.#endpoint = undefined;
     if (this.#endpoint !== undefined) checkLambdaEndpoint(this.#endpoint, 'lambda endpoint');
-    this.#invokeTimeoutMs = options.invokeTimeoutMs ?? 70_000;
+    this.#invokeTimeoutMs = options.invokeTimeoutMs ?? DEFAULTS.invokeTimeoutMs;
     this.#limit = new AdaptiveLimit(options.concurrency ?? this.#defaultConcurrency());
   }
 
@@ -84,17 +84,10 @@ export class LambdaBackend implements Backend {
     this.startedTask = ctx.task;
     // Code is never sent: the function holds the task (packaged, or built into the emulator started here) and every
     // invoke names its id and exact version, which the function checks (EVERSION).
-    // The task was resolved once for the run (fanout(), compare, plan): a module reference carries its bundle's name
-    // and version, which is all the function needs.
+    // The task was resolved once for the run (fanout(), compare, plan): its bundle's name and version are all the
+    // function needs.
     const ref = ctx.task;
-    if (ref.kind === 'module' && (ref.version === undefined || ref.name === undefined)) {
-      throw new FanoutError(
-        'EINTERNAL',
-        `the lambda backend was started with an unbundled task module (${ref.path}): pass resolveTask(…).ref`,
-      );
-    }
-    const name = ref.kind === 'builtin' ? ref.name : (ref.name as string);
-    this.#task = { task: name, version: taskVersionOf(ref) };
+    this.#task = wireTaskOf(ref);
     if (this.#endpoint === AUTO_ENDPOINT) {
       this.#emulator = await openEmulator({
         task: ref,

@@ -1,6 +1,6 @@
 import { FanoutError } from '../../errors.js';
 import { type FarSideEntryName, farSideFolderEntry } from '../../far-side/entry-path.js';
-import { checkPositiveInt, checkWorkers, DEFAULT_QUEUE_DEPTH, defaultWorkers } from '../../options.js';
+import { resolvePoolOptions } from '../../options.js';
 import { taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { AttemptClock, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
@@ -14,7 +14,7 @@ export interface PooledBackendOptions {
   workers?: number;
   /**
    * Batches sent ahead to each worker, which runs them one at a time in order: a worker starts its next batch without
-   * waiting a round trip. The most `capacity()` gets is workers × queueDepth. @default {@link DEFAULT_QUEUE_DEPTH}
+   * waiting a round trip. The most `capacity()` gets is workers × queueDepth. @default options.ts DEFAULTS.queueDepth
    */
   queueDepth?: number;
 }
@@ -32,9 +32,9 @@ export abstract class PooledBackend implements Backend {
 
   /** @param entryName the far-side entry a worker runs (far-side/thread-entry.ts, far-side/process-entry.ts) */
   protected constructor(options: PooledBackendOptions, entryName: FarSideEntryName) {
-    this.#workers = options.workers === undefined ? defaultWorkers() : checkWorkers('workers', options.workers);
-    this.#queueDepth =
-      options.queueDepth === undefined ? DEFAULT_QUEUE_DEPTH : checkPositiveInt('queueDepth', options.queueDepth);
+    const { workers, queueDepth } = resolvePoolOptions(options);
+    this.#workers = workers;
+    this.#queueDepth = queueDepth;
     this.#entryName = entryName;
   }
 

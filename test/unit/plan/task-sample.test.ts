@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
+import { attemptOf } from '../../../orchestrator/backends/signal-cancel.js';
 import { isFanoutError } from '../../../orchestrator/errors.js';
 import { sampleTask } from '../../../orchestrator/plan/task-sample.js';
-import { defineTask } from '../../../orchestrator/tasks/task.js';
+import { BUILTIN_TASKS_VERSION } from '../../../orchestrator/tasks/registry.js';
+import { defineTask, type TaskRef } from '../../../orchestrator/tasks/task.js';
+import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from '../lambda/nock-lambda.js';
 
 const sized = (requestBytes: number, replyBytes: number) =>
   defineTask<{ n: number }, { pad: string }, { pad: string }, number>({
@@ -14,15 +19,38 @@ const sized = (requestBytes: number, replyBytes: number) =>
     merge: (acc) => acc + 1,
   });
 
+const BUILTIN: TaskRef = { kind: 'builtin', name: 'sized' };
+/** A bundled module task as `resolveTask` returns it: its version is the bundle's hash. */
+const MODULE: TaskRef = {
+  kind: 'module',
+  path: '/tmp/bundles/sized-1f0e9d8c.cjs',
+  source: '/project/sized.ts',
+  version: '1f0e9d8c7b6a',
+  name: 'sized',
+};
+
 describe('sampleTask', () => {
+  beforeAll(() => {
+    nock.disableNetConnect();
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+  });
+  afterEach(() => nock.cleanAll());
+  afterAll(() => {
+    nock.enableNetConnect();
+    vi.unstubAllEnvs();
+  });
+
   it('measures sizes and times of the first batches (one warm-up untimed)', async () => {
     const task = sized(1000, 2000);
-    const s = await sampleTask({ task, ref: { kind: 'builtin', name: 'sized' }, input: { n: 10 }, batches: 3 });
+    const s = await sampleTask({ task, ref: BUILTIN, input: { n: 10 }, batches: 3 });
     expect(s.sampled).toBe(3);
     expect(s.localBatchMs).toHaveLength(3);
-    // the event wraps the batch: {"task":"sized","batchId":"0","batch":{"pad":"xxx…"}}
+    // the event wraps the batch, with the built-ins' version: {"task":"sized","version":"fanout-…","batchId":"0",…}
     expect(s.requestBytes).toBe(
-      JSON.stringify({ task: 'sized', batchId: '0', batch: { pad: 'x'.repeat(1000) } }).length,
+      JSON.stringify({ task: 'sized', version: BUILTIN_TASKS_VERSION, batchId: '0', batch: { pad: 'x'.repeat(1000) } })
+        .length,
     );
     expect(s.responseBytes).toBeGreaterThan(2000);
     expect(s.coldStartMs).toBeGreaterThan(0);
@@ -30,20 +58,50 @@ describe('sampleTask', () => {
     expect(s.invokeOverheadMs).toBe(0);
   }, 30_000);
 
+  it.each([
+    ['a built-in', BUILTIN, BUILTIN_TASKS_VERSION],
+    ['a bundled module task', MODULE, '1f0e9d8c7b6a'],
+  ])(
+    'sizes %s by the very event the lambda backend sends, version included',
+    async (_what, ref, version) => {
+      // Prepare: the lambda backend against a nock Invoke API, keeping the body of the one invoke it makes
+      const task = sized(1000, 10);
+      const bodies: string[] = [];
+      const scope = lambdaScope()
+        .post(INVOKE_PATH)
+        .reply((_uri, body) => {
+          bodies.push(typeof body === 'string' ? body : JSON.stringify(body));
+          return [200, JSON.stringify({ batchId: '0', partial: { pad: 'y' } })];
+        });
+      const backend = new LambdaBackend({ endpoint: ENDPOINT, concurrency: 1 });
+      await backend.start({ task: ref, instance: task });
+      try {
+        await backend.runAttempt({ id: '0', batch: { pad: 'x'.repeat(1000) }, attempt: 1 }, attemptOf());
+      } finally {
+        await backend.stop();
+      }
+      // Act
+      const s = await sampleTask({ task, ref, input: { n: 3 }, batches: 1 });
+      // Assess: the backend named the task at its version, and the sample measured exactly those bytes
+      expect(scope.isDone()).toBe(true);
+      expect(bodies).toHaveLength(1);
+      const sent = bodies[0] as string;
+      expect(eventOf(sent)).toEqual({ task: 'sized', version, batchId: '0', batch: { pad: 'x'.repeat(1000) } });
+      expect(s.requestBytes).toBe(Buffer.byteLength(sent));
+    },
+    30_000,
+  );
+
   it('refuses a batch whose event is over the 6 MB synchronous payload, naming the size', async () => {
     const task = sized(6 * 1024 * 1024 + 1, 10);
-    const err = await sampleTask({ task, ref: { kind: 'builtin', name: 'sized' }, input: { n: 2 }, batches: 1 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await sampleTask({ task, ref: BUILTIN, input: { n: 2 }, batches: 1 }).catch((e: unknown) => e);
     expect(isFanoutError(err, 'EINPUT')).toBe(true);
     expect((err as Error).message).toMatch(/Sampled batch 0 has a \d+-byte request, over Lambda's 6291456-byte/);
   });
 
   it('refuses a reply over 6 MB too', async () => {
     const task = sized(10, 6 * 1024 * 1024);
-    const err = await sampleTask({ task, ref: { kind: 'builtin', name: 'sized' }, input: { n: 2 }, batches: 1 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await sampleTask({ task, ref: BUILTIN, input: { n: 2 }, batches: 1 }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('-byte response');
   });
 });

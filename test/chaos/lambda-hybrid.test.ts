@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import { countPrimesInRange } from '../../orchestrator/tasks/prime-sieve.js';
-import { expectEachBatchMergedOnce, faultPlan, printFaults, tally } from './chaos-helpers.js';
-import { type FaultProxy, type InvokeFault, startFaultProxy } from './invoke-fault-proxy.js';
+import { expectEachBatchMergedOnce, faultPlan, printFaults, tally } from '../helpers/chaos-helpers.js';
+import { type FaultProxy, type InvokeFault, startFaultProxy } from '../helpers/invoke-fault-proxy.js';
 
 /**
  * Chaos on lambda and hybrid: the real serverless-offline (one per file, stopped by PID in afterAll) behind a proxy

@@ -5,9 +5,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../orchestrator/backends/backend.js';
 import { startDocsServer } from '../../orchestrator/docs-server/docs-server.js';
 import { fanout } from '../../orchestrator/fanout.js';
-import { fixture } from '../integration/fanout-cli.js';
-import { referenceWordcount } from '../integration/fetch-test-server.js';
-import { expectEachBatchMergedOnce, faultPlan, printFaults, SEED, seededRandom, tally } from './chaos-helpers.js';
+import {
+  expectEachBatchMergedOnce,
+  faultPlan,
+  printFaults,
+  SEED,
+  seededRandom,
+  tally,
+} from '../helpers/chaos-helpers.js';
+import { fixture } from '../helpers/fanout-cli.js';
+import { referenceWordcount } from '../helpers/fetch-test-server.js';
 
 /**
  * Chaos on the local backends, deterministic by seed (CHAOS_SEED): workers that throw, hang, exit or are SIGKILLed on

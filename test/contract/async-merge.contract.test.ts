@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanout } from '../../orchestrator/fanout.js';
 import { primes } from '../../orchestrator/tasks/primes.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
-import { emulatorEndpoint, fixtures } from './backend-fixtures.js';
+import { emulatorEndpoint, fixtures } from '../helpers/backend-fixtures.js';
 
 /**
  * A task whose `merge` is async, the way a user merging into a file or a database writes it, on every backend: the far

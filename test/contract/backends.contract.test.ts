@@ -10,8 +10,8 @@ import { fanout } from '../../orchestrator/fanout.js';
 import type { RunStats } from '../../orchestrator/stats.js';
 import { hash } from '../../orchestrator/tasks/hash.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
-import { referenceWordcount, texts } from '../integration/fetch-test-server.js';
-import { type BackendFixture, fixtures } from './backend-fixtures.js';
+import { type BackendFixture, fixtures } from '../helpers/backend-fixtures.js';
+import { referenceWordcount, texts } from '../helpers/fetch-test-server.js';
 
 /**
  * The backend contract: every backend gives the same answers, the same typed errors, stops on abort, and survives a

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTask } from '../../orchestrator/bundle/resolve-task.js';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
-import { EMULATED_USER_TASKS, fixtures } from './backend-fixtures.js';
+import { EMULATED_USER_TASKS, fixtures } from '../helpers/backend-fixtures.js';
 
 /**
  * A user task written in TypeScript (test/fixtures/ts-task: a relative import, an npm dependency, an enum) gives the

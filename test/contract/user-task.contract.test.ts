@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
-import { fixtures } from './backend-fixtures.js';
+import { fixtures } from '../helpers/backend-fixtures.js';
 
 /**
  * User-defined tasks (a module exporting a task made with defineTask) run unchanged on every local backend, given by

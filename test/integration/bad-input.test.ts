@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/worker.js';
-import { fanoutCli, fixture } from './fanout-cli.js';
+import { fanoutCli, fixture } from '../helpers/fanout-cli.js';
 
 /**
  * Bad input, one row each, against the real binary: one line on stderr naming the problem, the documented exit code

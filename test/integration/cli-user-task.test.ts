@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fanoutCli, fixture } from './fanout-cli.js';
+import { fanoutCli, fixture } from '../helpers/fanout-cli.js';
 
 /**
  * The real binary with user task modules that misbehave, and with bad `compare --report` paths: stdout stays one JSON

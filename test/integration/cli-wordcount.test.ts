@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, fanoutCli } from './fanout-cli.js';
-import { type ServeDocsChild, startServeDocs } from './serve-docs-child.js';
+import { type CliRun, fanoutCli } from '../helpers/fanout-cli.js';
+import { type ServeDocsChild, startServeDocs } from '../helpers/serve-docs-child.js';
 
 /** Reference count computed directly from the files: every maximal run of ASCII letters, lowercased. */
 function directCount(dir: string): Map<string, number> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type CliRun, fanoutCli } from './fanout-cli.js';
+import { type CliRun, fanoutCli } from '../helpers/fanout-cli.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/backend-dependent-task.js', import.meta.url));
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fanoutCli } from './fanout-cli.js';
+import { fanoutCli } from '../helpers/fanout-cli.js';
 
 /**
  * The network guard and URL hygiene through the real binary, against a real server on 127.0.0.1. No packet ever goes

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countersConsistent } from '../../orchestrator/accumulators/shared-counters.js';
 import { type DocsServer, startDocsServer } from '../../orchestrator/docs-server/docs-server.js';
 import { FetchPool } from '../../orchestrator/fetch/fetch-pool.js';
-import { startOddServer } from './fetch-test-server.js';
+import { startOddServer } from '../helpers/fetch-test-server.js';
 
 const DIR = '/usr/share/common-licenses';
 

@@ -9,7 +9,7 @@ import { fanout } from '../../orchestrator/fanout.js';
 import { type DocBatch, fetchDocBatches } from '../../orchestrator/fetch/fetch-stage.js';
 import { fetchDocBatchesInOrder } from '../../orchestrator/fetch/ordered-doc-batches.js';
 import { readUrlList } from '../../orchestrator/fetch/url-list.js';
-import { referenceWordcount, texts } from './fetch-test-server.js';
+import { referenceWordcount, texts } from '../helpers/fetch-test-server.js';
 
 const DOCS = 12;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fanoutCli } from './fanout-cli.js';
+import { fanoutCli } from '../helpers/fanout-cli.js';
 
 const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
 

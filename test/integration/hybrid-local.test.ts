@@ -14,8 +14,8 @@ import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { RunStats } from '../../orchestrator/stats.js';
 import { sleep } from '../../orchestrator/tasks/sleep.js';
+import { isRunning, waitAllGone } from '../helpers/process-tree.js';
 import { WatchedProcessBackend } from '../helpers/watched-pools.js';
-import { isRunning, waitAllGone } from './process-tree.js';
 
 /** Every batch id merged exactly once: one `ok` record per id, `expected` ids in all. */
 function expectEachBatchOnce(stats: RunStats, expected: number): void {

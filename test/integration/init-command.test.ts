@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Ran, repo, run } from './installed-project.js';
+import { type Ran, repo, run } from '../helpers/installed-project.js';
 
 /**
  * `fanout init` on the edges: projects where files are in the way, a foreign serverless.yml, no package.json, fanout not

@@ -3,7 +3,16 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../orchestrator/emulator/serverless-offline.js';
-import { jsonOf, lockedVersion, newProject, packFanout, type Ran, repo, run, write } from './installed-project.js';
+import {
+  jsonOf,
+  lockedVersion,
+  newProject,
+  packFanout,
+  type Ran,
+  repo,
+  run,
+  write,
+} from '../helpers/installed-project.js';
 
 /**
  * fanout as a user gets it: `npm pack`, installed into a new empty ESM project from npm's cache, `fanout init`, then

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleTask } from '../../orchestrator/bundle/bundle-task.js';
 import { BUILTIN_TASKS_VERSION } from '../../orchestrator/tasks/registry.js';
+import { fixture } from '../helpers/fanout-cli.js';
 import { NODE24_VERSION, node24, node24Unavailable } from '../helpers/node24.mjs';
-import { fixture } from './fanout-cli.js';
-import { root, sls } from './serverless-cli.js';
+import { root, sls } from '../helpers/serverless-cli.js';
 
 /**
  * The worker as Lambda's nodejs24.x runs it: `sls package` with a user task (TypeScript, an npm dependency) listed,

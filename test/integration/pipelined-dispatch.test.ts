@@ -12,8 +12,8 @@ import type { FromFarSide, ToFarSide } from '../../orchestrator/far-side/pool-me
 import { DEFAULTS } from '../../orchestrator/options.js';
 import type { BatchRecord } from '../../orchestrator/stats.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { isRunning, waitAllGone } from '../helpers/process-tree.js';
 import { WatchedProcessBackend, WatchedThreadBackend } from '../helpers/watched-pools.js';
-import { isRunning, waitAllGone } from './process-tree.js';
 
 /** Pipelined dispatch on real workers: several batches queued per worker, with exact answers and honest records. */
 

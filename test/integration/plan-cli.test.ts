@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fanoutCli } from './fanout-cli.js';
+import { fanoutCli } from '../helpers/fanout-cli.js';
 
 describe('fanout plan (the real binary)', () => {
   it('prints a plan as JSON from a measured sample, and writes the HTML report with the curve', async () => {

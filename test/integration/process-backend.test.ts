@@ -9,9 +9,9 @@ import { ProcessBackend } from '../../orchestrator/backends/process/process-back
 import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { defaultCapacityOn, nproc } from '../helpers/cores-under-affinity.js';
 import { runOnce } from '../helpers/run-once.js';
 import { WatchedProcessBackend } from '../helpers/watched-pools.js';
-import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
 /** Real child processes (compiled entry from dist/: run `npm run build` first). */
 

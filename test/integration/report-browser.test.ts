@@ -6,9 +6,9 @@ import { ProcessBackend } from '../../orchestrator/backends/process/process-back
 import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
 import { type Comparison, runComparison } from '../../orchestrator/report/comparison.js';
 import { htmlReport } from '../../orchestrator/report/html-report.js';
-import { type HeadlessChromium, launchHeadlessChromium } from './headless-chromium.js';
+import { type HeadlessChromium, launchHeadlessChromium } from '../helpers/headless-chromium.js';
 
-const outDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
+const outDir = fileURLToPath(new URL('../../test-output', import.meta.url));
 
 describe('HTML report in headless Chromium', () => {
   let browser: HeadlessChromium;

@@ -2,10 +2,10 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { journalBatches, startCli, until } from './cli-process.js';
-import { fanoutCli, fixture } from './fanout-cli.js';
-import { isRunning } from './process-tree.js';
-import { type ServeDocsChild, startServeDocs } from './serve-docs-child.js';
+import { journalBatches, startCli, until } from '../helpers/cli-process.js';
+import { fanoutCli, fixture } from '../helpers/fanout-cli.js';
+import { isRunning } from '../helpers/process-tree.js';
+import { type ServeDocsChild, startServeDocs } from '../helpers/serve-docs-child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fanout-resume-'));
 const started: number[] = [];

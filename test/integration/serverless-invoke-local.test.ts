@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { root, sls } from './serverless-cli.js';
+import { root, sls } from '../helpers/serverless-cli.js';
 
 const buildDir = join('.esbuild', `invoke-test-${process.pid}`);
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { root, sls } from './serverless-cli.js';
+import { root, sls } from '../helpers/serverless-cli.js';
 
 const buildDir = join('.esbuild', `package-test-${process.pid}`);
 

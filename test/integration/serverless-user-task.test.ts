@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleTask } from '../../orchestrator/bundle/bundle-task.js';
-import { fixture } from './fanout-cli.js';
-import { root, sls } from './serverless-cli.js';
+import { fixture } from '../helpers/fanout-cli.js';
+import { root, sls } from '../helpers/serverless-cli.js';
 
 /**
  * A user task listed in fanout.config.json is bundled into the worker function by `sls package` and served by

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { journalBatches, startCli, until } from './cli-process.js';
-import { fixture } from './fanout-cli.js';
-import { descendants, isRunning, waitAllGone } from './process-tree.js';
+import { journalBatches, startCli, until } from '../helpers/cli-process.js';
+import { fixture } from '../helpers/fanout-cli.js';
+import { descendants, isRunning, waitAllGone } from '../helpers/process-tree.js';
 
 const started: number[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'fanout-signals-'));

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningCli, startCli, until } from './cli-process.js';
-import { cmdlineOf, descendants, isRunning, waitAllGone } from './process-tree.js';
+import { type RunningCli, startCli, until } from '../helpers/cli-process.js';
+import { cmdlineOf, descendants, isRunning, waitAllGone } from '../helpers/process-tree.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const env: NodeJS.ProcessEnv = {

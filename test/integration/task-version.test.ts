@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleTask } from '../../orchestrator/bundle/bundle-task.js';
 import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
-import { fanoutCli } from './fanout-cli.js';
+import { fanoutCli } from '../helpers/fanout-cli.js';
 
 /**
  * The version handshake against the real emulator: a function started with a task answers EVERSION, exit 1, one line,

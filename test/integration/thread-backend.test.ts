@@ -9,9 +9,9 @@ import { FanoutError } from '../../orchestrator/errors.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import { farSideEntry, farSideEntryPath } from '../../orchestrator/far-side/entry-path.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { defaultCapacityOn, nproc } from '../helpers/cores-under-affinity.js';
 import { runOnce } from '../helpers/run-once.js';
 import { WatchedThreadBackend } from '../helpers/watched-pools.js';
-import { defaultCapacityOn, nproc } from './cores-under-affinity.js';
 
 /** Real worker threads (compiled entry from dist/: run `npm run build` first). */
 

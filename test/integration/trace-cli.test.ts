@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fanoutCli } from './fanout-cli.js';
-import { type ServeDocsChild, startServeDocs } from './serve-docs-child.js';
-import { type AttemptEvent, validateTrace } from './trace-format.js';
+import { fanoutCli } from '../helpers/fanout-cli.js';
+import { type ServeDocsChild, startServeDocs } from '../helpers/serve-docs-child.js';
+import { type AttemptEvent, validateTrace } from '../helpers/trace-format.js';
 
 const readTrace = (file: string) => validateTrace(JSON.parse(readFileSync(file, 'utf8')));
 

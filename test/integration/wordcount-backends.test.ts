@@ -6,7 +6,7 @@ import { type DocsServer, startDocsServer } from '../../orchestrator/docs-server
 import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { RunStats } from '../../orchestrator/stats.js';
-import { referenceWordcount, texts } from './fetch-test-server.js';
+import { referenceWordcount, texts } from '../helpers/fetch-test-server.js';
 
 vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
 vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'x');

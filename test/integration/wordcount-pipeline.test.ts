@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDocs } from '../../orchestrator/docs-server/demo-docs.js';
 import { type DocsServer, startDocsServer } from '../../orchestrator/docs-server/docs-server.js';
 import { fanout } from '../../orchestrator/fanout.js';
-import { referenceWordcount, texts } from './fetch-test-server.js';
+import { referenceWordcount, texts } from '../helpers/fetch-test-server.js';
 
 const URLS = 100_000;
 const FILES = 10;

@@ -3,7 +3,7 @@ import { type FarSideEntryName, farSideFolderEntry } from '../../far-side/entry-
 import { resolvePoolOptions } from '../../options.js';
 import { taskVersionOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
-import type { AttemptClock, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
+import type { AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
 import type { Lane, LaneEvents } from './lane.js';
 import { LONG_BATCH_DEPTH } from './queue-depth.js';
 import { WorkerPool } from './worker-pool.js';

@@ -6,7 +6,7 @@ import { isFanoutError } from '../../../orchestrator/errors.js';
 import { sampleTask } from '../../../orchestrator/plan/task-sample.js';
 import { BUILTIN_TASKS_VERSION } from '../../../orchestrator/tasks/registry.js';
 import { defineTask, type TaskRef } from '../../../orchestrator/tasks/task.js';
-import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from '../lambda/nock-lambda.js';
+import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from '../../helpers/nock-lambda.js';
 
 const sized = (requestBytes: number, replyBytes: number) =>
   defineTask<{ n: number }, { pad: string }, { pad: string }, number>({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTrace } from '../../../orchestrator/report/trace-events.js';
 import type { BatchRecord } from '../../../orchestrator/stats.js';
-import { validateTrace } from '../../integration/trace-format.js';
+import { validateTrace } from '../../helpers/trace-format.js';
 
 const rec = (r: Partial<BatchRecord>): BatchRecord => ({
   batchId: '0',

@@ -7,7 +7,7 @@ import type {
   BatchOutcome,
 } from '../../../orchestrator/backends/backend.js';
 import { type AttemptReport, runScheduler } from '../../../orchestrator/scheduler/scheduler.js';
-import { batches, schedulerOptions } from './fake-backend.js';
+import { batches, schedulerOptions } from '../../helpers/fake-backend.js';
 
 interface Queued {
   job: BatchJob;

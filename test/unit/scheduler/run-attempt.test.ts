@@ -8,7 +8,7 @@ import type {
 } from '../../../orchestrator/backends/backend.js';
 import { type FanoutError, isFanoutError } from '../../../orchestrator/errors.js';
 import { type AttemptReport, runScheduler, type SchedulerOptions } from '../../../orchestrator/scheduler/scheduler.js';
-import { batches, crash, schedulerOptions } from './fake-backend.js';
+import { batches, crash, schedulerOptions } from '../../helpers/fake-backend.js';
 
 /** How one attempt behaves once a worker begins it. */
 interface Plan {

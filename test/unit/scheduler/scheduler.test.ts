@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FanoutError } from '../../../orchestrator/errors.js';
 import { runScheduler } from '../../../orchestrator/scheduler/scheduler.js';
-import { batches, crash, FakeBackend, schedulerOptions } from './fake-backend.js';
+import { batches, crash, FakeBackend, schedulerOptions } from '../../helpers/fake-backend.js';
 
 describe('runScheduler', () => {
   beforeEach(() => {

@@ -1,15 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
-import { encodeEvent, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../../orchestrator/backends/lambda/payload.js';
-import { isFanoutError } from '../../../orchestrator/errors.js';
-import { fanout, resolveTask } from '../../../orchestrator/fanout.js';
-import blobs from '../../fixtures/blob-tasks/blobs.js';
-import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from './nock-lambda.js';
+import { LambdaBackend } from '../../../../orchestrator/backends/lambda/lambda-backend.js';
+import { encodeEvent, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../../../orchestrator/backends/lambda/payload.js';
+import { isFanoutError } from '../../../../orchestrator/errors.js';
+import { fanout, resolveTask } from '../../../../orchestrator/fanout.js';
+import blobs from '../../../fixtures/blob-tasks/blobs.js';
+import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from '../../../helpers/nock-lambda.js';
 
-const BLOBS = fileURLToPath(new URL('../../fixtures/blob-tasks/blobs.ts', import.meta.url));
-const STUBBORN = fileURLToPath(new URL('../../fixtures/blob-tasks/stubborn.ts', import.meta.url));
+const BLOBS = fileURLToPath(new URL('../../../fixtures/blob-tasks/blobs.ts', import.meta.url));
+const STUBBORN = fileURLToPath(new URL('../../../fixtures/blob-tasks/stubborn.ts', import.meta.url));
 
 describe('LambdaBackend payload limit', () => {
   beforeAll(() => {

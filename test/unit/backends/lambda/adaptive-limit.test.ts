@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveLimit } from '../../../orchestrator/backends/lambda/adaptive-limit.js';
+import { AdaptiveLimit } from '../../../../orchestrator/backends/lambda/adaptive-limit.js';
 
 describe('AdaptiveLimit (AIMD)', () => {
   it('halves on throttle, never below 1', () => {

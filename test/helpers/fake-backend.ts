@@ -1,7 +1,7 @@
-import type { AttemptHandle, Backend, BatchJob, BatchOutcome } from '../../../orchestrator/backends/backend.js';
-import { FanoutError } from '../../../orchestrator/errors.js';
-import { DEFAULTS } from '../../../orchestrator/options.js';
-import type { SchedulerOptions } from '../../../orchestrator/scheduler/scheduler.js';
+import type { AttemptHandle, Backend, BatchJob, BatchOutcome } from '../../orchestrator/backends/backend.js';
+import { FanoutError } from '../../orchestrator/errors.js';
+import { DEFAULTS } from '../../orchestrator/options.js';
+import type { SchedulerOptions } from '../../orchestrator/scheduler/scheduler.js';
 
 /** Scripted behaviour of one attempt: succeed after `ms`, or fail with `error` after `ms`. */
 export type Script = (job: BatchJob) => { ms: number; error?: FanoutError; partial?: unknown };

@@ -1,11 +1,11 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
-import { isFanoutError } from '../../../orchestrator/errors.js';
-import { fanout } from '../../../orchestrator/fanout.js';
-import { countPrimesInRange } from '../../../orchestrator/tasks/prime-sieve.js';
-import type { TaskRef } from '../../../orchestrator/tasks/task.js';
-import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope, workerReply } from './nock-lambda.js';
+import { LambdaBackend } from '../../../../orchestrator/backends/lambda/lambda-backend.js';
+import { isFanoutError } from '../../../../orchestrator/errors.js';
+import { fanout } from '../../../../orchestrator/fanout.js';
+import { countPrimesInRange } from '../../../../orchestrator/tasks/prime-sieve.js';
+import type { TaskRef } from '../../../../orchestrator/tasks/task.js';
+import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope, workerReply } from '../../../helpers/nock-lambda.js';
 
 const PRIMES: TaskRef = { kind: 'builtin', name: 'primes' };
 

@@ -9,7 +9,7 @@ describe('infra/caller-policy.json', () => {
   it('allows lambda:InvokeFunction on the one worker function and nothing else', () => {
     // Act
     const policy = JSON.parse(
-      readFileSync(new URL('../../../infra/caller-policy.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../../../../infra/caller-policy.json', import.meta.url), 'utf8'),
     ) as Policy;
     // Assess
     expect(policy.Statement).toHaveLength(1);

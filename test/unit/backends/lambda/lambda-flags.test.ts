@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { addLambdaFlags, lambdaOptionsFrom } from '../../../orchestrator/cli/lambda-flags.js';
-import { isFanoutError } from '../../../orchestrator/errors.js';
+import { addLambdaFlags, lambdaOptionsFrom } from '../../../../orchestrator/cli/lambda-flags.js';
+import { isFanoutError } from '../../../../orchestrator/errors.js';
 
 function parse(args: string[]): Record<string, unknown> {
   const cmd = addLambdaFlags(new Command('run').exitOverride());

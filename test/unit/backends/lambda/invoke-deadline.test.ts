@@ -1,10 +1,10 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
-import { isRequestTimeout } from '../../../orchestrator/backends/lambda/lambda-client.js';
-import { FanoutError } from '../../../orchestrator/errors.js';
-import { runOnce } from '../../helpers/run-once.js';
-import { ENDPOINT, INVOKE_PATH, lambdaScope, workerReply } from './nock-lambda.js';
+import { LambdaBackend } from '../../../../orchestrator/backends/lambda/lambda-backend.js';
+import { isRequestTimeout } from '../../../../orchestrator/backends/lambda/lambda-client.js';
+import { FanoutError } from '../../../../orchestrator/errors.js';
+import { ENDPOINT, INVOKE_PATH, lambdaScope, workerReply } from '../../../helpers/nock-lambda.js';
+import { runOnce } from '../../../helpers/run-once.js';
 
 describe('per-invoke deadline (the handler request timeout)', () => {
   let backend: LambdaBackend | undefined;

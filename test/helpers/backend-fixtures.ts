@@ -5,7 +5,7 @@ import { HybridBackend } from '../../orchestrator/backends/hybrid/hybrid-backend
 import { InlineBackend } from '../../orchestrator/backends/inline/inline-backend.js';
 import { LambdaBackend } from '../../orchestrator/backends/lambda/lambda-backend.js';
 import { type Emulator, startEmulator } from '../../orchestrator/emulator/serverless-offline.js';
-import { WatchedProcessBackend, WatchedThreadBackend } from '../helpers/watched-pools.js';
+import { WatchedProcessBackend, WatchedThreadBackend } from './watched-pools.js';
 
 /**
  * One backend under the contract suite. Append a fixture here and every contract test runs against it too.

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { hasAwsCredentials, looksLikeAwsAccessKeyId } from '../../../orchestrator/backends/lambda/aws-credentials.js';
+import {
+  hasAwsCredentials,
+  looksLikeAwsAccessKeyId,
+} from '../../../../orchestrator/backends/lambda/aws-credentials.js';
 
 /** A home with no ~/.aws, so only the environment decides. */
 const emptyHome = mkdtempSync(join(tmpdir(), 'fanout-home-'));

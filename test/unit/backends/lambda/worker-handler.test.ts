@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { handler } from '../../../functions/worker.js';
-import { BUILTIN_TASKS_VERSION } from '../../../orchestrator/tasks/registry.js';
+import { handler } from '../../../../functions/worker.js';
+import { BUILTIN_TASKS_VERSION } from '../../../../orchestrator/tasks/registry.js';
 
 describe('functions/worker handler', () => {
   it('runs a built-in task by name and returns the partial with its measurements', async () => {
@@ -18,7 +18,7 @@ describe('functions/worker handler', () => {
 
   it("runs built-ins at fanout's own version (package.json)", async () => {
     // Act
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
     // Assess
@@ -28,7 +28,7 @@ describe('functions/worker handler', () => {
   it('reports a cold start only on the first invoke of the instance', async () => {
     // Prepare: a fresh copy of the module is a fresh execution environment (the one imported above already ran)
     vi.resetModules();
-    const fresh = (await import('../../../functions/worker.js')).handler;
+    const fresh = (await import('../../../../functions/worker.js')).handler;
     // Act
     const a = await fresh({ task: 'primes', batchId: 'x', batch: { lo: 0, hi: 10 } });
     const b = await fresh({ task: 'primes', batchId: 'y', batch: { lo: 0, hi: 10 } });

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { handler } from '../../../functions/worker.js';
+import { handler } from '../../functions/worker.js';
 
 /** Fake endpoint: nock answers before any DNS lookup, and `disableNetConnect` guarantees nothing leaves the machine. */
 export const ENDPOINT = 'http://lambda.nock.test:3002';

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fanoutCli } from '../helpers/fanout-cli.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 describe('fanout CLI', () => {
   it.each(['inline', 'thread', 'process'])(

@@ -8,7 +8,7 @@ import { type Comparison, runComparison } from '../../orchestrator/report/compar
 import { htmlReport } from '../../orchestrator/report/html-report.js';
 import { type HeadlessChromium, launchHeadlessChromium } from '../helpers/headless-chromium.js';
 
-const outDir = fileURLToPath(new URL('../../test-output', import.meta.url));
+const outDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
 describe('HTML report in headless Chromium', () => {
   let browser: HeadlessChromium;

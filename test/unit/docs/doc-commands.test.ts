@@ -23,7 +23,7 @@ import type { AnyTask } from '../../../orchestrator/tasks/task.js';
  * program (`createProgram`), never from a list kept here.
  */
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Fenced blocks read as shell: commands, with `# …` comments (shown output). Other languages are code, not commands. */
 const SHELL_LANGS = new Set(['', 'sh', 'bash', 'shell', 'console', 'zsh']);

@@ -35,17 +35,20 @@ export type ResolvedFetchOptions = Required<Omit<FetchOptions, 'backoff'>> & { b
 /** 10 MiB: large enough for any book, small enough that one runaway body cannot exhaust memory. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** The fetch stage's defaults, in one place (wordcount's input options read them too). */
+export const FETCH_DEFAULTS = { concurrency: 64, threads: 2, timeoutMs: 30_000, retries: 3 } as const;
+
 /** Applies defaults and checks every option; bad values throw EINPUT naming the option. */
 export function resolveFetchOptions(o: FetchOptions = {}): ResolvedFetchOptions {
-  const concurrency = checkPositiveInt('fetchConcurrency', o.concurrency ?? 64);
-  const threads = Math.min(checkPositiveInt('fetchThreads', o.threads ?? 2), concurrency);
+  const concurrency = checkPositiveInt('fetchConcurrency', o.concurrency ?? FETCH_DEFAULTS.concurrency);
+  const threads = Math.min(checkPositiveInt('fetchThreads', o.threads ?? FETCH_DEFAULTS.threads), concurrency);
   return {
     concurrency,
     threads,
     perThread: checkPositiveInt('perThread', o.perThread ?? Math.ceil(concurrency / threads)),
     maxBodyBytes: checkPositiveInt('maxBody', o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
-    timeoutMs: checkPositiveInt('fetchTimeout', o.timeoutMs ?? 30_000),
-    retries: checkNonNegativeInt('fetchRetries', o.retries ?? 3),
+    timeoutMs: checkPositiveInt('fetchTimeout', o.timeoutMs ?? FETCH_DEFAULTS.timeoutMs),
+    retries: checkNonNegativeInt('fetchRetries', o.retries ?? FETCH_DEFAULTS.retries),
     maxRedirects: checkNonNegativeInt('maxRedirects', o.maxRedirects ?? 5),
     backoff: { baseMs: o.backoff?.baseMs ?? 100, maxMs: o.backoff?.maxMs ?? 5000 },
     maxRetryAfterMs: checkNonNegativeInt('maxRetryAfterMs', o.maxRetryAfterMs ?? 30_000),

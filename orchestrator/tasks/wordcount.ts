@@ -1,5 +1,5 @@
 import { inputError } from '../errors.js';
-import { DEFAULT_MAX_BODY_BYTES } from '../fetch/fetch-options.js';
+import { DEFAULT_MAX_BODY_BYTES, FETCH_DEFAULTS } from '../fetch/fetch-options.js';
 import type { DocBatch } from '../fetch/fetch-stage.js';
 import type { UrlSource } from '../fetch/url-list.js';
 import { checkNonNegativeInt, checkPositiveInt } from '../options.js';
@@ -65,21 +65,31 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       name: 'fetch-concurrency',
       kind: 'positiveInt',
       description: 'fetches in flight over all fetch threads',
-      default: 64,
+      default: FETCH_DEFAULTS.concurrency,
     },
-    { name: 'fetch-threads', kind: 'positiveInt', description: 'worker threads running fetches', default: 2 },
+    {
+      name: 'fetch-threads',
+      kind: 'positiveInt',
+      description: 'worker threads running fetches',
+      default: FETCH_DEFAULTS.threads,
+    },
     {
       name: 'max-body',
       kind: 'positiveInt',
       description: 'largest document accepted, bytes',
       default: DEFAULT_MAX_BODY_BYTES,
     },
-    { name: 'fetch-timeout', kind: 'positiveInt', description: 'deadline of one fetch attempt, ms', default: 30_000 },
+    {
+      name: 'fetch-timeout',
+      kind: 'positiveInt',
+      description: 'deadline of one fetch attempt, ms',
+      default: FETCH_DEFAULTS.timeoutMs,
+    },
     {
       name: 'fetch-retries',
       kind: 'nonNegativeInt',
       description: 'retries per URL on 429/5xx/reset/timeout',
-      default: 3,
+      default: FETCH_DEFAULTS.retries,
     },
     {
       name: 'allow-link-local',
@@ -158,11 +168,11 @@ function checkInput(input: WordcountInput): Required<WordcountInput> {
   return {
     urls: typeof urls === 'string' ? urls.trim() : urls,
     top: checkPositiveInt('top', input.top ?? 10),
-    fetchConcurrency: checkPositiveInt('fetchConcurrency', input.fetchConcurrency ?? 64),
-    fetchThreads: checkPositiveInt('fetchThreads', input.fetchThreads ?? 2),
+    fetchConcurrency: checkPositiveInt('fetchConcurrency', input.fetchConcurrency ?? FETCH_DEFAULTS.concurrency),
+    fetchThreads: checkPositiveInt('fetchThreads', input.fetchThreads ?? FETCH_DEFAULTS.threads),
     maxBody: checkPositiveInt('maxBody', input.maxBody ?? DEFAULT_MAX_BODY_BYTES),
-    fetchTimeout: checkPositiveInt('fetchTimeout', input.fetchTimeout ?? 30_000),
-    fetchRetries: checkNonNegativeInt('fetchRetries', input.fetchRetries ?? 3),
+    fetchTimeout: checkPositiveInt('fetchTimeout', input.fetchTimeout ?? FETCH_DEFAULTS.timeoutMs),
+    fetchRetries: checkNonNegativeInt('fetchRetries', input.fetchRetries ?? FETCH_DEFAULTS.retries),
     allowLinkLocal: checkBoolean('allowLinkLocal', input.allowLinkLocal ?? false),
   };
 }

@@ -93,10 +93,10 @@ describe('lambda backend against serverless-offline (real Invoke API on 127.0.0.
 
   it('starts its own emulator for `endpoint: auto`, caps it at 32 in flight, and stops it afterwards', async () => {
     // Prepare
-    const backend = new LambdaBackend({ endpoint: 'auto' });
+    let endpoint = '';
+    const backend = new LambdaBackend({ endpoint: 'auto', onEmulator: (e) => (endpoint = e.endpoint) });
     // Act
     await backend.start({ task: { kind: 'builtin', name: 'primes' } });
-    const endpoint = backend.endpoint as string;
     const capacity = backend.capacity();
     const { result } = await fanout('primes', { limit: 1_000_000 }, { backend }).finally(() => backend.stop());
     // Assess

@@ -80,9 +80,7 @@ export class HybridBackend implements Backend {
 
   /** Smallest payload limit of the two sides, so fanout() subdivides batches too large for Lambda. */
   get maxPayloadBytes(): number | undefined {
-    const limits = this.#sides
-      .map((s) => (s.backend as { maxPayloadBytes?: number }).maxPayloadBytes)
-      .filter((n): n is number => n !== undefined);
+    const limits = this.#sides.map((s) => s.backend.maxPayloadBytes).filter((n): n is number => n !== undefined);
     return limits.length > 0 ? Math.min(...limits) : undefined;
   }
 

@@ -41,7 +41,6 @@ export class LambdaBackend implements Backend {
   #client: LambdaClient | undefined;
   #emulator: Emulator | undefined;
   #task: { task: string; version: string } | undefined;
-  #throttles = 0;
 
   constructor(options: LambdaBackendOptions = {}) {
     this.#options = options;
@@ -60,21 +59,6 @@ export class LambdaBackend implements Backend {
   #defaultConcurrency(): number {
     // The emulator runs one worker thread per concurrent instance: keep it small unless the user asked for more.
     return this.#endpoint === AUTO_ENDPOINT ? DEFAULTS.emulatorConcurrency : DEFAULTS.lambdaConcurrency;
-  }
-
-  /** The function invoked, e.g. `fanout-dev-worker`. */
-  get functionName(): string {
-    return this.#functionName;
-  }
-
-  /** The endpoint in use (after `start`, the emulator's when `auto`); undefined means real AWS. */
-  get endpoint(): string | undefined {
-    return this.#endpoint;
-  }
-
-  /** Throttled invokes so far (each lowered the limit). */
-  get throttles(): number {
-    return this.#throttles;
   }
 
   /** The task this backend was started for. */
@@ -129,7 +113,6 @@ export class LambdaBackend implements Backend {
         ? err
         : new FanoutError('EINTERNAL', String(err), { cause: err, batchId: job.id });
       if (error.code === 'ETHROTTLED') {
-        this.#throttles++;
         this.#limit.onThrottle();
       }
       throw error;

@@ -1,6 +1,6 @@
 import { builtinTasks, loadTask, taskRefFromArg } from '../tasks/registry.js';
 import { type AnyTask, isTask, type TaskRef, taskModuleFile } from '../tasks/task.js';
-import { bundleTask, type TaskBundle } from './bundle-task.js';
+import type { TaskBundle } from './bundle-task.js';
 
 /** A task ready to run: the object the caller merges with, and the reference the far sides load. */
 export interface ResolvedTask {
@@ -19,6 +19,8 @@ const refOf = new WeakMap<AnyTask, TaskRef>();
  */
 async function bundled(ref: TaskRef): Promise<{ ref: TaskRef; bundle?: TaskBundle }> {
   if (ref.kind === 'builtin' || ref.version !== undefined) return { ref };
+  // esbuild (and the bundler) load only when a module task is named
+  const { bundleTask } = await import('./bundle-task.js');
   const bundle = await bundleTask(ref.path);
   const out: TaskRef = { kind: 'module', path: bundle.file, source: bundle.source, version: bundle.version };
   if (ref.exportName !== undefined) out.exportName = ref.exportName;

@@ -8,10 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
 import { BUILTIN_TASKS_VERSION, builtinTasks } from '../tasks/registry.js';
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from './payload-limit.js';
 import type { CpuMeasure } from './run-batch.js';
 import { serveBatch } from './serve-batch.js';
 import { type HeldTask, heldTask, type TaskShelf, taskShelf } from './task-shelf.js';
-import { type BatchReply, BatchRequestSchema, describeIssues, LAMBDA_SYNC_PAYLOAD_BYTES } from './wire.js';
+import { type BatchReply, BatchRequestSchema, describeIssues } from './wire.js';
 import { lambdaErrorFrom } from './wire-error.js';
 
 /**

@@ -7,12 +7,6 @@ import * as z from 'zod/mini';
 
 // zod/mini rather than zod: the same checks, and it keeps the Lambda bundle ~15× smaller (zod's full build is ~450 KB).
 
-/**
- * Lambda's limit for a synchronous (RequestResponse) request or response payload: 6 MB. The caller keeps its events
- * under it; the handler refuses a reply over it, as real Lambda would.
- */
-export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
-
 /** One batch for the far side: the task's id (its name) and version, the batch id and the JSON batch. */
 export const BatchRequestSchema = z.object({
   /** Task id: a built-in's name, or the `name` of a user task. */

@@ -1,4 +1,4 @@
-import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../backends/lambda/payload.js';
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../far-side/payload-limit.js';
 
 /**
  * The AWS Lambda limits the scale model plans against (AWS docs, "Lambda quotas" and "Lambda scaling behavior"):

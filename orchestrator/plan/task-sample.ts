@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LambdaBackend } from '../backends/lambda/lambda-backend.js';
 import { encodeEvent } from '../backends/lambda/payload.js';
 import { attemptOf } from '../backends/signal-cancel.js';
 import { inputError } from '../errors.js';
@@ -162,6 +161,8 @@ async function sampleOnEmulator(
     throw inputError('Sampling on the emulator needs a built-in task (the function bundles the built-ins)');
   }
   const cores = opts.cores ?? availableParallelism();
+  // the AWS SDK is loaded only when a sample runs on the emulator
+  const { LambdaBackend } = await import('../backends/lambda/lambda-backend.js');
   const backend = new LambdaBackend({ endpoint: opts.endpoint as string, concurrency: cores + 1 });
   await backend.start({ task: opts.ref });
   try {

@@ -1,7 +1,6 @@
 import { FanoutError } from '../../errors.js';
-import { type BatchRequest, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../far-side/wire.js';
-
-export { LAMBDA_SYNC_PAYLOAD_BYTES };
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../../far-side/payload-limit.js';
+import type { BatchRequest } from '../../far-side/wire.js';
 
 /** Room kept for the event envelope (`{"task":…,"version":…,"batchId":…,"batch":…}`) around the batch itself. */
 export const ENVELOPE_RESERVE_BYTES = 4 * 1024;

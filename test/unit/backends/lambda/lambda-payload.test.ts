@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LambdaBackend } from '../../../../orchestrator/backends/lambda/lambda-backend.js';
-import { encodeEvent, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../../../orchestrator/backends/lambda/payload.js';
+import { encodeEvent } from '../../../../orchestrator/backends/lambda/payload.js';
 import { isFanoutError } from '../../../../orchestrator/errors.js';
 import { fanout, resolveTask } from '../../../../orchestrator/fanout.js';
+import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../../../../orchestrator/far-side/payload-limit.js';
 import blobs from '../../../fixtures/blob-tasks/blobs.js';
 import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from '../../../helpers/nock-lambda.js';
 

@@ -7,6 +7,8 @@ import { quietWarnings } from '../orchestrator/cli/quiet-warnings.js';
 quietWarnings(false);
 
 const suites: Record<string, () => Promise<unknown>> = {
+  // whole fanout processes against node -e 0, 9 interleaved rounds: about 20 s
+  startup: async () => (await import('./startup.js')).run(),
   'cpu-scaling': async () => (await import('./cpu-scaling.js')).run(),
   'fetch-overlap': async () => (await import('./fetch-overlap.js')).run(),
   'lambda-client': async () => (await import('./lambda-client.js')).run(),

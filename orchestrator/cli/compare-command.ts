@@ -12,6 +12,7 @@ import { comparisonJson, formatComparison } from '../report/comparison-table.js'
 import { htmlReport } from '../report/html-report.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
+import { summaryOf } from './commands.js';
 import { addRunFlags, intFlag, parseBackendName, runOptionsFrom } from './common-flags.js';
 import { interruptSignal } from './interrupt.js';
 import { writeStdout } from './json-stdout.js';
@@ -207,7 +208,7 @@ export function writeReport(
  */
 export function compareCommand(task?: AnyTask): Command {
   const cmd = new Command('compare')
-    .description('run the same input on several backends; compare time, CPU, cost; write an HTML timeline')
+    .description(summaryOf('compare'))
     .argument('<task>', `a built-in task (${[...builtinTasks.keys()].join(', ')}) or a path to a task module`)
     .option('--backends <list>', `comma-separated, from ${BACKEND_NAMES.join(',')}`, DEFAULT_COMPARE_BACKENDS)
     .option('--runs <r>', 'timed repetitions per backend, in rotated order; the median is reported', '1')

@@ -6,6 +6,7 @@ import { defaultWorkers } from '../options.js';
 import { count } from '../plural.js';
 import { type Comparison, runComparison } from '../report/comparison.js';
 import { formatComparison } from '../report/comparison-table.js';
+import { summaryOf } from './commands.js';
 import { intFlag, workersFlag } from './common-flags.js';
 import { parseBackendList, withLambdaEndpoint, writeReport } from './compare-command.js';
 import { interruptSignal } from './interrupt.js';
@@ -22,7 +23,7 @@ const WORDCOUNT_BATCH_DOCS = 2;
  */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('the main job on embedded defaults: wordcount and primes on every backend, compared, with a report')
+    .description(summaryOf('demo'))
     .option('--limit <n>', 'primes: count primes below this number', '1000000000')
     .option('--backends <list>', 'backends to compare', BACKEND_NAMES.join(','))
     .option('--workers <k>', 'local pool size', String(defaultWorkers()))

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { initProject } from '../project/init-project.js';
+import { summaryOf } from './commands.js';
 import { writeStdout } from './json-stdout.js';
 
 /**
@@ -9,9 +10,7 @@ import { writeStdout } from './json-stdout.js';
  */
 export function initCommand(): Command {
   return new Command('init')
-    .description(
-      "make this project a fanout project: fanout.config.json, tasks/example.ts, a serverless.yml for fanout's worker function, and the Serverless tooling (osls, serverless-esbuild, serverless-offline) in devDependencies",
-    )
+    .description(summaryOf('init'))
     .option(
       '--force',
       'overwrite files that exist with other contents (a serverless.yml that is not fanout’s too)',

@@ -7,7 +7,7 @@ import { redactUrl } from '../redact-url.js';
 import type { AnyTask } from '../tasks/task.js';
 import { installInterruptPolicy, interruption } from './interrupt.js';
 import { reserveStdoutForJson, writeStdout } from './json-stdout.js';
-import { createProgram } from './program.js';
+import { commandOf, createProgram, HELP_WIDTH } from './program.js';
 import { quietWarnings } from './quiet-warnings.js';
 
 /** Commands whose first argument is a task whose options must be known before parsing. */
@@ -71,12 +71,11 @@ async function main(argv: string[]): Promise<void> {
   if (argv.includes('--json')) reserveStdoutForJson();
   try {
     const task = await preResolveTask(argv);
-    const program = createProgram(task);
+    const program = await createProgram(task, commandOf(argv));
     program.exitOverride();
-    // Fixed help width: readable in a terminal and stable when piped or captured by tests.
-    program.configureHelp({ helpWidth: 110 }).configureOutput({ writeOut: writeStdout, outputError });
+    program.configureOutput({ writeOut: writeStdout, outputError });
     for (const c of program.commands) {
-      c.exitOverride().configureHelp({ helpWidth: 110 }).configureOutput({ writeOut: writeStdout, outputError });
+      c.exitOverride().configureHelp({ helpWidth: HELP_WIDTH }).configureOutput({ writeOut: writeStdout, outputError });
     }
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

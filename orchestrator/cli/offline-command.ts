@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { type Emulator, withEmulator } from '../emulator/emulator-owner.js';
 import { inputError } from '../errors.js';
 import { DEFAULTS } from '../options.js';
+import { summaryOf } from './commands.js';
 import { intFlag } from './common-flags.js';
 import { interruption, interruptSignal } from './interrupt.js';
 
@@ -12,9 +13,7 @@ import { interruption, interruptSignal } from './interrupt.js';
  */
 export function offlineCommand(): Command {
   return new Command('offline')
-    .description(
-      "serve this project's Lambda worker on 127.0.0.1 with serverless-offline until Ctrl-C (prints the endpoint for --lambda-endpoint)",
-    )
+    .description(summaryOf('offline'))
     .option('--port <n>', 'Invoke API port (default: a free one)')
     .option('--stage <stage>', 'stage, which names the function fanout-<stage>-worker', DEFAULTS.stage)
     .action(async (flags: { port?: string; stage: string }) => {

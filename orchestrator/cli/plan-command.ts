@@ -14,6 +14,7 @@ import { type MeasuredSample, sampleTask } from '../plan/task-sample.js';
 import { resolveLambdaPricing } from '../report/lambda-pricing.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
+import { summaryOf } from './commands.js';
 import { intFlag } from './common-flags.js';
 import { interruptSignal } from './interrupt.js';
 import { writeStdout } from './json-stdout.js';
@@ -38,7 +39,7 @@ function withoutBatchesOption(task: AnyTask): AnyTask {
  */
 export function planCommand(task: AnyTask | undefined): Command {
   const cmd = new Command('plan')
-    .description('predict wall time and cost of an N-way Lambda fan-out from a short measured sample of the task')
+    .description(summaryOf('plan'))
     .argument('<task>', `a built-in task (${[...builtinTasks.keys()].join(', ')}) or a path to a task module`)
     .requiredOption('--batches <n>', `batches in the fan-out to predict (1–${LAMBDA_LIMITS.maxBatches})`)
     .requiredOption('--concurrency <c>', 'Lambda invocations in flight at most')

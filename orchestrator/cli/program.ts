@@ -1,28 +1,38 @@
-import { Command } from 'commander';
+import { Command, Help } from 'commander';
 import type { AnyTask } from '../tasks/task.js';
-import { compareCommand } from './compare-command.js';
-import { demoCommand } from './demo-command.js';
-import { initCommand } from './init-command.js';
-import { offlineCommand } from './offline-command.js';
+import { COMMANDS } from './commands.js';
 import { packageVersion } from './package-version.js';
-import { planCommand } from './plan-command.js';
-import { runCommand } from './run-command.js';
-import { serveDocsCommand } from './serve-docs-command.js';
 
-/** The `fanout` program with every command. `task` is the task argument resolved before parsing, if any. */
-export function createProgram(task?: AnyTask): Command {
+/** Fixed help width: readable in a terminal and stable when piped or captured by tests. */
+export const HELP_WIDTH = 110;
+
+/**
+ * The `fanout` program. `task` is the task argument resolved before parsing, if any. `only` names the one command
+ * this invocation runs: only its module is loaded, the others are listed by name and summary (`''`: none, for
+ * `--version` and `--help`); undefined loads every command.
+ */
+export async function createProgram(task?: AnyTask, only?: string): Promise<Command> {
+  const help = new Help();
   const program = new Command('fanout')
     .description(
       'Run the same task inline, in worker threads, in child processes and on AWS Lambda, and measure which is faster and cheaper.',
     )
     .version(packageVersion())
-    .configureHelp({ showGlobalOptions: true });
-  program.addCommand(initCommand());
-  program.addCommand(runCommand(task));
-  program.addCommand(compareCommand(task));
-  program.addCommand(planCommand(task));
-  program.addCommand(serveDocsCommand());
-  program.addCommand(offlineCommand());
-  program.addCommand(demoCommand());
+    .configureHelp({
+      showGlobalOptions: true,
+      helpWidth: HELP_WIDTH,
+      subcommandTerm: (cmd) => COMMANDS.find((c) => c.name === cmd.name())?.term ?? help.subcommandTerm(cmd),
+    });
+  for (const c of COMMANDS) {
+    if (only === undefined || only === c.name) program.addCommand((await c.load())(task));
+    else program.addCommand(new Command(c.name).description(c.summary));
+  }
   return program;
+}
+
+/** The command `argv` runs (`help run` asks for run's help), `''` when it names none. */
+export function commandOf(argv: readonly string[]): string {
+  const [first, second] = argv.filter((a) => !a.startsWith('-'));
+  const name = first === 'help' ? second : first;
+  return COMMANDS.some((c) => c.name === name) ? (name as string) : '';
 }

@@ -5,6 +5,7 @@ import type { LambdaOptions, RunInfo } from '../options.js';
 import type { BatchRecord } from '../stats.js';
 import { builtinTasks } from '../tasks/registry.js';
 import type { AnyTask } from '../tasks/task.js';
+import { summaryOf } from './commands.js';
 import { addRunFlags, backendOption, parseBackendName, runOptionsFrom } from './common-flags.js';
 import { interruptSignal } from './interrupt.js';
 import { addJournalFlags, journalOptionsFrom } from './journal-flags.js';
@@ -25,7 +26,7 @@ export const EXIT_SOME_FAILED = 3;
  */
 export function runCommand(task: AnyTask | undefined): Command {
   const cmd = new Command('run')
-    .description('run a task on one backend and print the result and statistics')
+    .description(summaryOf('run'))
     .argument('<task>', `a built-in task (${[...builtinTasks.keys()].join(', ')}) or a path to a task module`)
     .addOption(backendOption());
   addRunFlags(cmd);

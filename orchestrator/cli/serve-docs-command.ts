@@ -3,6 +3,7 @@ import { startDocsServer } from '../docs-server/docs-server.js';
 import type { FaultKind } from '../docs-server/fault-plan.js';
 import { inputError } from '../errors.js';
 import { count } from '../plural.js';
+import { summaryOf } from './commands.js';
 import { intFlag } from './common-flags.js';
 import { interruption, interruptSignal } from './interrupt.js';
 
@@ -15,7 +16,7 @@ const KINDS: FaultKind[] = ['503', '429', 'reset', 'slow'];
  */
 export function serveDocsCommand(): Command {
   return new Command('serve-docs')
-    .description('serve a folder of text files and /index.txt (their URLs) on 127.0.0.1, for wordcount')
+    .description(summaryOf('serve-docs'))
     .argument('<dir>', 'folder of text files')
     .option('--port <n>', 'port (0 = a free one)', '0')
     .option('--host <host>', 'address to bind', '127.0.0.1')

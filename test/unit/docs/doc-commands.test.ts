@@ -223,9 +223,7 @@ async function loadModules(commands: FoundCommand[], fileOf: ModuleFile): Promis
 
 /** The commands whose first argument is a task (`run`, `compare`, `plan`), as the program declares them. */
 const TASK_COMMANDS = new Set(
-  createProgram()
-    .commands.filter((c) => c.registeredArguments[0]?.name() === 'task')
-    .map((c) => c.name()),
+  (await createProgram()).commands.filter((c) => c.registeredArguments[0]?.name() === 'task').map((c) => c.name()),
 );
 
 /** The task argument of a `run`/`compare`/`plan` line (the word after the command), if any. */
@@ -303,15 +301,12 @@ async function checkDocs(
 ): Promise<{ problems: string[]; commands: FoundCommand[] }> {
   const commands = [...docs].flatMap(([file, text]) => fanoutCommands(file, text));
   const modules = await loadModules(commands, fileOf);
+  // every program the lines need, made first (createProgram loads the command modules asynchronously)
   const programs = new Map<AnyTask | undefined, Command>();
-  const programFor = (t?: AnyTask): Command => {
-    let p = programs.get(t);
-    if (!p) {
-      p = createProgram(t);
-      programs.set(t, p);
-    }
-    return p;
-  };
+  for (const t of [undefined, ...builtinTasks.values(), ...modules.values()]) {
+    if (!programs.has(t)) programs.set(t, await createProgram(t));
+  }
+  const programFor = (t?: AnyTask): Command => programs.get(t) as Command;
   const problems = [
     ...commands.flatMap((c) => commandProblems(c, modules, programFor)),
     ...[...docs].flatMap(([file, text]) => npmScriptProblems(file, text, scripts)),
@@ -355,9 +350,7 @@ describe('command lines in README.md and docs/*.md', () => {
     // the extractor found the docs' commands: a checker that finds nothing would pass anything
     expect(commands.length).toBeGreaterThan(40);
     const inReadme = new Set(commands.filter((c) => c.where.startsWith('README.md:')).map((c) => c.args[0]));
-    const names = createProgram()
-      .commands.map((c) => c.name())
-      .filter((n) => n !== 'help');
+    const names = (await createProgram()).commands.map((c) => c.name()).filter((n) => n !== 'help');
     expect(names.filter((n) => !inReadme.has(n))).toEqual([]);
   });
 
@@ -382,9 +375,7 @@ describe('command lines in README.md and docs/*.md', () => {
     const { problems, commands } = await checkDocs(new Map([['bad.md', doc]]), scripts, fileOf);
 
     // Assess
-    const names = createProgram()
-      .commands.map((c) => c.name())
-      .join(', ');
+    const names = (await createProgram()).commands.map((c) => c.name()).join(', ');
     expect(commands).toHaveLength(9);
     expect(problems).toEqual([
       `bad.md:1: \`npx fanout frobnicate primes\`: fanout has no command \`frobnicate\` (it has ${names})`,

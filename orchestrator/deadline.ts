@@ -11,7 +11,7 @@ export interface Deadline {
 /**
  * A signal that aborts after `ms`, or when `outer` does. One controller, one unref'd timer and one listener:
  * AbortSignal.timeout + AbortSignal.any make three signals and cost noticeably more per call at thousands of calls a
- * second (a Lambda invoke through a caller's client, a fetch attempt).
+ * second (a fetch attempt).
  */
 export function withDeadline(ms: number, outer?: AbortSignal): Deadline {
   const controller = new AbortController();

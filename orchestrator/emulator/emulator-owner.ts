@@ -5,7 +5,6 @@
  * through the handle it gets back; `withEmulator` stops it even when the work throws or is interrupted.
  */
 
-import { DEFAULTS } from '../options.js';
 import type { TaskRef } from '../tasks/task.js';
 import { type Emulator, startEmulator } from './serverless-offline.js';
 
@@ -13,7 +12,7 @@ import { type Emulator, startEmulator } from './serverless-offline.js';
 export interface EmulatorNeed {
   /** A user task the worker must carry besides the built-ins and fanout.config.json's tasks (bundled as this run did). */
   task?: TaskRef | undefined;
-  /** Stage, which names the function (`fanout-<stage>-worker`). @default {@link DEFAULTS}.stage */
+  /** Stage, which names the function (`fanout-<stage>-worker`). @default options.ts DEFAULTS.stage */
   stage?: string | undefined;
   /** Invocations the caller will keep in flight: the emulator runs a worker thread per concurrent instance. */
   concurrency?: number | undefined;
@@ -31,8 +30,8 @@ export type { Emulator };
 export function openEmulator(need: EmulatorNeed = {}): Promise<Emulator> {
   const task = need.task;
   return startEmulator({
-    stage: need.stage ?? DEFAULTS.stage,
-    maxConcurrency: need.concurrency ?? DEFAULTS.emulatorConcurrency,
+    ...(need.stage !== undefined ? { stage: need.stage } : {}),
+    ...(need.concurrency !== undefined ? { maxConcurrency: need.concurrency } : {}),
     ...(task?.kind === 'module' && task.source ? { tasks: [task.source] } : {}),
     ...(need.port !== undefined ? { port: need.port } : {}),
     ...(need.logs ? { logs: true } : {}),

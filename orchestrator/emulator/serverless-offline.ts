@@ -18,13 +18,13 @@ export interface EmulatorOptions {
    * instance and has no limit of its own, so callers cap their in-flight invokes at this. @default DEFAULTS.emulatorConcurrency
    */
   maxConcurrency?: number;
-  /** Stage, which names the function (`fanout-<stage>-worker`). @default dev */
+  /** Stage, which names the function (`fanout-<stage>-worker`). @default DEFAULTS.stage */
   stage?: string;
   /** Directory holding serverless.yml. @default the current project's fanout service, else fanout's own */
   cwd?: string;
   /** How long to wait for the ready line. @default 60000 */
   readyTimeoutMs?: number;
-  /** Forward the emulator's log lines to this process's stderr once it is ready (`npm run offline`). @default false */
+  /** Forward the emulator's log lines to this process's stderr once it is ready (`fanout offline`). @default false */
   logs?: boolean;
   /**
    * User task modules the worker function carries besides the built-ins and fanout.config.json's tasks (an ad hoc
@@ -78,8 +78,8 @@ function installExitHook(): void {
 
 /**
  * Starts serverless-offline (the real node entry of osls, not `npx`, so the PID is the server's) with explicit free
- * ports on 127.0.0.1, waits for its ready line and returns its endpoint. The worker is built on the fly from
- * functions/worker.ts by serverless-esbuild.
+ * ports on 127.0.0.1, waits for its ready line and returns its endpoint. serverless-esbuild builds the service's
+ * worker function on the fly.
  */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const cwd = opts.cwd ?? findServiceRoot();
@@ -96,7 +96,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     'offline',
     'start',
     '--stage',
-    opts.stage ?? 'dev',
+    opts.stage ?? DEFAULTS.stage,
     '--lambdaPort',
     String(port),
     '--httpPort',

@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { FanoutError, inputError } from '../errors.js';
+import { inputError } from '../errors.js';
 import {
-  EXAMPLE_LIB,
+  EXAMPLE_LIB_FILE,
   EXAMPLE_TASK_FILE,
   exampleLib,
   exampleTask,
@@ -61,6 +61,7 @@ export async function initProject(opts: InitOptions = {}): Promise<InitReport> {
   if (!existsSync(pkgPath)) {
     throw inputError(`no package.json in ${dir}: run \`npm init -y && npm i fanout\` there first`);
   }
+  const pkg = readPackageJson(pkgPath);
   const fanoutDir = installedFanout(dir);
   if (existsSync(join(dir, 'serverless.yml')) && !isFanoutService(dir) && !opts.force) {
     throw inputError(
@@ -70,7 +71,7 @@ export async function initProject(opts: InitOptions = {}): Promise<InitReport> {
   const whole: WholeFile[] = [
     { path: 'fanout.config.json', contents: fanoutConfigJson() },
     { path: EXAMPLE_TASK_FILE, contents: exampleTask() },
-    { path: EXAMPLE_LIB, contents: exampleLib() },
+    { path: EXAMPLE_LIB_FILE, contents: exampleLib() },
     { path: WORKER_SHIM_FILE, contents: workerShim() },
     { path: 'serverless.yml', contents: serverlessYml(relative(dir, fanoutDir).split(sep).join('/')) },
   ];
@@ -89,13 +90,13 @@ export async function initProject(opts: InitOptions = {}): Promise<InitReport> {
     report.files.push({ path, outcome });
     log(`${outcome.padEnd(11)} ${path}`);
   }
-  report.added = addDevDependencies(pkgPath, log);
-  const missing = TOOLING_PACKAGES.filter((p) => !resolvable(dir, p));
-  if ((report.added.length > 0 || missing.length > 0) && opts.install !== false) {
+  report.added = addDevDependencies(pkgPath, pkg, log);
+  const needsInstall = report.added.length > 0 || TOOLING_PACKAGES.some((p) => packageDirFrom(dir, p) === undefined);
+  if (needsInstall && opts.install !== false) {
     log(`installing ${TOOLING_PACKAGES.join(', ')} (npm install)…`);
     await npmInstall(dir);
     report.installed = true;
-  } else if (report.added.length > 0 || missing.length > 0) {
+  } else if (needsInstall) {
     log('not installed (--no-install): run `npm install` before using sls or the emulator');
   }
   report.next = [
@@ -113,10 +114,6 @@ function installedFanout(dir: string): string {
   if (!found)
     throw inputError(`fanout is not installed in ${dir}: run \`npm i fanout\` there first, then \`npx fanout init\``);
   return found;
-}
-
-function resolvable(dir: string, name: string): boolean {
-  return packageDirFrom(dir, name) !== undefined;
 }
 
 /** Creates the file; an existing one is kept (or overwritten when forced) unless it already holds these contents. */
@@ -140,15 +137,27 @@ function appendLines(path: string, lines: readonly string[]): FileOutcome {
   return text === undefined ? 'created' : 'appended';
 }
 
-/** Adds the Serverless tooling to devDependencies (a version the user already chose is left alone). */
-function addDevDependencies(pkgPath: string, log: (line: string) => void): string[] {
+/** The project's package.json: its text and what init reads of it. Read before anything is written. */
+interface ProjectPackage {
+  text: string;
+  json: { devDependencies?: Record<string, string>; dependencies?: Record<string, string> };
+}
+
+function readPackageJson(pkgPath: string): ProjectPackage {
   const text = readFileSync(pkgPath, 'utf8');
-  let pkg: { devDependencies?: Record<string, string>; dependencies?: Record<string, string> };
   try {
-    pkg = JSON.parse(text) as typeof pkg;
+    return { text, json: JSON.parse(text) as ProjectPackage['json'] };
   } catch (err) {
     throw inputError(`${pkgPath} is not JSON (${(err as Error).message})`);
   }
+}
+
+/** Adds the Serverless tooling to devDependencies (a version the user already chose is left alone). */
+function addDevDependencies(
+  pkgPath: string,
+  { text, json: pkg }: ProjectPackage,
+  log: (line: string) => void,
+): string[] {
   const versions = toolingVersions();
   const added: string[] = [];
   const dev = { ...(pkg.devDependencies ?? {}) };
@@ -181,7 +190,7 @@ function npmInstall(dir: string): Promise<void> {
       cwd: dir,
       stdio: ['ignore', process.stderr, process.stderr],
     });
-    child.once('error', (err) => reject(new FanoutError('EINPUT', `npm install could not start: ${err.message}`)));
+    child.once('error', (err) => reject(inputError(`npm install could not start: ${err.message}`)));
     child.once('exit', (code, signal) => {
       if (code === 0) resolve();
       else

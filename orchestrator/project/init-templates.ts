@@ -8,7 +8,7 @@ import { FANOUT_SERVERLESS_PLUGIN } from './service-dir.js';
 /** The example task's id, and its module and helper. */
 export const EXAMPLE_TASK = 'example';
 export const EXAMPLE_TASK_FILE = 'tasks/example.ts';
-const EXAMPLE_LIB_FILE = 'tasks/digits.ts';
+export const EXAMPLE_LIB_FILE = 'tasks/digits.ts';
 /** The handler shim: serverless-esbuild bundles only handlers inside the project, never from node_modules. */
 export const WORKER_SHIM_FILE = 'functions/fanout-worker.ts';
 
@@ -68,8 +68,6 @@ export function digitSum(n: number): number {
   return s;
 }
 `;
-
-export const EXAMPLE_LIB = EXAMPLE_LIB_FILE;
 
 export const workerShim =
   (): string => `// fanout's Lambda worker, re-exported so that serverless-esbuild bundles it from this project (written by

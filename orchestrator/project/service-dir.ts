@@ -24,19 +24,29 @@ interface FanoutPackageJson {
   peerDependencies?: Record<string, string>;
 }
 
-/** fanout's own package folder (the one holding its package.json), from the sources or from dist/. */
-export function fanoutPackageRoot(from: string = fileURLToPath(import.meta.url)): string {
+/**
+ * fanout's own package.json and its folder: the nearest package.json named `fanout` above `from` (this module, in
+ * the sources or in dist/), so what is read is the installed fanout's.
+ */
+export function fanoutPackage(from: string = fileURLToPath(import.meta.url)): { dir: string; json: FanoutPackageJson } {
   for (let dir = dirname(from); ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'fanout')
-      return dir;
+    if (existsSync(file)) {
+      const json = JSON.parse(readFileSync(file, 'utf8')) as FanoutPackageJson;
+      if (json.name === 'fanout') return { dir, json };
+    }
     if (dirname(dir) === dir) throw new FanoutError('EINTERNAL', `fanout's package.json not found above ${from}`);
   }
 }
 
+/** fanout's own package folder (the one holding its package.json), from the sources or from dist/. */
+export function fanoutPackageRoot(from?: string): string {
+  return fanoutPackage(from).dir;
+}
+
 /** The versions of the Serverless tooling fanout is tested with (its peerDependencies: one place for them). */
 export function toolingVersions(): Record<ToolingPackage, string> {
-  const pkg = JSON.parse(readFileSync(join(fanoutPackageRoot(), 'package.json'), 'utf8')) as FanoutPackageJson;
+  const pkg = fanoutPackage().json;
   const out = {} as Record<ToolingPackage, string>;
   for (const name of TOOLING_PACKAGES) {
     const range = pkg.peerDependencies?.[name];

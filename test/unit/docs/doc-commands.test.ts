@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTask } from '../../../orchestrator/bundle/resolve-task.js';
 import { createProgram } from '../../../orchestrator/cli/program.js';
 import {
-  EXAMPLE_LIB,
+  EXAMPLE_LIB_FILE,
   EXAMPLE_TASK_FILE,
   exampleLib,
   exampleTask,
@@ -320,7 +320,7 @@ function initExampleProject(): string {
   mkdirSync(join(dir, 'tasks'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   writeFileSync(join(dir, EXAMPLE_TASK_FILE), exampleTask());
-  writeFileSync(join(dir, EXAMPLE_LIB), exampleLib());
+  writeFileSync(join(dir, EXAMPLE_LIB_FILE), exampleLib());
   return dir;
 }
 

@@ -2,7 +2,9 @@
  * `npm run bench`: every benchmark, one after another (never in parallel: they measure the same 2 cores).
  * Each writes bench/results/<name>.json and prints a table. `npm run bench -- <name…>` runs only those.
  */
+import { loadavg } from 'node:os';
 import { quietWarnings } from '../orchestrator/cli/quiet-warnings.js';
+import { summarise } from './goals.js';
 
 quietWarnings(false);
 
@@ -25,8 +27,18 @@ const suites: Record<string, () => Promise<unknown>> = {
 };
 
 const only = process.argv.slice(2);
+const unknown = only.filter((name) => !(name in suites));
+if (unknown.length > 0) {
+  console.error(`bench: no suite named ${unknown.join(', ')} (suites: ${Object.keys(suites).join(', ')})`);
+  process.exit(2);
+}
+const startedAt = new Date();
+const loadAtStart = loadavg()[0] as number;
+const ran: string[] = [];
 for (const [name, run] of Object.entries(suites)) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`\n=== bench: ${name} ===`);
+  ran.push(name);
   await run();
 }
+await summarise(ran, startedAt, loadAtStart);

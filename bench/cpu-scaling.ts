@@ -3,7 +3,8 @@
  * thread and process ≥ 1.85× faster than inline). Pools are started and given one untimed warm-up run (so every
  * worker's JIT has compiled the sieve) before the clock runs: the figure is the steady-state speed-up. Pool start-up
  * is reported on its own. Runs are interleaved (inline, thread, process, inline, …) so that load from other programs
- * on the machine hits every backend alike; the load average is recorded with the result.
+ * on the machine hits every backend alike; the load average is recorded with the result. Then π(10^9) as a user
+ * runs it, whole processes against two plain node processes (whole-process-pi.ts).
  */
 import { loadavg } from 'node:os';
 import type { Backend } from '../orchestrator/backends/backend.js';
@@ -12,12 +13,17 @@ import { ProcessBackend } from '../orchestrator/backends/process/process-backend
 import { ThreadBackend } from '../orchestrator/backends/thread/thread-backend.js';
 import { fanout } from '../orchestrator/fanout.js';
 import { median, printTable, writeResult } from './bench-results.js';
+import { goalRow } from './goals.js';
+import { wholeProcessPi } from './whole-process-pi.js';
 
 const LIMIT = 1e8;
 const EXPECTED = 5_761_455;
 const WORKERS = 2;
 const RUNS = 9;
 const GOAL = 1.85;
+/** Rounds of the whole-process π(10^9) comparison (each round: two fanout processes and the two plain ones). */
+const WHOLE_ROUNDS = 5;
+const WHOLE_GOAL = 0.97;
 
 interface Row {
   backend: string;
@@ -61,6 +67,8 @@ export async function run(): Promise<void> {
   for (const r of rows) r.medianMs = median(r.runsMs);
   const inline = rows[0] as Row;
   const ratios = Object.fromEntries(rows.slice(1).map((r) => [`${r.backend}/inline`, inline.medianMs / r.medianMs]));
+  const whole = await wholeProcessPi(WHOLE_ROUNDS);
+  const wholeWorst = Math.min(...whole.flatMap((w) => (w.vsPlain ? [w.vsPlain.median] : [])));
   const loadAverage1m = { before: loadBefore, after: loadavg()[0] as number };
   await writeResult('cpu-scaling', {
     task: 'primes',
@@ -72,6 +80,15 @@ export async function run(): Promise<void> {
     loadAverage1m,
     rows,
     ratios,
+    wholeProcessPi: {
+      method: `whole processes, ${WHOLE_ROUNDS} interleaved rounds; vsPlain = plain wall ÷ fanout wall per round (>1: fanout faster)`,
+      rows: whole,
+    },
+    goals: [
+      goalRow('π(10^9) whole process, `--backend process` and `thread`, vs two plain node processes', wholeWorst, {
+        atLeast: WHOLE_GOAL,
+      }),
+    ],
   });
   printTable(
     `primes N=10^8, ${WORKERS} workers, median of ${RUNS} interleaved runs (pools started and warmed up before timing; ` +
@@ -85,6 +102,18 @@ export async function run(): Promise<void> {
       batches: r.batches,
       'speed-up vs inline': r.backend === 'inline' ? '1.00x' : `${(inline.medianMs / r.medianMs).toFixed(2)}x`,
       goal: r.backend === 'inline' ? '' : `${GOAL}x ${inline.medianMs / r.medianMs >= GOAL ? 'met' : 'missed'}`,
+    })),
+  );
+  printTable(
+    `π(10^9), whole processes (node start-up included), median of ${WHOLE_ROUNDS} interleaved rounds`,
+    whole.map((w) => ({
+      contender: w.contender,
+      'median ms': w.medianMs,
+      'runs ms': w.wallMs.join(' / '),
+      'vs two plain processes': w.vsPlain
+        ? `${w.vsPlain.median.toFixed(2)}× (${w.vsPlain.min.toFixed(2)}–${w.vsPlain.max.toFixed(2)})`
+        : '',
+      goal: w.vsPlain ? `≥ ${WHOLE_GOAL}× ${w.vsPlain.median >= WHOLE_GOAL ? 'met' : 'missed'}` : '',
     })),
   );
 }

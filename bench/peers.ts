@@ -28,6 +28,7 @@ import { type HashBatch, hash } from '../orchestrator/tasks/hash.js';
 import { type PrimesBatch, primes } from '../orchestrator/tasks/primes.js';
 import { printTable, writeResult } from './bench-results.js';
 import { serveDocs } from './fetch-overlap.js';
+import { type GoalRow, goalRow } from './goals.js';
 import { fetchWithPLimit, fetchWithPool, listUrls } from './peers/peer-fetch.js';
 import {
   faastPool,
@@ -253,6 +254,7 @@ export async function run(): Promise<unknown> {
   );
   const data = {
     quick: QUICK,
+    goals: goalsOf(results),
     rounds: ROUNDS,
     workers: WORKERS,
     loadAverage1m: { before: loadBefore, after: loadavg()[0] as number },
@@ -261,6 +263,15 @@ export async function run(): Promise<unknown> {
   };
   await writeResult('peers', data);
   return data;
+}
+
+/** The goal rows of issue 18 this suite measures: thread dispatch against piscina, on the no-op workload. */
+function goalsOf(results: Record<string, unknown>[]): GoalRow[] {
+  const noop = results.find((r) => String(r.workload).startsWith('no-op dispatch')) as
+    | { ratios: Record<string, Spread> }
+    | undefined;
+  const vsPiscina = noop?.ratios['fanout thread / piscina'];
+  return vsPiscina ? [goalRow('thread dispatch vs piscina', vsPiscina.median, { atLeast: 1 })] : [];
 }
 
 /** Which fanout backend is compared with which reference. */

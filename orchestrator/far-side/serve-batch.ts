@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
-import { type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
+import { type CpuCarry, type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
 import type { HeldTask, TaskShelf } from './task-shelf.js';
 import type { BatchRequest } from './wire.js';
 
@@ -10,6 +10,8 @@ export interface ServeOptions {
   /** Aborted when the batch is cancelled or the far side's deadline comes. */
   signal: AbortSignal;
   measure: CpuMeasure;
+  /** Where batches run back to back: the CPU reading one batch ends with starts the next (see {@link CpuCarry}). */
+  cpuCarry?: CpuCarry;
 }
 
 /** Instance state: module scope lives as long as the thread, the child process or the Lambda execution environment. */
@@ -28,7 +30,7 @@ export async function serveBatch(shelf: TaskShelf, request: BatchRequest, opts: 
   const initMs = cold ? Math.round(instanceAgeMs() * 100) / 100 : undefined;
   cold = false;
   const task = await held.load();
-  const result = await runBatch(task, request.batch, opts.signal, opts.measure, request.batchId);
+  const result = await runBatch(task, request.batch, opts.signal, opts.measure, request.batchId, opts.cpuCarry);
   return { ...result, coldStart, ...(initMs !== undefined ? { initMs } : {}) };
 }
 

@@ -1,7 +1,7 @@
 import { loadTask, taskVersionOf } from '../tasks/registry.js';
 import type { TaskRef } from '../tasks/task.js';
 import type { FromFarSide, RunReply, RunRequest, ToFarSide } from './pool-messages.js';
-import type { CpuMeasure } from './run-batch.js';
+import type { CpuCarry, CpuMeasure } from './run-batch.js';
 import { serveBatch } from './serve-batch.js';
 import { heldTask, type TaskShelf, taskShelf } from './task-shelf.js';
 import { toWireError } from './wire-error.js';
@@ -43,8 +43,12 @@ export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarS
   // Cancellation kills the whole worker (a CPU-bound map cannot be interrupted), so this signal never fires; it is
   // here because maps expect one.
   const never = new AbortController().signal;
+  const cpuCarry: CpuCarry = { last: undefined };
+  const opts = { signal: never, measure, cpuCarry };
   const drain = async (): Promise<void> => {
     draining = true;
+    // the worker was idle: what its process did since the last batch (a watch thread's polls) is no batch's CPU
+    cpuCarry.last = undefined;
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { seq } = next;
       const started: RunReply = { type: 'started', seq };
@@ -57,8 +61,9 @@ export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarS
         ...(next.version !== undefined ? { version: next.version } : {}),
       };
       try {
-        held = { type: 'result', seq, result: await serveBatch(shelf, request, { signal: never, measure }) };
+        held = { type: 'result', seq, result: await serveBatch(shelf, request, opts) };
       } catch (err) {
+        cpuCarry.last = undefined;
         held = { type: 'error', seq, error: toWireError(err) };
       }
     }

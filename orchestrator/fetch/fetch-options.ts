@@ -1,11 +1,24 @@
+import { inputError } from '../errors.js';
 import { checkNonNegativeInt, checkPositiveInt } from '../options.js';
 import type { BackoffOptions } from '../scheduler/backoff.js';
 
+/**
+ * Where fetches run. `auto`: on the main thread's event loop while it has time, moving to fetch threads once the main
+ * thread is measured busy (its own CPU stage, decompression, anything); `threads`: in fetch threads from the start;
+ * `main`: on the main thread only.
+ */
+export type FetchPlacement = 'auto' | 'threads' | 'main';
+
+/** The placements, for validation and `--help`. */
+export const FETCH_PLACEMENTS: readonly FetchPlacement[] = ['auto', 'threads', 'main'];
+
 /** Options of the fetch stage. Every request has a deadline: there is no way to ask for none. */
 export interface FetchOptions {
-  /** Requests in flight over all fetch threads. @default 64 */
+  /** Requests in flight over the main thread and the fetch threads. @default 64 */
   concurrency?: number;
-  /** Worker threads running fetches. @default 2 */
+  /** Where fetches run (see {@link FetchPlacement}). @default 'auto' */
+  placement?: FetchPlacement;
+  /** Worker threads running fetches (when they run in threads). @default 2 */
   threads?: number;
   /** Requests in flight per thread. @default ⌈concurrency / threads⌉ */
   perThread?: number;
@@ -36,7 +49,13 @@ export type ResolvedFetchOptions = Required<Omit<FetchOptions, 'backoff'>> & { b
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** The fetch stage's defaults, in one place (wordcount's input options read them too). */
-export const FETCH_DEFAULTS = { concurrency: 64, threads: 2, timeoutMs: 30_000, retries: 3 } as const;
+export const FETCH_DEFAULTS = {
+  concurrency: 64,
+  placement: 'auto' as FetchPlacement,
+  threads: 2,
+  timeoutMs: 30_000,
+  retries: 3,
+} as const;
 
 /** Applies defaults and checks every option; bad values throw EINPUT naming the option. */
 export function resolveFetchOptions(o: FetchOptions = {}): ResolvedFetchOptions {
@@ -44,6 +63,7 @@ export function resolveFetchOptions(o: FetchOptions = {}): ResolvedFetchOptions 
   const threads = Math.min(checkPositiveInt('fetchThreads', o.threads ?? FETCH_DEFAULTS.threads), concurrency);
   return {
     concurrency,
+    placement: checkPlacement(o.placement ?? FETCH_DEFAULTS.placement),
     threads,
     perThread: checkPositiveInt('perThread', o.perThread ?? Math.ceil(concurrency / threads)),
     maxBodyBytes: checkPositiveInt('maxBody', o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
@@ -54,4 +74,11 @@ export function resolveFetchOptions(o: FetchOptions = {}): ResolvedFetchOptions 
     maxRetryAfterMs: checkNonNegativeInt('maxRetryAfterMs', o.maxRetryAfterMs ?? 30_000),
     allowLinkLocal: o.allowLinkLocal === true,
   };
+}
+
+/** Checks a placement given by a user (the CLI's `--fetch-on`, the API's `fetchOn`). */
+export function checkPlacement(value: unknown, name = 'fetchOn'): FetchPlacement {
+  if (!FETCH_PLACEMENTS.includes(value as FetchPlacement))
+    throw inputError(`Expected \`${name}\` to be one of ${FETCH_PLACEMENTS.join(', ')}, got \`${String(value)}\``);
+  return value as FetchPlacement;
 }

@@ -4,7 +4,9 @@ import { FanoutError } from '../errors.js';
 import { farSideEntry } from '../far-side/entry-path.js';
 import { type FetchOptions, type ResolvedFetchOptions, resolveFetchOptions } from './fetch-options.js';
 import type { FetchDoneMessage, FetchReplyMessage, FetchRequestMessage, FetchWorkerData } from './fetch-protocol.js';
+import { FetchRunner, type RunnerReply } from './fetch-runner.js';
 import type { FetchResult } from './fetch-url.js';
+import { onMainThreadBusy } from './main-thread-busy.js';
 
 /** A finished fetch, with where and when it ran, and the fetch thread's CPU time it reported (see FetchReplyMessage). */
 export type PooledFetchResult = FetchResult & { workerId: string; startedAt: number; endedAt: number } & {
@@ -30,10 +32,18 @@ interface Slot {
   inFlight: Map<number, Pending>;
 }
 
+/** `workerId` of the fetches run on the main thread. */
+export const MAIN_THREAD_WORKER_ID = 'fetch-main';
+
 /**
- * A pool of fetch threads. Requests are queued here and handed to the least-busy thread, at most `perThread` per
- * thread and `concurrency` in all; each thread runs its share concurrently on its own event loop. A thread that dies is
- * replaced and its requests are re-queued.
+ * Fetches, at most `concurrency` at once, on the main thread's event loop or in fetch threads (`placement`).
+ *
+ * `auto` starts on the main thread: pure I/O costs least there (no thread start, no hand-off, and on 2 cores no third
+ * busy thread). Once the main thread is measured busy while it fetches (main-thread-busy.ts), the threads start; from
+ * when they are up, new requests go to them and the main thread finishes only what it had begun.
+ *
+ * In threads, requests are queued here and handed to the least-busy thread, at most `perThread` per thread; each thread
+ * runs its share concurrently on its own event loop. A thread that dies is replaced and its requests are re-queued.
  */
 export class FetchPool {
   readonly options: ResolvedFetchOptions;
@@ -44,6 +54,12 @@ export class FetchPool {
   #inFlight = 0;
   #closed = false;
   readonly #runId: string | undefined;
+  /** The main thread's runner, from start to close (requests it began still finish after the threads took over). */
+  #main: FetchRunner | undefined;
+  /** Whether new requests go to the main thread: until the threads are up. */
+  #mainTakes = false;
+  readonly #onMain = new Set<Pending>();
+  #stopProbe: (() => void) | undefined;
 
   /** `runId` goes out with every request as `x-fanout-run` (see FetchWorkerData). */
   constructor(options: FetchOptions = {}, runId?: string) {
@@ -51,11 +67,45 @@ export class FetchPool {
     this.#runId = runId;
   }
 
-  /** Starts the threads and waits until each has loaded its modules and listens (a request then leaves at once). */
+  /**
+   * Gets ready to fetch: on the main thread at once (`auto`, `main`), else once each thread has loaded its modules and
+   * listens. Either way a request made after this leaves at once.
+   */
   async start(): Promise<void> {
+    if (this.options.placement === 'threads') return this.#startThreads();
+    this.#main = new FetchRunner(this.options, this.#counters.handle, this.options.concurrency, this.#runId);
+    this.#mainTakes = true;
+    if (this.options.placement === 'auto') {
+      this.#stopProbe = onMainThreadBusy(
+        () => this.#onMain.size > 0,
+        () => this.#moveToThreads(),
+      );
+    }
+  }
+
+  /** Whether requests are running in fetch threads (started with `threads`, or moved there by `auto`). */
+  get inThreads(): boolean {
+    return this.#slots.length > 0 && !this.#mainTakes;
+  }
+
+  #startThreads(): Promise<void> {
     const started: Promise<unknown>[] = [];
     for (let i = 0; i < this.options.threads; i++) started.push(this.#spawn(i));
-    await Promise.all(started);
+    return Promise.all(started).then(() => {});
+  }
+
+  /** The main thread is busy: start the threads and, once they are up, send them every new request. */
+  #moveToThreads(): void {
+    this.#stopProbe = undefined;
+    if (this.#closed) return;
+    this.#startThreads().then(
+      () => {
+        this.#mainTakes = false;
+        this.#dispatch();
+      },
+      // threads that cannot start leave the fetches where they run: a slower run, not a failed one
+      () => {},
+    );
   }
 
   /** Requests in flight in the threads now. */
@@ -101,15 +151,31 @@ export class FetchPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopProbe?.();
+    this.#mainTakes = false;
     const err = new FanoutError('ECANCEL', 'fetch pool closed', { retryable: false });
     for (const p of this.#queue.splice(0)) p.reject(err);
+    for (const p of this.#onMain) p.reject(err);
+    this.#onMain.clear();
     const slots = this.#slots.splice(0);
     for (const s of slots) for (const p of s.inFlight.values()) p.reject(err);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all([...slots.map((s) => s.worker.terminate()), this.#main?.close()]);
   }
 
   #dispatch(): void {
     while (this.#queue.length > 0 && this.#inFlight < this.options.concurrency) {
+      if (this.#mainTakes && this.#main) {
+        const p = this.#queue.shift() as Pending;
+        this.#onMain.add(p);
+        this.#inFlight++;
+        this.#main.run(p.url).then((reply) => {
+          if (!this.#onMain.delete(p)) return; // closed meanwhile: already rejected
+          this.#inFlight--;
+          p.resolve(pooled(reply, MAIN_THREAD_WORKER_ID));
+          this.#dispatch();
+        });
+        continue;
+      }
       let best: Slot | undefined;
       for (const s of this.#slots) {
         if (s.inFlight.size < this.options.perThread && (!best || s.inFlight.size < best.inFlight.size)) best = s;
@@ -157,14 +223,7 @@ export class FetchPool {
     if (!p) return;
     slot.inFlight.delete(msg.id);
     this.#inFlight--;
-    p.resolve({
-      ...msg.result,
-      workerId: `fetch-${slot.index}`,
-      startedAt: msg.startedAt,
-      endedAt: msg.endedAt,
-      ...(msg.cpuMs === undefined ? {} : { cpuMs: msg.cpuMs }),
-      ...(msg.waitMs === undefined ? {} : { waitMs: msg.waitMs }),
-    });
+    p.resolve(pooled(msg, `fetch-${slot.index}`));
     this.#dispatch();
   }
 
@@ -198,4 +257,16 @@ export class FetchPool {
     );
     this.#dispatch();
   }
+}
+
+/** A runner's reply as the pool hands it on. */
+function pooled(reply: RunnerReply, workerId: string): PooledFetchResult {
+  return {
+    ...reply.result,
+    workerId,
+    startedAt: reply.startedAt,
+    endedAt: reply.endedAt,
+    ...(reply.cpuMs === undefined ? {} : { cpuMs: reply.cpuMs }),
+    ...(reply.waitMs === undefined ? {} : { waitMs: reply.waitMs }),
+  };
 }

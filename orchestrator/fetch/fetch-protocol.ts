@@ -1,6 +1,6 @@
 import type { SharedCountersHandle } from '../accumulators/shared-counters.js';
 import type { ResolvedFetchOptions } from './fetch-options.js';
-import type { FetchResult } from './fetch-url.js';
+import type { RunnerReply } from './fetch-runner.js';
 
 /** `workerData` of a fetch thread. */
 export interface FetchWorkerData {
@@ -25,12 +25,4 @@ export type FetchReplyMessage =
   | { type: 'ready' };
 
 /** One finished fetch (see {@link FetchReplyMessage}). */
-export type FetchDoneMessage = {
-  type: 'done';
-  id: number;
-  result: FetchResult;
-  startedAt: number;
-  endedAt: number;
-  cpuMs?: number;
-  waitMs?: number;
-};
+export type FetchDoneMessage = { type: 'done'; id: number } & RunnerReply;

@@ -21,8 +21,16 @@ export interface FetchStageOptions {
   maxBatchDocs?: number;
   /** Most text bytes per batch (a single larger document still makes its own batch). @default 1 MiB */
   maxBatchBytes?: number;
-  /** Complete batches buffered ahead of the CPU stage; when full, no new fetch starts. @default 2 */
+  /**
+   * Complete batches buffered ahead of the CPU stage; when full (and {@link maxReadyBytes} too), no new fetch starts.
+   * @default 2
+   */
   maxReadyBatches?: number;
+  /**
+   * Text bytes of complete batches that may wait beyond {@link maxReadyBatches}: fetching goes on at full speed while
+   * the CPU stage is not there yet (its workers boot) or slower, up to this much memory. @default 16 MiB
+   */
+  maxReadyBytes?: number;
   /** When the CPU stage waits, a partial batch is released once its first document is this old, ms. @default 20 */
   lingerMs?: number;
   signal?: AbortSignal;
@@ -43,12 +51,15 @@ export interface FetchStageOptions {
   onFirstRequest?(): void;
 }
 
+/** Default of {@link FetchStageOptions.maxReadyBytes}: 16 MiB. */
+const DEFAULT_MAX_READY_BYTES = 16 * 1024 * 1024;
+
 /**
  * The fetch stage of a pipeline: reads URL entries, fetches them in a {@link FetchPool} and yields documents grouped
  * into CPU batches as they arrive.
  *
- * Backpressure: the stage keeps at most `concurrency` fetches in flight and `maxReadyBatches` finished batches waiting;
- * it reads the next URL only when both have room. A consumer that pulls only when a CPU slot is free (the scheduler)
+ * Backpressure: the stage keeps at most `concurrency` fetches in flight and `maxReadyBatches` finished batches waiting
+ * (more only while they hold under `maxReadyBytes`); it reads the next URL only when both have room. A consumer that pulls only when a CPU slot is free (the scheduler)
  * therefore bounds memory however long the URL list is.
  */
 export async function* fetchDocBatches(
@@ -58,12 +69,16 @@ export async function* fetchDocBatches(
   const maxDocs = opts.maxBatchDocs ?? 32;
   const maxBytes = opts.maxBatchBytes ?? 1024 * 1024;
   const maxReady = Math.max(1, opts.maxReadyBatches ?? 2);
+  const maxReadyBytes = opts.maxReadyBytes ?? DEFAULT_MAX_READY_BYTES;
   const lingerMs = opts.lingerMs ?? 20;
   const signal = opts.signal;
   const pool = new FetchPool(opts.fetch, opts.runId);
   const decoder = new TextDecoder('utf-8');
   const it = source[Symbol.asyncIterator]();
   const ready: DocBatch[] = [];
+  /** Text bytes of each batch in `ready`, and their sum. */
+  const readySizes: number[] = [];
+  let readyBytes = 0;
   let pending: FetchedDoc[] = [];
   let pendingBytes = 0;
   let pendingSince = 0;
@@ -83,6 +98,8 @@ export async function* fetchDocBatches(
   const flush = (): void => {
     if (pending.length === 0) return;
     ready.push({ docs: pending });
+    readySizes.push(pendingBytes);
+    readyBytes += pendingBytes;
     pending = [];
     pendingBytes = 0;
   };
@@ -113,7 +130,13 @@ export async function* fetchDocBatches(
     else pool.fetch(url).then(onFetched, onError);
   };
   const fill = (): void => {
-    while (!reading && !sourceDone && !failure && inFlight < pool.options.concurrency && ready.length < maxReady) {
+    while (
+      !reading &&
+      !sourceDone &&
+      !failure &&
+      inFlight < pool.options.concurrency &&
+      (ready.length < maxReady || readyBytes < maxReadyBytes)
+    ) {
       reading = true;
       it.next().then((step) => {
         reading = false;
@@ -145,6 +168,7 @@ export async function* fetchDocBatches(
       signal?.throwIfAborted();
       const next = ready.shift();
       if (next) {
+        readyBytes -= readySizes.shift() ?? 0;
         fill();
         yield next;
         continue;

@@ -1,5 +1,11 @@
 import { inputError } from '../errors.js';
-import { DEFAULT_MAX_BODY_BYTES, FETCH_DEFAULTS } from '../fetch/fetch-options.js';
+import {
+  checkPlacement,
+  DEFAULT_MAX_BODY_BYTES,
+  FETCH_DEFAULTS,
+  FETCH_PLACEMENTS,
+  type FetchPlacement,
+} from '../fetch/fetch-options.js';
 import type { DocBatch } from '../fetch/fetch-stage.js';
 import type { UrlSource } from '../fetch/url-list.js';
 import { checkNonNegativeInt, checkPositiveInt } from '../options.js';
@@ -14,7 +20,12 @@ export interface WordcountInput {
   top?: number;
   /** Fetches in flight over all fetch threads. @default 64 */
   fetchConcurrency?: number;
-  /** Fetch worker threads. @default 2 */
+  /**
+   * Where fetches run: `auto` on the main thread until it is measured busy, then in fetch threads; `threads` in fetch
+   * threads from the start; `main` on the main thread only. @default 'auto'
+   */
+  fetchOn?: FetchPlacement;
+  /** Fetch worker threads (when fetches run in threads). @default 2 */
   fetchThreads?: number;
   /** Largest document accepted, bytes. @default 10 MiB */
   maxBody?: number;
@@ -51,13 +62,13 @@ export interface WordcountResult {
 const DEFAULT_BATCH_DOCS = 32;
 
 /**
- * wordcount: fetch every URL of a list in fetch threads, count words in the CPU stage (wherever the backend runs it),
+ * wordcount: fetch every URL of a list (see FetchPool's placement), count words in the CPU stage (wherever the backend runs it),
  * merge counts. A pipeline: the fetch stage runs inside `split`, so batches flow to the CPU backend while fetching
  * continues, and the scheduler's lazy pulling gives the fetch stage backpressure.
  */
 export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, WordTotals>({
   name: 'wordcount',
-  description: 'fetch every URL of --urls in fetch threads and count words (/[A-Za-z]+/, lowercased)',
+  description: 'fetch every URL of --urls and count words (/[A-Za-z]+/, lowercased)',
   options: [
     { name: 'urls', kind: 'string', description: 'file or http(s) URL of a list of document URLs, one a line' },
     { name: 'top', kind: 'positiveInt', description: 'how many of the most frequent words to list', default: 10 },
@@ -68,9 +79,15 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
       default: FETCH_DEFAULTS.concurrency,
     },
     {
+      name: 'fetch-on',
+      kind: 'string',
+      description: `where fetches run: ${FETCH_PLACEMENTS.join(', ')} (auto: the main thread until it is busy, then threads)`,
+      default: FETCH_DEFAULTS.placement,
+    },
+    {
       name: 'fetch-threads',
       kind: 'positiveInt',
-      description: 'worker threads running fetches',
+      description: 'worker threads running fetches (when they run in threads)',
       default: FETCH_DEFAULTS.threads,
     },
     {
@@ -109,6 +126,7 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
     yield* fetchDocBatches(readUrlList(o.urls, { timeoutMs: o.fetchTimeout, allowLinkLocal: o.allowLinkLocal }), {
       fetch: {
         concurrency: o.fetchConcurrency,
+        placement: o.fetchOn,
         threads: o.fetchThreads,
         maxBodyBytes: o.maxBody,
         timeoutMs: o.fetchTimeout,
@@ -169,6 +187,7 @@ function checkInput(input: WordcountInput): Required<WordcountInput> {
     urls: typeof urls === 'string' ? urls.trim() : urls,
     top: checkPositiveInt('top', input.top ?? 10),
     fetchConcurrency: checkPositiveInt('fetchConcurrency', input.fetchConcurrency ?? FETCH_DEFAULTS.concurrency),
+    fetchOn: checkPlacement(input.fetchOn ?? FETCH_DEFAULTS.placement),
     fetchThreads: checkPositiveInt('fetchThreads', input.fetchThreads ?? FETCH_DEFAULTS.threads),
     maxBody: checkPositiveInt('maxBody', input.maxBody ?? DEFAULT_MAX_BODY_BYTES),
     fetchTimeout: checkPositiveInt('fetchTimeout', input.fetchTimeout ?? FETCH_DEFAULTS.timeoutMs),

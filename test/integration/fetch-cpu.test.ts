@@ -34,7 +34,7 @@ async function compareFetch(kind: 'gz' | 'slow') {
   writeFileSync(file, Array.from({ length: 16 }, (_, i) => `${base}/${kind}/${i}`).join('\n'));
   return runComparison({
     task: 'wordcount',
-    input: { urls: file, fetchThreads: 1, fetchConcurrency: 1 },
+    input: { urls: file, fetchOn: 'threads', fetchThreads: 1, fetchConcurrency: 1 },
     backends: ['thread'],
     warmups: 0, // one run is all this needs; fairness is another test's
     options: { workers: 1, batchSize: 4 },

@@ -17,6 +17,7 @@ describe('FetchPool against a faulty server on 127.0.0.1 (real threads, from dis
     odd = await startOddServer();
     pool = new FetchPool({
       concurrency: 8,
+      placement: 'threads',
       threads: 2,
       retries: 3,
       timeoutMs: 3000,

@@ -7,6 +7,7 @@ import { openEmulator } from '../emulator/emulator-owner.js';
 import { inputError } from '../errors.js';
 import { resolveTask } from '../fanout.js';
 import { LAMBDA_LIMITS } from '../plan/lambda-limits.js';
+import { parseMemoryList } from '../plan/memory-sweep.js';
 import { buildPlan, type PlanRequest } from '../plan/plan.js';
 import { planHtml } from '../plan/plan-report.js';
 import { planText } from '../plan/plan-text.js';
@@ -44,7 +45,10 @@ export function planCommand(task: AnyTask | undefined): Command {
     .requiredOption('--batches <n>', `batches in the fan-out to predict (1–${LAMBDA_LIMITS.maxBatches})`)
     .requiredOption('--concurrency <c>', 'Lambda invocations in flight at most')
     .option('--account-concurrency <n>', 'account concurrency quota', String(LAMBDA_LIMITS.accountConcurrency))
-    .option('--memory <mb>', 'function memory in MB (default: serverless.yml, else 1024)')
+    .option(
+      '--memory <mb>',
+      'function memory in MB, or a comma-separated list to compare sizes (default: serverless.yml, else 1024)',
+    )
     .addOption(
       new Option('--architecture <arch>', 'function architecture (default: serverless.yml)').choices([
         'arm64',
@@ -74,9 +78,9 @@ export function planCommand(task: AnyTask | undefined): Command {
     const cores = intInRange('cores', flags.cores, 1, 4096);
     const sampleK = intInRange('sample', flags.sample, 1, 100);
     const batchSize = flags.batchSize === undefined ? undefined : intFlag('batch-size', flags.batchSize, true);
-    const memory = flags.memory === undefined ? undefined : intInRange('memory', flags.memory, 128, 10_240);
+    const memorySizes = flags.memory === undefined ? undefined : parseMemoryList(String(flags.memory));
     const pricing = resolveLambdaPricing({
-      memoryMb: memory,
+      memoryMb: memorySizes?.[0],
       architecture: flags.architecture as string | undefined,
     });
     const target = flags.target as PlanRequest['target'];
@@ -120,6 +124,7 @@ export function planCommand(task: AnyTask | undefined): Command {
       concurrency,
       accountConcurrency,
       memoryMb: pricing.memoryMb,
+      ...(memorySizes && memorySizes.length > 1 ? { memorySizes } : {}),
       architecture: pricing.architecture,
       cores,
       target,

@@ -2,6 +2,7 @@ import { REPORT_CSS } from '../report/html-report.js';
 import { escapeXml } from '../report/timeline-svg.js';
 import type { Plan } from './plan.js';
 import { formatMs, formatUsd } from './plan-text.js';
+import { sweepHtml } from './sweep-report.js';
 
 const COLOURS = ['#1f77b4', '#2ca02c', '#9467bd', '#d62728', '#8c564b', '#e377c2'];
 const LOCAL_COLOUR = '#ff7f0e';
@@ -90,7 +91,8 @@ export function planHtml(taskName: string, plan: Plan, text: string): string {
 </head>
 <body>
 <h1>fanout plan: ${escapeXml(taskName)}</h1>
-<p class="sub">Predicted from a measured sample; wall time / cost per cell.</p>
+<p class="sub">Predicted from a measured sample; wall time / cost per cell${plan.sweep ? ` at the balanced memory size, ${plan.request.memoryMb} MB` : ''}.</p>
+${plan.sweep ? sweepHtml(plan.sweep) : ''}
 <table class="plan">\n${head}\n${body}\n</table>
 ${planSvg(plan)}
 <pre>${escapeXml(text)}</pre>

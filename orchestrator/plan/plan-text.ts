@@ -1,4 +1,5 @@
 import type { Plan } from './plan.js';
+import { sweepCells, sweepSummary } from './sweep-report.js';
 import type { MeasuredSample } from './task-sample.js';
 
 /** `1.23 s`, `850 ms`, `2.1 min`. */
@@ -17,6 +18,13 @@ function bytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(2)} MiB`;
 }
 
+/** Right-aligned columns under a rule: the grid's and the sweep's layout. */
+function alignedTable(head: string[], body: string[][]): string[] {
+  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(width[i] ?? 0)).join('  ');
+  return [line(head), line(width.map((w) => '-'.repeat(w))), ...body.map(line)];
+}
+
 /** The plan as text: the sample, the asked scenario, the N × concurrency grid, and where Lambda overtakes. */
 export function planText(taskName: string, plan: Plan, sample: MeasuredSample): string {
   const r = plan.request;
@@ -28,21 +36,29 @@ export function planText(taskName: string, plan: Plan, sample: MeasuredSample): 
     `cold start ${formatMs(sample.coldStartMs)} [${sample.coldStartSource}]${sample.contendedColdStartMs === undefined ? '' : `, ${formatMs(sample.contendedColdStartMs)} with one per core at once`}; invoke overhead ${formatMs(sample.invokeOverheadMs)} [${sample.overheadSource}]`,
     `one batch on ${target}: ${formatMs(p.lambdaBatchMs)}`,
     '',
-    `predicted: ${formatMs(p.wallMs)} wall, ${p.coldStarts} cold starts, ${p.cost.requests} requests, ${p.cost.gbSeconds.toFixed(1)} GB-s, ${formatUsd(p.cost.totalUsd)}` +
+    `predicted: ${formatMs(p.wallMs)} wall, ${p.coldStarts} cold starts, ${p.cost.requests} requests, ${p.cost.gbSeconds.toFixed(1)} GB-s, ${formatUsd(p.totalUsd)}` +
       ` (concurrency ${p.effectiveConcurrency}, limited by ${p.limitedBy}${p.rampLimited ? '; the 1,000-per-10-s scaling ramp delays some invokes' : ''})`,
+    ...p.extras.map((e) => `  plus ${e.what}: ${e.requests} requests, ${formatUsd(e.usd)} (in the total above)`),
     `local: ${r.cores} processes, ${formatMs(plan.localMs)} (per-batch time × N / cores) — Lambda ${plan.localMs > p.wallMs ? `${(plan.localMs / p.wallMs).toFixed(1)}× faster` : `${(p.wallMs / plan.localMs).toFixed(1)}× slower`}`,
     '',
-    'wall time / cost vs N and concurrency:',
   ];
+  if (plan.sweep) {
+    const { head, body } = sweepCells(plan.sweep);
+    lines.push(
+      `memory sizes (${r.batches} batches at concurrency ${r.concurrency}, ${r.architecture}):`,
+      ...alignedTable(head, body),
+      `${sweepSummary(plan.sweep)} — the plan above and the grid below are at the balanced size`,
+      '',
+    );
+  }
+  lines.push('wall time / cost vs N and concurrency:');
   const head = ['N', `local (${r.cores} cores)`, ...plan.concurrencies.map((c) => `c=${c}`)];
   const body = plan.rows.map((row) => [
     String(row.batches),
     formatMs(row.localMs),
     ...row.lambda.map((cell) => `${formatMs(cell.wallMs)} / ${formatUsd(cell.usd)}`),
   ]);
-  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(width[i] ?? 0)).join('  ');
-  lines.push(line(head), line(width.map((w) => '-'.repeat(w))), ...body.map(line), '');
+  lines.push(...alignedTable(head, body), '');
   for (const o of plan.overtake) {
     lines.push(
       o.batches === null

@@ -1,5 +1,6 @@
 import type { LambdaArchitecture } from '../report/lambda-pricing.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
+import { type MemorySweep, sweepMemory } from './memory-sweep.js';
 import {
   type LambdaPrediction,
   type LambdaScenario,
@@ -14,8 +15,13 @@ export interface PlanRequest {
   batches: number;
   concurrency: number;
   accountConcurrency: number;
+  /** Memory the scenario and the grid are predicted at; with {@link memorySizes}, the sweep's balanced size instead. */
   memoryMb: number;
+  /** `--memory a,b,c`: predict the fan-out at each size too, and pick the cheapest, fastest and balanced one. */
+  memorySizes?: number[];
   architecture: LambdaArchitecture;
+  /** Charges every batch adds outside Lambda (S3 offload, a coordinator); see {@link LambdaScenario.perBatchExtras}. */
+  perBatchExtras?: LambdaScenario['perBatchExtras'];
   /** Local cores the "local processes" bound uses. */
   cores: number;
   /** `aws`: Lambda at `memoryMb`; `emulator`: serverless-offline on this machine (no CPU scaling by memory). */
@@ -47,6 +53,8 @@ export interface Plan {
   concurrencies: number[];
   /** Per concurrency: the N from which Lambda is faster than the local cores, or null if never (N ≤ 10,000). */
   overtake: { concurrency: number; batches: number | null }[];
+  /** The asked fan-out at each of `request.memorySizes` (two or more), with the picks. */
+  sweep?: MemorySweep;
 }
 
 /** Batch counts the grid shows: powers of ten up to 10,000 plus the asked N. */
@@ -62,16 +70,24 @@ export function gridConcurrencies(asked: number, account: number): number[] {
 }
 
 /** Builds the plan from a measured sample: the asked scenario, a grid of N × concurrency, and the overtake points. */
-export function buildPlan(sample: TaskSample, request: PlanRequest): Plan {
-  const scenario = (batches: number, concurrency: number): LambdaScenario => ({
+export function buildPlan(sample: TaskSample, asked: PlanRequest): Plan {
+  const base = (batches: number, concurrency: number): Omit<LambdaScenario, 'memoryMb'> => ({
     batches,
     concurrency,
-    accountConcurrency: request.accountConcurrency,
-    memoryMb: request.memoryMb,
-    architecture: request.architecture,
-    scaleCpuByMemory: request.target === 'aws',
+    accountConcurrency: asked.accountConcurrency,
+    architecture: asked.architecture,
+    scaleCpuByMemory: asked.target === 'aws',
     // the emulator's INIT is CPU work on this machine: as many cold starts at once as there are cores
-    ...(request.target === 'emulator' ? { initParallelism: Math.max(1, request.cores) } : {}),
+    ...(asked.target === 'emulator' ? { initParallelism: Math.max(1, asked.cores) } : {}),
+    ...(asked.perBatchExtras ? { perBatchExtras: asked.perBatchExtras } : {}),
+  });
+  const sizes = asked.memorySizes ?? [];
+  const sweep = sizes.length > 1 ? sweepMemory(sample, base(asked.batches, asked.concurrency), sizes) : undefined;
+  // with a sweep, the scenario and the grid are shown at its balanced size
+  const request = sweep ? { ...asked, memoryMb: sweep.balanced } : asked;
+  const scenario = (batches: number, concurrency: number): LambdaScenario => ({
+    ...base(batches, concurrency),
+    memoryMb: request.memoryMb,
   });
   const concurrencies = gridConcurrencies(request.concurrency, request.accountConcurrency);
   const rows = gridBatches(request.batches).map((n) => ({
@@ -79,7 +95,7 @@ export function buildPlan(sample: TaskSample, request: PlanRequest): Plan {
     localMs: predictLocal(sample, n, request.cores),
     lambda: concurrencies.map((c) => {
       const p = predictLambda(sample, scenario(n, c));
-      return { concurrency: c, wallMs: p.wallMs, usd: p.cost.totalUsd, coldStarts: p.coldStarts };
+      return { concurrency: c, wallMs: p.wallMs, usd: p.totalUsd, coldStarts: p.coldStarts };
     }),
   }));
   const overtake = concurrencies.map((c) => {
@@ -97,5 +113,6 @@ export function buildPlan(sample: TaskSample, request: PlanRequest): Plan {
     rows,
     concurrencies,
     overtake,
+    ...(sweep ? { sweep } : {}),
   };
 }

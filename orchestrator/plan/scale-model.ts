@@ -43,6 +43,34 @@ export interface LambdaScenario {
    * with the sample's {@link TaskSample.contendedColdStartMs} as the cold start. @default unbounded
    */
   initParallelism?: number;
+  /**
+   * Work and charges every batch adds beyond its invoke (for example S3 offload: a PUT and a GET per offloaded batch,
+   * and the time the function spends on them). Empty when nothing is added. @default []
+   */
+  perBatchExtras?: readonly PerBatchExtra[];
+}
+
+/**
+ * A cost one batch adds next to its Lambda invoke: extra requests to another service, their price, and the time the
+ * function waits for them (which lengthens the invoke and its billed duration). The place for charges other parts of
+ * fanout add to a plan (S3 offload of big payloads, a coordinator).
+ */
+export interface PerBatchExtra {
+  /** What it is, for the report: `S3 offload (PUT + GET + DELETE)`. */
+  what: string;
+  /** Requests to the other service per batch. */
+  requests: number;
+  /** USD per batch for those requests (and anything else billed per batch outside Lambda). */
+  usd: number;
+  /** Time the function spends on it per batch, ms (added to the invoke and billed as Lambda duration). */
+  ms: number;
+}
+
+/** An extra charge summed over a fan-out. */
+export interface ExtraCharge {
+  what: string;
+  requests: number;
+  usd: number;
 }
 
 /** A predicted Lambda fan-out. */
@@ -58,7 +86,14 @@ export interface LambdaPrediction {
   rampLimited: boolean;
   /** One batch on Lambda at this memory (map only), ms. */
   lambdaBatchMs: number;
+  /** One cold start (INIT) at this memory, ms. */
+  initMs: number;
+  /** The Lambda bill (requests, GB-s, INIT). */
   cost: LambdaCost;
+  /** Charges outside Lambda from {@link LambdaScenario.perBatchExtras}, summed over the batches. */
+  extras: ExtraCharge[];
+  /** Lambda's bill plus the extras, USD. */
+  totalUsd: number;
 }
 
 /**
@@ -67,8 +102,21 @@ export interface LambdaPrediction {
  */
 export function lambdaBatchMs(sample: Pick<TaskSample, 'batchMs' | 'batchCpuMs'>, memoryMb: number): number {
   const cpu = Math.min(sample.batchCpuMs, sample.batchMs);
-  const share = Math.min(1, memoryMb / LAMBDA_LIMITS.fullVcpuMemoryMb);
-  return sample.batchMs - cpu + cpu / share;
+  return sample.batchMs - cpu + cpu / cpuShare(memoryMb);
+}
+
+/** Lambda's CPU share at `memoryMb`: 1 (a full vCPU) from 1,769 MB, proportionally less below. */
+export function cpuShare(memoryMb: number): number {
+  return Math.min(1, memoryMb / LAMBDA_LIMITS.fullVcpuMemoryMb);
+}
+
+/**
+ * A cold start (INIT) on Lambda at `memoryMb`: INIT is CPU work (runtime start, loading the handler and the task), so
+ * the sampled one, taken on a full core, is stretched by the CPU share like a batch's CPU part. AWS documents no extra
+ * CPU during INIT, so none is assumed.
+ */
+export function lambdaInitMs(coldStartMs: number, memoryMb: number): number {
+  return Math.max(0, coldStartMs) / cpuShare(memoryMb);
 }
 
 /** Time at which the `k`-th execution environment (0-based) may start, under the per-function scaling rate. */
@@ -134,14 +182,25 @@ export function predictLambda(sample: TaskSample, s: LambdaScenario): LambdaPred
       : account < s.concurrency
         ? 'account quota'
         : 'concurrency';
-  const mapMs = s.scaleCpuByMemory === false ? sample.batchMs : lambdaBatchMs(sample, s.memoryMb);
+  const scaled = s.scaleCpuByMemory !== false;
+  const mapMs = scaled ? lambdaBatchMs(sample, s.memoryMb) : sample.batchMs;
+  const extras = s.perBatchExtras ?? [];
+  // time the function spends on per-batch extras (e.g. S3 reads and writes): part of the invoke and of its bill
+  const runMs = mapMs + extras.reduce((t, e) => t + e.ms, 0);
   // with INIT shared by local cores (the emulator), the base is a cold start measured while one per core started too
-  const initColdMs =
+  const sampledColdMs =
     s.initParallelism === undefined ? sample.coldStartMs : (sample.contendedColdStartMs ?? sample.coldStartMs);
-  const sim = simulateFanout(s.batches, effective, mapMs + sample.invokeOverheadMs, initColdMs, s.initParallelism);
+  const initColdMs = scaled ? lambdaInitMs(sampledColdMs, s.memoryMb) : sampledColdMs;
+  const sim = simulateFanout(s.batches, effective, runMs + sample.invokeOverheadMs, initColdMs, s.initParallelism);
   // Billed: every invoke's duration in whole ms, plus INIT of each cold environment (billed since 2025-08-01).
-  const initBilledMs = sim.environments * Math.max(0, Math.ceil(sample.coldStartMs));
-  const billedMs = s.batches * Math.max(1, Math.ceil(mapMs)) + initBilledMs;
+  const initMs = scaled ? lambdaInitMs(sample.coldStartMs, s.memoryMb) : Math.max(0, sample.coldStartMs);
+  const initBilledMs = sim.environments * Math.ceil(initMs);
+  const billedMs = s.batches * Math.max(1, Math.ceil(runMs)) + initBilledMs;
+  const cost = lambdaCostOfTotals(
+    { requests: s.batches, billedMs, coldStarts: sim.environments, initMs: sim.environments * initMs, initBilledMs },
+    { memoryMb: s.memoryMb, architecture: s.architecture },
+  );
+  const charges = extras.map((e) => ({ what: e.what, requests: e.requests * s.batches, usd: e.usd * s.batches }));
   return {
     wallMs: sim.wallMs,
     coldStarts: sim.environments,
@@ -149,16 +208,10 @@ export function predictLambda(sample: TaskSample, s: LambdaScenario): LambdaPred
     limitedBy,
     rampLimited: sim.rampLimited,
     lambdaBatchMs: mapMs,
-    cost: lambdaCostOfTotals(
-      {
-        requests: s.batches,
-        billedMs,
-        coldStarts: sim.environments,
-        initMs: sim.environments * Math.max(0, sample.coldStartMs),
-        initBilledMs,
-      },
-      { memoryMb: s.memoryMb, architecture: s.architecture },
-    ),
+    initMs,
+    cost,
+    extras: charges,
+    totalUsd: cost.totalUsd + charges.reduce((t, c) => t + c.usd, 0),
   };
 }
 

@@ -49,11 +49,42 @@ describe('fanout plan (the real binary)', () => {
     expect(html.match(/class="series"/g)).toHaveLength(5);
   }, 60_000);
 
+  it('sweeps memory sizes: one prediction per size and the picks, in JSON, text and the report', async () => {
+    // Prepare
+    const report = join(mkdtempSync(join(tmpdir(), 'fanout-plan-')), 'sweep.html');
+    const args = ['plan', 'primes', '--limit', '2000000', '--batches', '200', '--concurrency', '20', '--cores', '2'];
+    // Act
+    const json = await fanoutCli([...args, '--memory', '3008,512,1769', '--json']);
+    const text = await fanoutCli([...args, '--memory', '512,1024,1769,3008,10240', '--report', report]);
+    // Assess
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout);
+    const sizes = plan.sweep.points.map((p: { memoryMb: number }) => p.memoryMb);
+    expect(sizes).toEqual([512, 1769, 3008]);
+    for (const pick of ['cheapest', 'fastest', 'balanced']) expect(sizes).toContain(plan.sweep[pick]);
+    // the scenario is predicted at the balanced size; above a full vCPU a single-threaded map is no faster
+    expect(plan.request.memoryMb).toBe(plan.sweep.balanced);
+    const [m512, m1769, m3008] = plan.sweep.points;
+    expect(m512.lambdaBatchMs).toBeGreaterThan(m1769.lambdaBatchMs);
+    expect(m3008.wallMs).toBe(m1769.wallMs);
+    expect(m3008.usd).toBeGreaterThan(m1769.usd);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('memory sizes (200 batches at concurrency 20');
+    expect(text.stdout).toMatch(/cheapest \d+ MB .*; fastest \d+ MB .*; balanced \d+ MB/);
+    for (const mb of [512, 1024, 1769, 3008, 10240]) expect(text.stdout).toMatch(new RegExp(`^ *${mb} MB `, 'm'));
+    const html = readFileSync(report, 'utf8');
+    expect(html.match(/<circle class="size"/g)).toHaveLength(5);
+    expect(html).toContain('<svg class="plan-sweep"');
+  }, 90_000);
+
   it.each([
     [['plan', 'sleep', '--batches', '0', '--concurrency', '4'], 'Expected `--batches` to be a positive integer'],
     [['plan', 'sleep', '--batches', '20000', '--concurrency', '4'], '`--batches` to be an integer from 1 to 10000'],
     [['plan', 'sleep', '--batches', '10', '--concurrency', 'x'], '`--concurrency` to be a positive integer'],
     [['plan', 'sleep', '--batches', '10', '--concurrency', '4', '--memory', '64'], '`--memory`'],
+    [['plan', 'sleep', '--batches', '10', '--concurrency', '4', '--memory', '0,abc'], 'got `0` in `0,abc`'],
+    [['plan', 'sleep', '--batches', '10', '--concurrency', '4', '--memory', '512,abc'], 'got `abc` in `512,abc`'],
+    [['plan', 'sleep', '--batches', '10', '--concurrency', '4', '--memory', '512,10241'], 'from 128 to 10240'],
     [
       ['plan', 'sleep', '--batches', '10', '--concurrency', '4', '--target', 'emulator'],
       'needs a sample on the emulator',

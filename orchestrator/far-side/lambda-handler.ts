@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
-import { BUILTIN_TASKS_VERSION, builtinTasks } from '../tasks/registry.js';
+import { functionShelf } from './function-shelf.js';
 import { LAMBDA_SYNC_PAYLOAD_BYTES } from './payload-limit.js';
 import type { CpuMeasure } from './run-batch.js';
 import { serveBatch } from './serve-batch.js';
-import { type HeldTask, heldTask, type TaskShelf, taskShelf } from './task-shelf.js';
+import type { HeldTask, TaskShelf } from './task-shelf.js';
 import { type BatchReply, BatchRequestSchema, describeIssues } from './wire.js';
 import { lambdaErrorFrom } from './wire-error.js';
 
@@ -44,17 +44,7 @@ const DEADLINE_MARGIN_MS = 500;
  * hash (each loaded on its first batch).
  */
 export function lambdaHandler(packaged: readonly HeldTask[]): LambdaHandler {
-  const shelf = taskShelf(
-    [
-      ...[...builtinTasks.values()].map((t) => heldTask(t, BUILTIN_TASKS_VERSION)),
-      ...packaged.map((p): HeldTask => {
-        let task: ReturnType<typeof p.load> | undefined;
-        return { name: p.name, version: p.version, load: () => (task ??= p.load()) };
-      }),
-    ],
-    'the worker function',
-    'redeploy (npx sls deploy) or restart the emulator',
-  );
+  const shelf = functionShelf(packaged, 'the worker function');
   return async (event, context = {}) => {
     try {
       return await serve(shelf, event, context);

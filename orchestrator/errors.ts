@@ -31,7 +31,14 @@ export type FanoutErrorCode =
    * The far side (a deployed or emulated worker function) does not hold the exact task version this run bundled, or
    * does not hold the task at all. Never retried: stale code must never produce an answer.
    */
-  | 'EVERSION';
+  | 'EVERSION'
+  /**
+   * An offloaded batch or partial is not in S3 (deleted, expired, never written): retried, since the next attempt puts
+   * the batch again.
+   */
+  | 'EMISSING'
+  /** An offloaded batch or partial whose size or sha256 differs from its pointer: never retried, never an answer. */
+  | 'EINTEGRITY';
 
 const RETRYABLE: ReadonlySet<FanoutErrorCode> = new Set([
   'ETIMEOUT',
@@ -41,6 +48,7 @@ const RETRYABLE: ReadonlySet<FanoutErrorCode> = new Set([
   'ETASK',
   'ENETWORK',
   'ESERVICE',
+  'EMISSING',
 ]);
 
 /** Options for {@link FanoutError}. */

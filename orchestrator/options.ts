@@ -19,6 +19,18 @@ export interface LambdaOptions {
   memoryMb?: number;
   /** @default arm64 */
   architecture?: 'arm64' | 'x86_64';
+  /**
+   * S3 bucket that events and replies too large for an invoke go through (under `fanout-offload/`). @default the local
+   * S3 server's with the emulator; against AWS the deployed function's (`FANOUT_OFFLOAD_BUCKET`, from the stack)
+   */
+  offloadBucket?: string;
+  /** S3 endpoint of `offloadBucket` (a local S3-compatible server). @default AWS's, or env AWS_ENDPOINT_URL_S3 */
+  s3Endpoint?: string;
+  /**
+   * An event or reply whose JSON is larger goes through S3: at most, and by default, what still fits in Lambda's 6 MB
+   * synchronous limit with room for the envelope (far-side/payload-limit.ts). @default 6,287,360
+   */
+  offloadBytes?: number;
   /** Called when the backend started the local emulator itself (endpoint `auto`), with where it listens. */
   onEmulator?: (emulator: { endpoint: string; pid: number }) => void;
 }

@@ -1,13 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FanoutError } from '../errors.js';
 import { farSideFolderEntry } from '../far-side/entry-path.js';
 import { DEFAULTS } from '../options.js';
 import { findServiceRoot, serverlessTooling } from '../project/service-dir.js';
+import { LOCAL_S3_CREDENTIALS } from './local-s3-credentials.js';
+import { ownChild, waitForOutput } from './owned-child.js';
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -33,6 +34,11 @@ export interface EmulatorOptions {
   tasks?: readonly string[];
   /** Aborting it stops a starting emulator at once (Ctrl-C during start-up); start rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * The local S3 server the worker function offloads through: passed as `AWS_ENDPOINT_URL_S3` and the server's key pair
+   * (serverless-offline hands a function the AWS_* variables of its own environment, and no others).
+   */
+  s3Endpoint?: string;
 }
 
 /** A running serverless-offline. */
@@ -57,22 +63,6 @@ export function freePort(): Promise<number> {
       const addr = srv.address();
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
-  });
-}
-
-/** Running emulators and their build folders. */
-const alive = new Map<ChildProcess, string>();
-let exitHookInstalled = false;
-
-/** Emulators must not outlive the process that started them, even on an uncaught error. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const [child, dir] of alive) {
-      if (child.pid) killGroup(child, 'SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 }
 
@@ -112,22 +102,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const env: NodeJS.ProcessEnv = { ...process.env, FANOUT_ESBUILD_DIR: buildDir };
   if (opts.tasks && opts.tasks.length > 0) env.FANOUT_TASKS = JSON.stringify(opts.tasks.map((t) => resolve(t)));
   else delete env.FANOUT_TASKS;
+  if (opts.s3Endpoint) {
+    env.AWS_ENDPOINT_URL_S3 = opts.s3Endpoint;
+    env.AWS_ACCESS_KEY_ID = LOCAL_S3_CREDENTIALS.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = LOCAL_S3_CREDENTIALS.secretAccessKey;
+    delete env.AWS_SESSION_TOKEN;
+  }
   // Its own process group (detached): Ctrl-C in the terminal reaches only fanout, which stops it in order, and
   // stopping the group also stops the esbuild service it spawns.
   const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
-  installExitHook();
-  alive.set(child, join(cwd, buildDir));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => alive.delete(child));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGTERM');
-    const force = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
-    await exited;
-    clearTimeout(force);
-    rmSync(buildPath, { recursive: true, force: true });
-  };
+  const stop = ownChild(child, buildPath);
   try {
-    await waitForReady(child, port, opts.readyTimeoutMs ?? 60_000, opts.signal);
+    // `Offline [http for lambda] listening on …:<port>`
+    const ready = new RegExp(`listening on https?://[^\\s]+:${port}\\b`);
+    await waitForOutput(child, (out) => (ready.test(out) ? true : undefined), {
+      what: 'serverless-offline',
+      timeoutMs: opts.readyTimeoutMs ?? 60_000,
+      signal: opts.signal,
+    });
     if (opts.logs) {
       child.stdout?.pipe(process.stderr, { end: false });
       child.stderr?.pipe(process.stderr, { end: false });
@@ -143,49 +135,4 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     maxConcurrency: opts.maxConcurrency ?? DEFAULTS.emulatorConcurrency,
     stop,
   };
-}
-
-/** Resolves on `Offline [http for lambda] listening on …:<port>`; rejects with the output so far on exit or timeout. */
-function waitForReady(child: ChildProcess, port: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => done(signal?.reason as Error);
-    let output = '';
-    const ready = new RegExp(`listening on https?://[^\\s]+:${port}\\b`);
-    const done = (err?: Error): void => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stderr?.off('data', onData);
-      child.off('exit', onExit);
-      signal?.removeEventListener('abort', onAbort);
-      // Keep draining the pipes so the emulator never blocks on a full one.
-      child.stdout?.resume();
-      child.stderr?.resume();
-      if (err) reject(err);
-      else resolve();
-    };
-    const onData = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-4000);
-      if (ready.test(output)) done();
-    };
-    const onExit = (code: number | null): void =>
-      done(new FanoutError('ENETWORK', `serverless-offline exited (code ${code}) before it was ready:\n${output}`));
-    const timer = setTimeout(
-      () => done(new FanoutError('ETIMEOUT', `serverless-offline not ready after ${timeoutMs} ms:\n${output}`)),
-      timeoutMs,
-    );
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Signals the emulator's process group (it leads one, see `detached`), falling back to the PID alone. */
-function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, sig);
-  } catch {
-    child.kill(sig);
-  }
 }

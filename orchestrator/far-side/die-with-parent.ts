@@ -6,8 +6,10 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dieWithParent } from './parent-watch.js';
 
-// FANOUT_ESBUILD_DIR is the emulator's own build folder (relative to its cwd, see emulator.ts): gone with it.
-const buildDir = process.env.FANOUT_ESBUILD_DIR ? resolve(process.env.FANOUT_ESBUILD_DIR) : undefined;
+// FANOUT_ESBUILD_DIR is the emulator's own build folder (relative to its cwd, see serverless-offline.ts), and
+// FANOUT_OWNED_DIR the local S3 server's data folder (local-s3.ts): gone with it.
+const owned = process.env.FANOUT_OWNED_DIR ?? process.env.FANOUT_ESBUILD_DIR;
+const buildDir = owned ? resolve(owned) : undefined;
 dieWithParent(buildDir ? [buildDir] : []);
 // With fanout gone its pipes are closed, and the emulator's next log line may end it (EPIPE) before the watch runs:
 // whatever way it exits, the folder goes with it.

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
+import { batchOf, fitReply } from '../offload/far-side-offload.js';
 import { functionShelf } from './function-shelf.js';
-import { LAMBDA_SYNC_PAYLOAD_BYTES } from './payload-limit.js';
 import type { CpuMeasure } from './run-batch.js';
 import { serveBatch } from './serve-batch.js';
 import type { HeldTask, TaskShelf } from './task-shelf.js';
@@ -59,7 +59,7 @@ async function serve(shelf: TaskShelf, event: unknown, context: WorkerContext): 
   if (!parsed.success) {
     throw new FanoutError(
       'EREMOTE',
-      `Invalid worker event, expected { task, version?, batchId, batch }: ${describeIssues(parsed.error.issues)}`,
+      `Invalid worker event, expected { task, version?, batchId, batch | batchObject }: ${describeIssues(parsed.error.issues)}`,
       { retryable: false },
     );
   }
@@ -69,7 +69,9 @@ async function serve(shelf: TaskShelf, event: unknown, context: WorkerContext): 
     remaining === undefined
       ? new AbortController().signal
       : AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS));
-  const r = await serveBatch(shelf, request, { signal, measure: CPU_MEASURE });
+  // a batch offloaded to S3 is read (and checked) before the task sees it; a probe never has one
+  const batch = await batchOf(request, signal);
+  const r = await serveBatch(shelf, { ...request, batch }, { signal, measure: CPU_MEASURE });
   const reply: WorkerReply = {
     batchId: request.batchId,
     partial: r.partial,
@@ -79,15 +81,7 @@ async function serve(shelf: TaskShelf, event: unknown, context: WorkerContext): 
     ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
     instanceId,
   };
-  // Real Lambda refuses a reply over 6 MB itself (`Function.ResponseSizeTooLarge`); raising it here makes the emulator
-  // and `sls invoke local` behave the same, and lets the caller subdivide the batch instead of retrying it.
-  const bytes = Buffer.byteLength(JSON.stringify(reply));
-  if (bytes > LAMBDA_SYNC_PAYLOAD_BYTES) {
-    throw new FanoutError(
-      'EPAYLOAD',
-      `reply of batch ${request.batchId} is ${bytes} bytes, over Lambda's ${LAMBDA_SYNC_PAYLOAD_BYTES}-byte response limit`,
-      { batchId: request.batchId, retryable: false },
-    );
-  }
-  return reply;
+  // Real Lambda refuses a reply over 6 MB itself (`Function.ResponseSizeTooLarge`): fitReply offloads it to S3 when
+  // the caller said where, else refuses it the same way, so the emulator and `sls invoke local` behave as Lambda.
+  return fitReply(reply, request, signal);
 }

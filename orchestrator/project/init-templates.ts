@@ -110,7 +110,10 @@ provider:
   memorySize: \${param:memory}
   timeout: \${param:timeout}
   logRetentionInDays: \${param:logRetentionDays}
-  # No iam.role.statements: the framework's default execution role only lets the function write its own logs.
+  # The default execution role (its own logs only), plus get/put/delete under the offload bucket's fanout-offload/.
+  iam:
+    role:
+      statements: \${file(./${fanoutDir}/infra/offload-bucket.yml):statements}
 
 package:
   individually: true
@@ -119,6 +122,13 @@ functions:
   worker:
     handler: ${WORKER_SHIM_FILE.replace(/\.ts$/, '')}.handler
     description: fanout worker - runs one batch of a built-in or packaged task and returns its partial
+    environment:
+      # the caller reads it from the function's configuration to find the bucket (or takes --offload-bucket)
+      FANOUT_OFFLOAD_BUCKET: \${file(./${fanoutDir}/infra/offload-bucket.yml):bucketName}
+
+# The offload bucket: public access blocked, encrypted, leftovers expired after a day (infra/offload-bucket.yml).
+resources:
+  - \${file(./${fanoutDir}/infra/offload-bucket.yml):resources}
 
 plugins:
   - ${FANOUT_SERVERLESS_PLUGIN}

@@ -14,8 +14,11 @@ import { FanoutError, inputError } from '../errors.js';
 /** What marks a serverless.yml as fanout's: fanout's own Serverless plugin (the runtime guard) is in its plugins. */
 export const FANOUT_SERVERLESS_PLUGIN = 'fanout/serverless-plugin';
 
-/** The Serverless tooling fanout drives, in the order `npm i -D` lists it. */
-export const TOOLING_PACKAGES = ['osls', 'serverless-esbuild', 'serverless-offline'] as const;
+/**
+ * The local tooling fanout drives, in the order `npm i -D` lists it: the Serverless tooling, and the local S3 server
+ * the emulator's function offloads through.
+ */
+export const TOOLING_PACKAGES = ['osls', 'serverless-esbuild', 'serverless-offline', 's3rver'] as const;
 export type ToolingPackage = (typeof TOOLING_PACKAGES)[number];
 
 interface FanoutPackageJson {
@@ -56,7 +59,7 @@ export function toolingVersions(): Record<ToolingPackage, string> {
   return out;
 }
 
-/** `npm i -D osls@4.3.1 serverless-esbuild@~1.57.2 serverless-offline@~14.8.2`. */
+/** `npm i -D osls@4.3.1 serverless-esbuild@~1.57.2 serverless-offline@~14.8.2 s3rver@3.7.1`. */
 export function toolingInstallCommand(): string {
   const v = toolingVersions();
   return `npm i -D ${TOOLING_PACKAGES.map((p) => `${p}@${v[p]}`).join(' ')}`;

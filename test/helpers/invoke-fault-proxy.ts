@@ -25,6 +25,8 @@ export interface FaultProxy {
 export async function startFaultProxy(
   target: string,
   plan: (batchId: string, attempt: number) => InvokeFault | undefined,
+  /** Runs (and is awaited) before an invoke is forwarded, with its event: e.g. to tamper with an offloaded batch. */
+  beforeForward?: (event: Record<string, unknown>, attempt: number) => Promise<void>,
 ): Promise<FaultProxy> {
   const upstream = new URL(target);
   const injected: Record<InvokeFault, number> = { '429': 0, '500': 0, unhandled: 0, 'lost-reply': 0, hang: 0 };
@@ -57,8 +59,10 @@ export async function startFaultProxy(
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
     let batchId: string | undefined;
+    let event: Record<string, unknown> = {};
     try {
-      batchId = (JSON.parse(body.toString('utf8')) as { batchId?: string }).batchId;
+      event = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+      batchId = typeof event.batchId === 'string' ? event.batchId : undefined;
     } catch {
       batchId = undefined;
     }
@@ -80,13 +84,16 @@ export async function startFaultProxy(
       // never answer: only the caller's deadline ends this invoke
     } else {
       if (batchId !== undefined) forwarded.set(batchId, (forwarded.get(batchId) ?? 0) + 1);
-      forward(req, body, (status, headers, data) => {
-        if (fault === 'lost-reply') {
-          req.socket.destroy(); // the function ran; its reply never arrives
-          return;
-        }
-        res.writeHead(status, headers as Record<string, string>).end(data);
-      });
+      const send = (): void =>
+        forward(req, body, (status, headers, data) => {
+          if (fault === 'lost-reply') {
+            req.socket.destroy(); // the function ran; its reply never arrives
+            return;
+          }
+          res.writeHead(status, headers as Record<string, string>).end(data);
+        });
+      if (beforeForward) void beforeForward(event, attempt).then(send, () => req.socket.destroy());
+      else send();
     }
   };
 

@@ -77,6 +77,7 @@ describe('fanout init', () => {
       osls: own.peerDependencies.osls,
       'serverless-esbuild': own.peerDependencies['serverless-esbuild'],
       'serverless-offline': own.peerDependencies['serverless-offline'],
+      s3rver: own.peerDependencies.s3rver,
     });
     expect(existsSync(join(dir, 'node_modules', 'osls'))).toBe(false);
     expect(JSON.parse(readFileSync(join(dir, 'fanout.config.json'), 'utf8'))).toEqual({

@@ -141,7 +141,9 @@ console.log(JSON.stringify([a.result, b.result]));
       // Assess
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toEqual([
-        expect.stringMatching(/^fanout: .*npm i -D osls@\S+ serverless-esbuild@\S+ serverless-offline@\S+/),
+        expect.stringMatching(
+          /^fanout: .*npm i -D osls@\S+ serverless-esbuild@\S+ serverless-offline@\S+ s3rver@3\.7\.1/,
+        ),
       ]);
     }
   });
@@ -161,8 +163,13 @@ console.log(JSON.stringify([a.result, b.result]));
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
       devDependencies: Record<string, string>;
     };
-    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['osls', 'serverless-esbuild', 'serverless-offline']);
-    for (const p of ['osls', 'serverless-esbuild', 'serverless-offline'])
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual([
+      'osls',
+      's3rver',
+      'serverless-esbuild',
+      'serverless-offline',
+    ]);
+    for (const p of ['osls', 'serverless-esbuild', 'serverless-offline', 's3rver'])
       expect(existsSync(join(dir, 'node_modules', p, 'package.json'))).toBe(true);
     // serverless-offline's peer (the serverless@4 stub) is not installed: osls provides sls
     expect(existsSync(join(dir, 'node_modules', 'serverless', 'package.json'))).toBe(false);

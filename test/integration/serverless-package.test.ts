@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OFFLOAD_PREFIX } from '../../orchestrator/offload/offload-keys.js';
 import { root, sls } from '../helpers/serverless-cli.js';
 
 const buildDir = join('.esbuild', `package-test-${process.pid}`);
@@ -17,6 +18,7 @@ interface Resource {
 
 describe('sls package (offline)', () => {
   let resources: Record<string, Resource>;
+  let outputs: Record<string, { Value: unknown }>;
 
   beforeAll(async () => {
     // Prepare: a clean slate, so the template read below is the one this run wrote
@@ -25,8 +27,9 @@ describe('sls package (offline)', () => {
     await sls(['package'], buildDir);
     const template = JSON.parse(
       readFileSync(join(root, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'),
-    ) as { Resources: Record<string, Resource> };
+    ) as { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown }> };
     resources = template.Resources;
+    outputs = template.Outputs;
   });
 
   it('declares the worker function: nodejs24.x, arm64, 1024 MB, 60 s', () => {
@@ -43,7 +46,7 @@ describe('sls package (offline)', () => {
     });
   });
 
-  it('gives the function a role with logs actions only and no wildcard actions', () => {
+  it('gives the function a role with its logs and the offload prefix only, and no wildcard actions', () => {
     // Act
     const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
     const statements = roles.flatMap((r) =>
@@ -51,19 +54,54 @@ describe('sls package (offline)', () => {
         (p) => p.PolicyDocument.Statement,
       ),
     );
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+    const actions = statements.flatMap(actionsOf);
+    const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
     // Assess
     expect(roles).toHaveLength(1);
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
-    expect(actions.every((a) => a.startsWith('logs:'))).toBe(true);
+    expect(actions.filter((a) => !a.startsWith('logs:')).sort()).toEqual([
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:PutObject',
+    ]);
+    // the S3 actions reach objects under the bucket's fanout-offload/ prefix and nothing wider
+    expect(s3).toHaveLength(1);
+    expect(s3[0]?.Resource).toEqual([
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['OffloadBucket', 'Arn'] }, `/${OFFLOAD_PREFIX}*`]] },
+    ]);
+  });
+
+  it('creates the offload bucket: public access blocked, encrypted, leftovers expired after a day', () => {
+    // Act
+    const buckets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket');
+    const offload = resources.OffloadBucket?.Properties;
+    const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    // Assess
+    expect(buckets.map(([name]) => name).sort()).toEqual(['OffloadBucket', 'ServerlessDeploymentBucket']);
+    expect(offload?.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(offload?.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(offload?.LifecycleConfiguration).toEqual({
+      Rules: [expect.objectContaining({ Status: 'Enabled', Prefix: OFFLOAD_PREFIX, ExpirationInDays: 1 })],
+    });
+    // the caller finds the bucket in the function's configuration, or in the stack's output
+    expect(fn?.Properties.Environment).toEqual({ Variables: { FANOUT_OFFLOAD_BUCKET: { Ref: 'OffloadBucket' } } });
+    expect(outputs.OffloadBucketName?.Value).toEqual({ Ref: 'OffloadBucket' });
   });
 
   it('packages one small zip holding just the bundled handler', () => {
     // Act
     const zip = statSync(join(root, '.serverless', 'worker.zip'));
-    // Assess: the handler, the tasks and zod/mini zip to ~10 KB; undici (pulled in by wordcount's fetch stage) makes
-    // it ~200 KB. The AWS SDK or another large dependency slipping in would break this bound.
+    // Assess: the handler, the tasks and zod/mini zip to ~10 KB; the S3 client for the offload (loaded on a function's
+    // first offload only) makes it ~210 KB. The whole AWS SDK or another large dependency slipping in would break this.
     expect(zip.size).toBeGreaterThan(1000);
     expect(zip.size).toBeLessThan(400 * 1024);
   });

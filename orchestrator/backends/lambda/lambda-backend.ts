@@ -1,8 +1,11 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type Emulator, openEmulator } from '../../emulator/emulator-owner.js';
 import { FanoutError, isFanoutError } from '../../errors.js';
-import { type BatchReply, BatchReplySchema, describeIssues } from '../../far-side/wire.js';
-import { checkPositiveInt, checkStage, DEFAULTS, type LambdaOptions } from '../../options.js';
+import { OFFLOAD_OVER_BYTES } from '../../far-side/payload-limit.js';
+import { type BatchReply, BatchReplySchema, type BatchRequest, describeIssues } from '../../far-side/wire.js';
+import type { CallerOffload, PreparedEvent } from '../../offload/caller-offload.js';
+import { bucketOfFunction, openCallerOffload } from '../../offload/open-offload.js';
+import { checkIntInRange, checkPositiveInt, checkStage, DEFAULTS, type LambdaOptions } from '../../options.js';
 import { wireTaskOf } from '../../tasks/registry.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { AttemptCancel, AttemptHandle, Backend, BackendStartContext, BatchJob, BatchOutcome } from '../backend.js';
@@ -24,13 +27,22 @@ export interface LambdaBackendOptions extends LambdaOptions {
  * Runs batches as synchronous Lambda invocations (`InvokeCommand`, RequestResponse) of the `worker` function: one
  * invoke per `run`. Throttling lowers the in-flight limit (AIMD, see {@link AdaptiveLimit}) and comes back as
  * ETHROTTLED with the server's Retry-After; like 5xx, network faults and function errors it is retried by the
- * scheduler alone, so every invoke is an attempt in the records and a batch has one budget (`throttleRetries`). Batches over 6 MB are
- * subdivided by `fanout()` before they are sent ({@link maxPayloadBytes}).
+ * scheduler alone, so every invoke is an attempt in the records and a batch has one budget (`throttleRetries`).
+ * Events and replies over the offload threshold travel through S3 (offload/caller-offload.ts); where no bucket can be
+ * known (a given endpoint without `offloadBucket`), batches over 6 MB are subdivided by `fanout()` before they are sent
+ * ({@link maxPayloadBytes}).
  */
 export class LambdaBackend implements Backend {
   readonly name = 'lambda';
-  /** Largest JSON batch this backend sends; `fanout()` subdivides bigger ones first. */
-  readonly maxPayloadBytes = MAX_BATCH_PAYLOAD_BYTES;
+  /**
+   * Largest JSON batch this backend takes; `fanout()` subdivides bigger ones first. Undefined (any size) when it
+   * offloads: the local S3 server with the emulator, `offloadBucket`, or AWS (the function's bucket); else 6 MB less
+   * the envelope.
+   */
+  readonly maxPayloadBytes: number | undefined;
+  /** Events and replies whose JSON is larger go through S3 (when this backend offloads): hybrid may prefer local for them. */
+  readonly offloadOverBytes: number;
+  #offload: Promise<CallerOffload | undefined> = Promise.resolve(undefined);
   readonly #options: LambdaBackendOptions;
   readonly #stage: string;
   readonly #functionName: string;
@@ -54,6 +66,13 @@ export class LambdaBackend implements Backend {
     if (this.#endpoint !== undefined) checkLambdaEndpoint(this.#endpoint, 'lambda endpoint');
     this.#invokeTimeoutMs = options.invokeTimeoutMs ?? DEFAULTS.invokeTimeoutMs;
     this.#limit = new AdaptiveLimit(options.concurrency ?? this.#defaultConcurrency());
+    this.offloadOverBytes =
+      options.offloadBytes === undefined
+        ? OFFLOAD_OVER_BYTES
+        : checkIntInRange('offloadBytes', options.offloadBytes, 1, OFFLOAD_OVER_BYTES);
+    const offloads =
+      this.#endpoint === AUTO_ENDPOINT || this.#endpoint === undefined || options.offloadBucket !== undefined;
+    this.maxPayloadBytes = offloads ? undefined : MAX_BATCH_PAYLOAD_BYTES;
   }
 
   #defaultConcurrency(): number {
@@ -87,6 +106,28 @@ export class LambdaBackend implements Backend {
       region: this.#region,
       concurrency: this.#limit.max,
     });
+    this.#offload = this.#openOffload(this.#client);
+    // a local or named bucket is ready before the first invoke; AWS's is looked up while the run starts
+    if (this.#endpoint !== undefined) await this.#offload;
+  }
+
+  /** The offload of this run (see {@link maxPayloadBytes}), or undefined; never rejects. */
+  async #openOffload(client: LambdaClient): Promise<CallerOffload | undefined> {
+    const o = this.#options;
+    const s3 = this.#emulator?.s3;
+    const bucket =
+      s3?.bucket ??
+      o.offloadBucket ??
+      (this.#endpoint === undefined ? await bucketOfFunction(client, this.#functionName) : undefined);
+    if (bucket === undefined) return undefined;
+    return openCallerOffload({
+      bucket,
+      endpoint: s3?.endpoint ?? o.s3Endpoint,
+      region: this.#region,
+      concurrency: this.#limit.max,
+      local: s3 !== undefined,
+      overBytes: this.offloadOverBytes,
+    }).catch(() => undefined);
   }
 
   capacity(): number {
@@ -100,13 +141,20 @@ export class LambdaBackend implements Backend {
     const task = this.#task;
     if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.runAttempt before start');
     if (cancel.aborted) throw cancel.reason;
-    const payload = encodeEvent({ ...task, batchId: job.id, batch: job.batch });
+    const event: BatchRequest = { ...task, batchId: job.id, batch: job.batch };
+    const offload = await this.#offload;
     // a real signal only when it has to wait for a slot (after a throttle halved the limit)
     if (!this.#limit.tryAcquire()) await this.#limit.acquire(attempt.signal);
+    let prepared: PreparedEvent | undefined;
+    let reply: BatchReply | undefined;
+    const sdkAbort = new SdkAbortSignal(cancel);
     try {
-      const outcome = await this.#invoke(client, job, payload, cancel);
+      prepared = offload ? await offload.prepare(event, sdkAbort) : undefined;
+      const startedAt = Date.now();
+      reply = await this.#invoke(client, job, prepared?.payload ?? encodeEvent(event), sdkAbort);
+      const partial = offload ? await offload.partialOf(reply, sdkAbort) : reply.partial;
       this.#limit.onSuccess();
-      return outcome;
+      return outcomeOf(reply, partial, startedAt);
     } catch (err) {
       if (cancel.aborted) throw cancel.reason;
       const error = isFanoutError(err)
@@ -117,7 +165,10 @@ export class LambdaBackend implements Backend {
       }
       throw error;
     } finally {
+      sdkAbort.dispose();
       this.#limit.release();
+      // the attempt's objects go whatever the outcome; one left by a failed delete expires with the lifecycle rule
+      if (offload && prepared) await offload.release(prepared, reply).catch(() => undefined);
     }
   }
 
@@ -131,40 +182,33 @@ export class LambdaBackend implements Backend {
     if (!client || !task) throw new FanoutError('EINTERNAL', 'LambdaBackend.probe before start');
     const job: BatchJob = { id: 'probe', batch: null, attempt: 1 };
     const event = encodeEvent({ ...task, batchId: job.id, batch: null, probe: true });
-    await this.#invoke(client, job, event, attemptOf(signal));
+    const sdkAbort = new SdkAbortSignal(attemptOf(signal));
+    try {
+      await this.#invoke(client, job, event, sdkAbort);
+    } finally {
+      sdkAbort.dispose();
+    }
   }
 
+  /** One invoke and its checked reply; faults become typed errors (see lambda-errors.ts). */
   async #invoke(
     client: LambdaClient,
     job: BatchJob,
     payload: Uint8Array,
-    cancel: AttemptCancel,
-  ): Promise<BatchOutcome> {
+    sdkAbort: SdkAbortSignal,
+  ): Promise<BatchReply> {
     // The client's handler enforces the deadline itself (requestTimeout + throwOnRequestTimeout, see
     // createLambdaClient): no extra controller, timer and listener per invoke.
-    const sdkAbort = new SdkAbortSignal(cancel);
-    const startedAt = Date.now();
     try {
       const reply = await client.send(
         new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'RequestResponse', Payload: payload }),
         { abortSignal: sdkAbort, requestTimeout: this.#invokeTimeoutMs },
       );
       if (reply.FunctionError) throw functionErrorFrom(reply.FunctionError, reply.Payload, job.id);
-      const body = parseReply(reply.Payload, job.id);
-      return {
-        partial: body.partial,
-        workerId: `lambda-${body.instanceId ?? 'unknown'}`,
-        side: 'lambda',
-        ...(body.cpuMs !== undefined ? { cpuMs: body.cpuMs } : {}),
-        ...(body.durationMs !== undefined ? { durationMs: body.durationMs } : {}),
-        ...(body.coldStart !== undefined ? { coldStart: body.coldStart } : {}),
-        ...(typeof body.initMs === 'number' && body.initMs >= 0 ? { initMs: body.initMs } : {}),
-        startedAt,
-        endedAt: Date.now(),
-      };
+      return parseReply(reply.Payload, job.id);
     } catch (err) {
       if (isFanoutError(err)) throw err;
-      if (isRequestTimeout(err) && !cancel.aborted) {
+      if (isRequestTimeout(err) && !sdkAbort.aborted) {
         throw new FanoutError(
           'ETIMEOUT',
           `no reply from ${this.#functionName} for batch ${job.id} within ${this.#invokeTimeoutMs} ms`,
@@ -174,15 +218,17 @@ export class LambdaBackend implements Backend {
           },
         );
       }
-      if (cancel.aborted) throw cancel.reason;
+      if (sdkAbort.aborted) throw sdkAbort.reason;
       const target: InvokeTarget = { functionName: this.#functionName, endpoint: this.#endpoint, region: this.#region };
       throw classifyInvokeError(err, job.id, target);
-    } finally {
-      sdkAbort.dispose();
     }
   }
 
   async stop(): Promise<void> {
+    const offload = await this.#offload;
+    this.#offload = Promise.resolve(undefined);
+    // before the local S3 server stops: objects of attempts cut short by a stop or an interrupt go now
+    await offload?.close().catch(() => undefined);
     this.#client?.destroy();
     this.#client = undefined;
     const emulator = this.#emulator;
@@ -192,6 +238,21 @@ export class LambdaBackend implements Backend {
       await emulator.stop();
     }
   }
+}
+
+/** The scheduler's outcome of a checked reply whose partial was read (inline or from S3). */
+function outcomeOf(body: BatchReply, partial: unknown, startedAt: number): BatchOutcome {
+  return {
+    partial,
+    workerId: `lambda-${body.instanceId ?? 'unknown'}`,
+    side: 'lambda',
+    ...(body.cpuMs !== undefined ? { cpuMs: body.cpuMs } : {}),
+    ...(body.durationMs !== undefined ? { durationMs: body.durationMs } : {}),
+    ...(body.coldStart !== undefined ? { coldStart: body.coldStart } : {}),
+    ...(typeof body.initMs === 'number' && body.initMs >= 0 ? { initMs: body.initMs } : {}),
+    startedAt,
+    endedAt: Date.now(),
+  };
 }
 
 /** Parses and checks the worker's reply with the wire schema; a reply for another batch is a remote bug, not a partial. */

@@ -1,13 +1,10 @@
 import { FanoutError } from '../../errors.js';
-import { LAMBDA_SYNC_PAYLOAD_BYTES } from '../../far-side/payload-limit.js';
+import { ENVELOPE_RESERVE_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES } from '../../far-side/payload-limit.js';
 import type { BatchRequest } from '../../far-side/wire.js';
 
-/** Room kept for the event envelope (`{"task":…,"version":…,"batchId":…,"batch":…}`) around the batch itself. */
-export const ENVELOPE_RESERVE_BYTES = 4 * 1024;
-
 /**
- * Largest batch (JSON bytes) the backend accepts; `fanout()` subdivides bigger batches before they are sent, so a
- * 6 MB payload never travels just to be refused.
+ * Largest batch (JSON bytes) the backend sends when it cannot offload to S3; `fanout()` subdivides bigger batches
+ * before they are sent, so a 6 MB payload never travels just to be refused.
  */
 export const MAX_BATCH_PAYLOAD_BYTES = LAMBDA_SYNC_PAYLOAD_BYTES - ENVELOPE_RESERVE_BYTES;
 

@@ -66,7 +66,7 @@ describe('functions/worker handler', () => {
     // Assess
     expect((err as Error).name).toBe('FanoutError.EREMOTE.final');
     expect((err as Error).message).toBe(
-      'Invalid worker event, expected { task, version?, batchId, batch }: task: expected string; batchId: expected string',
+      'Invalid worker event, expected { task, version?, batchId, batch | batchObject }: task: expected string; batchId: expected string',
     );
   });
 

@@ -3,6 +3,9 @@
 // function of the service, against Lambda's published runtime dates (orchestrator/project/lambda-runtimes.ts): a
 // runtime Lambda no longer lets anyone create functions on stops the command with one line naming the runtime, the
 // date and the fix; a runtime inside its deprecation window prints a warning and goes on.
+// On the local commands (`sls offline`, `sls invoke local`) it drops the function environment variables whose value is
+// a CloudFormation reference to a resource that only exists once deployed (FANOUT_OFFLOAD_BUCKET, the offload bucket):
+// `invoke local` would ask CloudFormation for it and fail offline, and the emulator would pass the reference as text.
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
@@ -12,9 +15,20 @@ class FanoutServerlessPlugin {
     this.log = utils?.log;
     const check = () => this.checkRuntimes();
     this.hooks = {
+      initialize: () => this.dropDeployedOnlyEnv(),
       'before:package:initialize': check,
       'before:deploy:function:initialize': check,
     };
+  }
+
+  dropDeployedOnlyEnv() {
+    const [command, sub] = this.serverless.processedInput?.commands ?? [];
+    if (command !== 'offline' && !(command === 'invoke' && sub === 'local')) return;
+    const service = this.serverless.service;
+    for (const name of service.getAllFunctions()) {
+      const env = service.getFunction(name).environment;
+      if (env && typeof env.FANOUT_OFFLOAD_BUCKET === 'object') delete env.FANOUT_OFFLOAD_BUCKET;
+    }
   }
 
   async checkRuntimes() {

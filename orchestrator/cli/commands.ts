@@ -30,6 +30,30 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./run-command.js')).runCommand,
   },
   {
+    name: 'runs',
+    term: 'runs [options]',
+    summary: 'list runs on the cloud coordinator (--coordinator cloud): local rehearsals here, and the deployed ones',
+    load: async () => (await import('./runs-command.js')).runsCommand,
+  },
+  {
+    name: 'status',
+    term: 'status [options] <id>',
+    summary: 'where a run on the cloud coordinator stands: status, batches done, time',
+    load: async () => (await import('./status-command.js')).statusCommand,
+  },
+  {
+    name: 'result',
+    term: 'result [options] <id>',
+    summary: 'the result of a run on the cloud coordinator, printed as `run` prints it',
+    load: async () => (await import('./result-command.js')).resultCommand,
+  },
+  {
+    name: 'cancel',
+    term: 'cancel [options] <id>',
+    summary: 'stop a run on the cloud coordinator',
+    load: async () => (await import('./cancel-command.js')).cancelCommand,
+  },
+  {
     name: 'compare',
     term: 'compare [options] <task>',
     summary: 'run the same input on several backends; compare time, CPU, cost; write an HTML timeline',

@@ -24,6 +24,18 @@ export interface Interruption {
 
 let controller: AbortController | undefined;
 let received: Interruption | undefined;
+let divert: ((signal: StopSignal) => void) | undefined;
+
+/**
+ * While a command waits on work that lives elsewhere (a cloud-coordinated run), stop signals go to `handler` instead of
+ * cancelling: Ctrl-C detaches rather than stops. Returns the function that restores the policy.
+ */
+export function divertInterrupts(handler: (signal: StopSignal) => void): () => void {
+  divert = handler;
+  return () => {
+    if (divert === handler) divert = undefined;
+  };
+}
 
 /**
  * The one signal policy of every command (`run`, `compare`, `demo`, `serve-docs`, `offline`). The first
@@ -38,6 +50,10 @@ export function installInterruptPolicy(prefix = 'fanout'): AbortSignal {
   const ctrl = new AbortController();
   controller = ctrl;
   const onSignal = (signal: StopSignal): void => {
+    if (divert) {
+      divert(signal);
+      return;
+    }
     if (received) {
       process.stderr.write(`${prefix}: ${signal} again, exiting now\n`);
       process.exit(received.exitCode);

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { isFanoutError } from '../errors.js';
 import { fanout } from '../fanout.js';
 import type { LambdaOptions, RunInfo } from '../options.js';
@@ -35,6 +35,7 @@ export function runCommand(task: AnyTask | undefined): Command {
   cmd.option('--records', 'with --json: include one record per batch attempt (for timelines)', false);
   addJournalFlags(cmd);
   addLambdaFlags(cmd);
+  addCoordinatorFlags(cmd);
   addTaskFlagsFor(cmd, task, builtinTasks.values());
   cmd.action(async (taskArg: string, flags: Record<string, unknown>) => {
     const backend = parseBackendName(String(flags.backend));
@@ -42,6 +43,10 @@ export function runCommand(task: AnyTask | undefined): Command {
     const target = task ?? taskArg;
     const taskObj = task ?? builtinTasks.get(taskArg);
     const input = { ...(taskObj ? taskInputFrom(taskObj, flags) : {}), ...jsonInput(flags.input) };
+    if (flags.coordinator === 'cloud') {
+      const { runOnCloud } = await import('./cloud-run.js');
+      return runOnCloud({ target, input, batchSize: options.batchSize, retries: options.retries ?? 0, flags });
+    }
     const trace = traceFrom(flags);
     let traced = false;
     const journal = journalOptionsFrom(flags);
@@ -121,4 +126,22 @@ export function runCommand(task: AnyTask | undefined): Command {
     }
   });
   return cmd;
+}
+
+/** `--coordinator local|cloud` and what goes with a cloud-coordinated run (docs/coordinator.md). */
+function addCoordinatorFlags(cmd: Command): void {
+  cmd
+    .addOption(
+      new Option(
+        '--coordinator <where>',
+        'who coordinates the run: this process, or the durable `coordinator` Lambda function (a local rehearsal of it without AWS credentials)',
+      )
+        .choices(['local', 'cloud'])
+        .default('local'),
+    )
+    .option('--wait', 'with --coordinator cloud: follow the execution to its end and print the result', false)
+    .option(
+      '--coordinator-function <name>',
+      'with --coordinator cloud: the coordinator function (default: fanout-<stage>-coordinator)',
+    );
 }

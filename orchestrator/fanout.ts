@@ -10,6 +10,7 @@ import { redactUrl } from './redact-url.js';
 import { batchSource, primed } from './run/batch-source.js';
 import { type OpenedRun, openRun } from './run/open-run.js';
 import { type ResolvedRun, resolveRun } from './run/resolve-run.js';
+import { expectedBatches } from './run/run-progress.js';
 import { piecesOf } from './run/subdivide.js';
 import { runScheduler, type SchedulerResult } from './scheduler/scheduler.js';
 import type { RunStats } from './stats.js';
@@ -64,7 +65,7 @@ async function schedule(r: ResolvedRun, run: OpenedRun, input: unknown): Promise
     mergeRoom: () => Math.max(1, backend.capacity()),
   });
   const { batches, first } = primed(source);
-  if (r.owned) await startBackend(r, run, first, source);
+  if (r.owned) await startBackend(r, run, input, first, source);
   run.collector.begin();
   // A merge that fails stops the run like a batch that fails: the scheduler sees it as an abort with that error.
   const mergeAbort = new AbortController();
@@ -114,15 +115,18 @@ async function schedule(r: ResolvedRun, run: OpenedRun, input: unknown): Promise
 async function startBackend(
   r: ResolvedRun,
   run: OpenedRun,
+  input: unknown,
   first: Promise<unknown>,
   source: AsyncGenerator<unknown>,
 ): Promise<void> {
   const backend: Backend = r.backend;
+  const batches = expectedBatches(r.task.task, input, run.ctx);
   try {
     await backend.start({
       task: r.task.ref,
       instance: r.task.task,
       ...(r.options.signal ? { signal: r.options.signal } : {}),
+      ...(batches !== undefined ? { batches } : {}),
     });
   } catch (err) {
     run.close();

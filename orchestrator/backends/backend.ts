@@ -88,6 +88,11 @@ export interface BackendStartContext {
   instance?: AnyTask;
   /** The run's stop signal: a slow start (the emulator building) ends early when it aborts. */
   signal?: AbortSignal;
+  /**
+   * The run's batch count, when the task knows it up front (`countBatches`) and the backend is started for this one
+   * run: a pool starts no more workers than there are batches (a run of one batch forks one child).
+   */
+  batches?: number;
 }
 
 /**

@@ -4,16 +4,14 @@
  * `process.cpuUsage()` is exactly the batch's CPU time.
  */
 import type { TaskRef } from '../tasks/task.js';
-import { dieWithParent } from './parent-watch.js';
 import type { FromFarSide, ToFarSide } from './pool-messages.js';
 import { serveBatches } from './serve-loop.js';
+import { dieWithParentCheaply } from './shell-parent-watch.js';
 
 const send = process.send?.bind(process);
 if (!send) throw new Error('process-entry must be forked with an IPC channel');
 // The parent is gone (crashed, killed): nobody will read our results, so don't linger as an orphan.
 process.on('disconnect', () => process.exit(0));
-// …and when the parent dies mid-batch, while this thread is busy and cannot see the disconnect.
-dieWithParent();
 const ref = JSON.parse(process.argv[2] ?? 'null') as TaskRef;
 
 await serveBatches(ref, 'process', {
@@ -22,3 +20,6 @@ await serveBatches(ref, 'process', {
   },
   onMessage: (handler) => process.on('message', (msg) => handler(msg as ToFarSide)),
 });
+// …and when the parent dies mid-batch, while this thread is busy and cannot see the disconnect. Started once `ready` has
+// gone out, in the same turn, so before any batch runs, and off the path to `ready`.
+dieWithParentCheaply();

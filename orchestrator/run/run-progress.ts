@@ -58,7 +58,7 @@ export class RunProgress {
 }
 
 /** The task's own count of its batches, if it has one (a count that throws is ignored: the split reports the error). */
-function expectedBatches(task: AnyTask, input: unknown, ctx: SplitContext): number | undefined {
+export function expectedBatches(task: AnyTask, input: unknown, ctx: SplitContext): number | undefined {
   try {
     const n = task.countBatches?.(input, ctx);
     return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;

@@ -54,7 +54,7 @@ export abstract class PooledBackend implements Backend {
     const entry = farSideFolderEntry(this.#entryName);
     const pool = new WorkerPool({
       kind: this.name,
-      workers: this.#workers,
+      workers: ctx.batches === undefined ? this.#workers : Math.max(1, Math.min(this.#workers, ctx.batches)),
       queueDepth: this.#queueDepth,
       version: taskVersionOf(ctx.task),
       spawn: (_slot, events) => this.spawn(entry, ctx.task, events),
@@ -76,9 +76,9 @@ export abstract class PooledBackend implements Backend {
     return this.#pool?.capacity() ?? this.#workers * Math.min(this.#queueDepth, LONG_BATCH_DEPTH);
   }
 
-  /** Workers: batches that run at the same moment. */
+  /** Workers: batches that run at the same moment (fewer than asked for when the run has fewer batches). */
   parallelism(): number {
-    return this.#workers;
+    return this.#pool?.workers ?? this.#workers;
   }
 
   runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {

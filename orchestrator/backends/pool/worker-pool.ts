@@ -65,13 +65,30 @@ export class WorkerPool {
     });
   }
 
-  /** Starts every worker in parallel and resolves when all are ready; on failure stops the pool and rejects. */
+  /**
+   * Starts every worker in parallel and resolves as soon as one is ready: batches go to the lanes that are ready, and
+   * the others join as they come up (a run of a few batches does not wait for the slowest child's start). A lane that
+   * fails to start after another one came up is replaced like a crashed one. When none comes up (a bad task module
+   * fails them all alike), stops the pool and rejects with the first lane's error.
+   */
   async start(): Promise<void> {
-    const started = await Promise.allSettled(this.#slots.all.map((s) => this.#slots.launch(s)));
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
+    let up = false;
+    const failedEarly: Slot[] = [];
+    const launches = this.#slots.all.map((slot) => {
+      const launched = this.#slots.launch(slot);
+      launched.catch(() => {
+        if (up) this.#slots.replace(slot);
+        else failedEarly.push(slot);
+      });
+      return launched;
+    });
+    try {
+      await Promise.any(launches);
+      up = true;
+      for (const slot of failedEarly) this.#slots.replace(slot);
+    } catch (err) {
       await this.stop();
-      throw failed.reason;
+      throw (err as AggregateError).errors[0];
     }
   }
 
@@ -100,6 +117,11 @@ export class WorkerPool {
   stop(graceMs = 3000): Promise<void> {
     this.#stopping ??= this.#stopAll(graceMs);
     return this.#stopping;
+  }
+
+  /** Lanes in the pool. */
+  get workers(): number {
+    return this.#slots.all.length;
   }
 
   /** Batches the pool takes at once now: workers × the depth in use (see {@link QueueDepth}). */

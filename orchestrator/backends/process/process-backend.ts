@@ -16,7 +16,7 @@ export class ProcessBackend extends PooledBackend {
   readonly name = 'process';
 
   constructor(options: ProcessBackendOptions = {}) {
-    super(options, 'process-entry');
+    super(options, 'process-entry.bundle');
   }
 
   protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {

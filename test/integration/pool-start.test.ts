@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
+import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
+import { fanout } from '../../orchestrator/fanout.js';
+import type { TaskRef } from '../../orchestrator/tasks/task.js';
+import { runOnce } from '../helpers/run-once.js';
+import { WatchedProcessBackend } from '../helpers/watched-pools.js';
+
+/** How a pool starts its real child processes: batches flow once one is ready, and never more children than batches. */
+
+const primes: TaskRef = { kind: 'builtin', name: 'primes' };
+
+/** A process backend whose second child's `ready` is held back until the test releases it. */
+class LateSecondChild extends ProcessBackend {
+  #spawns = 0;
+  release: () => void = () => {};
+
+  protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
+    if (this.#spawns++ !== 1) return super.spawn(entry, ref, events);
+    let held: LaneEvents | undefined = events;
+    let ready: Parameters<LaneEvents['message']>[0] | undefined;
+    this.release = () => {
+      const to = held;
+      held = undefined;
+      if (to && ready) to.message(ready);
+    };
+    return super.spawn(entry, ref, {
+      message: (msg) => {
+        if (msg.type === 'ready' && held) ready = msg;
+        else events.message(msg);
+      },
+      exit: (detail) => events.exit(detail),
+    });
+  }
+}
+
+const started: ProcessBackend[] = [];
+afterEach(async () => {
+  for (const b of started.splice(0)) await b.stop();
+});
+
+describe('pool start-up', () => {
+  it('starts as soon as one child is ready; the late one joins and takes batches once it is', async () => {
+    // Prepare: two children, the second one's `ready` held back
+    const backend = new LateSecondChild({ workers: 2 });
+    started.push(backend);
+    await backend.start({ task: primes });
+    // Act: batches while only the first child is ready, then after the second one is
+    const job = (i: number) => ({ id: String(i), batch: { lo: i * 100_000, hi: (i + 1) * 100_000 }, attempt: 1 });
+    const early = await Promise.all([0, 1, 2, 3].map((i) => runOnce(backend, job(i))));
+    backend.release();
+    const late = await Promise.all(Array.from({ length: 40 }, (_, i) => runOnce(backend, job(i))));
+    // Assess: exact partials; the first four all ran on the ready child, and the late child took some of the rest
+    expect(early.map((o) => o.partial)).toEqual([{ count: 9592 }, { count: 8392 }, { count: 8013 }, { count: 7863 }]);
+    expect(new Set(early.map((o) => o.workerId))).toEqual(new Set(['process-0']));
+    expect(late.map((o) => o.workerId)).toContain('process-1');
+  });
+
+  it('forks no more children than the run has batches', async () => {
+    // Prepare: 2 workers asked for, a run of one batch
+    const backend = new WatchedProcessBackend({ workers: 2 });
+    started.push(backend);
+    // Act
+    const { result } = await fanout('primes', { limit: 1000 }, { backend: 'process', workers: 2 });
+    await backend.start({ task: primes, batches: 1 });
+    // Assess: the CLI-style run (fanout owns the backend) gave the answer; a start for one batch forked one child
+    expect(result).toEqual({ count: 168 });
+    expect(backend.parallelism()).toBe(1);
+    expect(backend.watch.pids()).toHaveLength(1);
+    expect((await runOnce(backend, { id: '0', batch: { lo: 0, hi: 1000 }, attempt: 1 })).partial).toEqual({
+      count: 168,
+    });
+  });
+});

@@ -31,8 +31,13 @@ export interface LambdaOptions {
    * synchronous limit with room for the envelope (far-side/payload-limit.ts). @default 6,287,360
    */
   offloadBytes?: number;
-  /** Called when the backend started the local emulator itself (endpoint `auto`), with where it listens. */
-  onEmulator?: (emulator: { endpoint: string; pid: number }) => void;
+  /**
+   * A local S3 server already running for the emulator at `endpoint` (as `compare` starts one for every backend): its
+   * bucket is the offload bucket and its key pair signs. @default none; endpoint `auto` starts its own
+   */
+  localS3?: { endpoint: string; bucket: string };
+  /** Called when the backend started the local emulator itself (endpoint `auto`), with where it and its S3 server listen. */
+  onEmulator?: (emulator: { endpoint: string; pid: number; s3?: { endpoint: string; pid: number } }) => void;
 }
 
 /** The run a record passed to {@link FanoutOptions.onRecord} belongs to. */

@@ -80,9 +80,16 @@ export async function withLambdaEndpoint<T>(
     signal: interruptSignal(),
   };
   return withEmulator(need, async (emulator) => {
-    log(`emulator ready at ${emulator.endpoint} (pid ${emulator.pid})`);
+    const s3 = emulator.s3 ? `, local S3 server at ${emulator.s3.endpoint} (pid ${emulator.s3.pid})` : '';
+    log(`emulator ready at ${emulator.endpoint} (pid ${emulator.pid})${s3}`);
     const concurrency = concurrencyGiven ? lambda.concurrency : emulator.maxConcurrency;
-    const ready: LambdaOptions = { ...lambda, endpoint: emulator.endpoint, ...(concurrency ? { concurrency } : {}) };
+    const ready: LambdaOptions = {
+      ...lambda,
+      endpoint: emulator.endpoint,
+      ...(concurrency ? { concurrency } : {}),
+      // the function offloads through the S3 server started with the emulator
+      ...(emulator.s3 ? { localS3: { endpoint: emulator.s3.endpoint, bucket: emulator.s3.bucket } } : {}),
+    };
     await warmUp(ready, concurrency ?? emulator.maxConcurrency);
     log('emulator warmed up: every instance loaded once, so the backends compared see warm instances alike');
     return fn(ready, true);

@@ -2,7 +2,9 @@ import { type Command, Option } from 'commander';
 import { hasAwsCredentials } from '../backends/lambda/aws-credentials.js';
 import { AUTO_ENDPOINT, checkLambdaEndpoint } from '../backends/lambda/lambda-endpoint.js';
 import { inputError } from '../errors.js';
+import { OFFLOAD_OVER_BYTES } from '../far-side/payload-limit.js';
 import { checkStage, DEFAULTS, type LambdaOptions } from '../options.js';
+import { redactUrl } from '../redact-url.js';
 
 /**
  * Registers the Lambda flags (lambda and hybrid backends) on a command. `--concurrency` has no commander default on
@@ -23,7 +25,18 @@ export function addLambdaFlags(cmd: Command): Command {
       '--concurrency <n>',
       `Lambda invocations in flight at most (default: ${DEFAULTS.lambdaConcurrency}; ${DEFAULTS.emulatorConcurrency} for the auto emulator)`,
     )
-    .option('--memory <mb>', 'function memory in MB, for the cost estimate (default: 1024, as in serverless.yml)');
+    .option('--memory <mb>', 'function memory in MB, for the cost estimate (default: 1024, as in serverless.yml)')
+    .option(
+      '--offload-bucket <name>',
+      "S3 bucket for events and replies too large for an invoke (default: the emulator's local S3 server, or the deployed function's bucket)",
+    )
+    .addOption(
+      new Option('--s3-endpoint <url>', "S3 endpoint of --offload-bucket (default: AWS's)").env('AWS_ENDPOINT_URL_S3'),
+    )
+    .option(
+      '--offload-bytes <n>',
+      `send events and replies larger than this through S3 (default and most: ${OFFLOAD_OVER_BYTES}, what fits in Lambda's 6 MB)`,
+    );
 }
 
 function intIn(name: string, raw: string, min: number, max: number): number {
@@ -61,5 +74,21 @@ export function lambdaOptionsFrom(opts: Record<string, unknown>, hasCredentials 
   if (typeof opts.stage === 'string') out.stage = checkStage('--stage', opts.stage);
   if (typeof opts.concurrency === 'string') out.concurrency = intIn('concurrency', opts.concurrency, 1, 10_000);
   if (typeof opts.memory === 'string') out.memoryMb = intIn('memory', opts.memory, 128, 10_240);
+  if (typeof opts.offloadBucket === 'string') {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(opts.offloadBucket)) {
+      throw inputError(`Expected \`--offload-bucket\` to be an S3 bucket name, got \`${opts.offloadBucket}\``);
+    }
+    out.offloadBucket = opts.offloadBucket;
+  }
+  const s3Endpoint = typeof opts.s3Endpoint === 'string' ? opts.s3Endpoint.trim() : '';
+  if (s3Endpoint !== '') {
+    if (!/^https?:\/\/[^\s/]+/.test(s3Endpoint)) {
+      throw inputError(`Expected \`--s3-endpoint\` to be an http(s) URL, got \`${redactUrl(s3Endpoint)}\``);
+    }
+    out.s3Endpoint = s3Endpoint.replace(/\/+$/, '');
+  }
+  if (typeof opts.offloadBytes === 'string') {
+    out.offloadBytes = intIn('offload-bytes', opts.offloadBytes, 1, OFFLOAD_OVER_BYTES);
+  }
   return out;
 }

@@ -65,8 +65,9 @@ export function runCommand(task: AnyTask | undefined): Command {
         ...lambdaOptionsFrom(flags),
         onEmulator: (e) => {
           emulator = e.endpoint;
+          const s3 = e.s3 ? ` and the local S3 server (s3rver) at ${e.s3.endpoint} (pid ${e.s3.pid})` : '';
           bar.log(
-            `fanout: no Lambda endpoint and no AWS credentials: started the local Lambda emulator (serverless-offline) at ${e.endpoint} (pid ${e.pid})`,
+            `fanout: no Lambda endpoint and no AWS credentials: started the local Lambda emulator (serverless-offline) at ${e.endpoint} (pid ${e.pid})${s3}`,
           );
         },
       };

@@ -71,7 +71,10 @@ export class LambdaBackend implements Backend {
         ? OFFLOAD_OVER_BYTES
         : checkIntInRange('offloadBytes', options.offloadBytes, 1, OFFLOAD_OVER_BYTES);
     const offloads =
-      this.#endpoint === AUTO_ENDPOINT || this.#endpoint === undefined || options.offloadBucket !== undefined;
+      this.#endpoint === AUTO_ENDPOINT ||
+      this.#endpoint === undefined ||
+      options.offloadBucket !== undefined ||
+      options.localS3 !== undefined;
     this.maxPayloadBytes = offloads ? undefined : MAX_BATCH_PAYLOAD_BYTES;
   }
 
@@ -99,7 +102,12 @@ export class LambdaBackend implements Backend {
         signal: ctx.signal,
       });
       this.#endpoint = this.#emulator.endpoint;
-      this.#options.onEmulator?.({ endpoint: this.#emulator.endpoint, pid: this.#emulator.pid });
+      const s3 = this.#emulator.s3;
+      this.#options.onEmulator?.({
+        endpoint: this.#emulator.endpoint,
+        pid: this.#emulator.pid,
+        ...(s3 ? { s3: { endpoint: s3.endpoint, pid: s3.pid } } : {}),
+      });
     }
     this.#client ??= createLambdaClient({
       endpoint: this.#endpoint,
@@ -111,10 +119,20 @@ export class LambdaBackend implements Backend {
     if (this.#endpoint !== undefined) await this.#offload;
   }
 
+  /** An event sent whole (no offload): EPAYLOAD when too large, saying how to get an offload bucket where one was expected. */
+  #encode(event: BatchRequest): Uint8Array {
+    if (this.maxPayloadBytes !== undefined) return encodeEvent(event);
+    return encodeEvent(
+      event,
+      undefined,
+      `the function names no offload bucket: deploy fanout's stack again (serverless.yml makes it) or pass --offload-bucket`,
+    );
+  }
+
   /** The offload of this run (see {@link maxPayloadBytes}), or undefined; never rejects. */
   async #openOffload(client: LambdaClient): Promise<CallerOffload | undefined> {
     const o = this.#options;
-    const s3 = this.#emulator?.s3;
+    const s3 = this.#emulator?.s3 ?? o.localS3;
     const bucket =
       s3?.bucket ??
       o.offloadBucket ??
@@ -151,7 +169,7 @@ export class LambdaBackend implements Backend {
     try {
       prepared = offload ? await offload.prepare(event, sdkAbort) : undefined;
       const startedAt = Date.now();
-      reply = await this.#invoke(client, job, prepared?.payload ?? encodeEvent(event), sdkAbort);
+      reply = await this.#invoke(client, job, prepared?.payload ?? this.#encode(event), sdkAbort);
       const partial = offload ? await offload.partialOf(reply, sdkAbort) : reply.partial;
       this.#limit.onSuccess();
       return outcomeOf(reply, partial, startedAt);

@@ -15,12 +15,16 @@ export type WorkerEventJson = BatchRequest;
  * Encodes the invoke payload. The final size check is a safety net for callers that bypass `fanout()`'s splitting:
  * an oversize event fails here with EPAYLOAD instead of as a 413 from the service.
  */
-export function encodeEvent(event: WorkerEventJson, limit = LAMBDA_SYNC_PAYLOAD_BYTES): Uint8Array {
+export function encodeEvent(
+  event: WorkerEventJson,
+  limit = LAMBDA_SYNC_PAYLOAD_BYTES,
+  fix = 'use a smaller --batch-size',
+): Uint8Array {
   const bytes = Buffer.from(JSON.stringify(event));
   if (bytes.byteLength > limit) {
     throw new FanoutError(
       'EPAYLOAD',
-      `batch ${event.batchId} encodes to ${bytes.byteLength} bytes, over Lambda's ${limit}-byte payload limit; use a smaller --batch-size`,
+      `batch ${event.batchId} encodes to ${bytes.byteLength} bytes, over Lambda's ${limit}-byte payload limit; ${fix}`,
       { batchId: event.batchId, retryable: false },
     );
   }

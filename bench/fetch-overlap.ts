@@ -1,27 +1,28 @@
 /**
  * Fetch stage and pipeline overlap, measured in one run against a document server in a child process
  * (127.0.0.1, 50 ms latency per document, so the server never competes with the main thread being measured):
- * - fetch 500 documents at concurrency 64 with the fetch threads vs the ideal ⌈500/64⌉ × 50 ms and vs a main-thread
- *   baseline (p-limit + undici, same concurrency and sockets). Goals: ≤ 1.10× ideal, ≥ 1.0× the baseline.
- * - pipelined wordcount (process backend, 2 workers) vs max(fetch-only, cpu-only) on the same input. Goal ≤ 1.10×;
- *   and when its first fetch left after the run's start.
+ * - fetch 500 documents at concurrency 64 with fanout's fetch pool (default placement, started inside the clock) vs a
+ *   main-thread p-limit + undici (same concurrency and sockets), interleaved rounds, median of the paired ratios; once
+ *   on plain I/O (goal ≥ 1.0×) and once with the main thread busy in 20 ms CPU slices (goal ≥ 1.5×).
+ * - pipelined wordcount (process backend, 2 workers, start-up included) vs max(fetch-only, cpu-only) on the same input,
+ *   interleaved rounds, medians (goal ≤ 1.15×), with the core time every process spent in it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import pLimit from 'p-limit';
-import { Agent, request } from 'undici';
 import { createBackend } from '../orchestrator/backends/create-backend.js';
 import { generateDocs } from '../orchestrator/docs-server/demo-docs.js';
 import { fanout } from '../orchestrator/fanout.js';
-import { FetchPool } from '../orchestrator/fetch/fetch-pool.js';
 import { type DocBatch, fetchDocBatches } from '../orchestrator/fetch/fetch-stage.js';
 import { readUrlList } from '../orchestrator/fetch/url-list.js';
 import { resolveRunOptions } from '../orchestrator/options.js';
 import { runScheduler } from '../orchestrator/scheduler/scheduler.js';
-import { printTable, repoRoot, writeResult } from './bench-results.js';
+import { median, printTable, repoRoot, writeResult } from './bench-results.js';
+import { type GoalRow, goalRow } from './goals.js';
+import { fetchWithPLimit, fetchWithPool, listUrls } from './peers/peer-fetch.js';
+import { fmtSpread, interleaved, pairedRatio, timed } from './peers/peer-rounds.js';
 
 const DOCS = 500;
 const LATENCY_MS = 50;
@@ -46,36 +47,18 @@ console.log(s.indexUrl);`;
   return { indexUrl: first.trim(), pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t0 = performance.now();
-  const value = await fn();
-  return { ms: Math.round(performance.now() - t0), value };
-}
-
-/** CPU time (user + system) of process `pid` so far, ms, from /proc; 0 where that cannot be read. */
-function processCpuMs(pid: number | undefined): number {
+/**
+ * CPU time (user + system) of process `pid` so far, ms, from /proc; with `children`, that of its children it has waited
+ * for instead (cutime + cstime). 0 where that cannot be read.
+ */
+export function processCpuMs(pid: number | undefined, children = false): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    const at = children ? 13 : 11; // utime, stime (or cutime, cstime) in clock ticks (USER_HZ = 100)
+    return ((Number(fields[at]) + Number(fields[at + 1])) * 1000) / 100;
   } catch {
     return 0;
   }
-}
-
-/** Main-thread baseline: p-limit + undici, bodies read to the end. */
-async function baseline(urls: string[]): Promise<number> {
-  const agent = new Agent({ connections: CONCURRENCY });
-  const limit = pLimit(CONCURRENCY);
-  const sizes = await Promise.all(
-    urls.map((u) =>
-      limit(async () => {
-        const res = await request(u, { dispatcher: agent });
-        return (await res.body.arrayBuffer()).byteLength;
-      }),
-    ),
-  );
-  await agent.close();
-  return sizes.length;
 }
 
 /** CPU slice the main thread runs between event-loop turns in the "busy main thread" case, ms. */
@@ -100,193 +83,160 @@ async function withBusyMainThread<T>(work: () => Promise<T>): Promise<T> {
   return p;
 }
 
-async function threads(urls: string[], busy = false): Promise<number> {
-  const pool = new FetchPool({ concurrency: CONCURRENCY, threads: 2 });
-  await pool.start();
-  // Same warm-up as the baseline gets: JIT in each thread and the first connections.
-  await Promise.all(urls.slice(0, CONCURRENCY).map((u) => pool.fetch(u)));
-  const t0 = performance.now();
-  const all = () => Promise.all(urls.map((u) => pool.fetch(u)));
-  const results = busy ? await withBusyMainThread(all) : await all();
-  const ms = performance.now() - t0;
-  await pool.close();
-  if (results.some((r) => !r.ok)) throw new Error('a fetch failed');
-  return Math.round(ms);
+/** Interleaved rounds of the fetch comparison (each round: fanout's pool and p-limit + undici, order rotated). */
+const ROUNDS = 5;
+
+/** fanout's pool vs p-limit + undici, both started inside the clock, `ROUNDS` interleaved rounds; wall ms each. */
+async function fetchRounds(urls: string[], busy: boolean): Promise<{ pool: number[]; pLimit: number[] }> {
+  const wrap = (run: () => Promise<number>) => (busy ? () => withBusyMainThread(run) : run);
+  const walls = await interleaved(
+    [
+      { name: 'pool', run: wrap(() => fetchWithPool(urls, CONCURRENCY)) },
+      { name: 'p-limit', run: wrap(() => fetchWithPLimit(urls, CONCURRENCY)) },
+    ],
+    ROUNDS,
+  );
+  return { pool: walls.get('pool') ?? [], pLimit: walls.get('p-limit') ?? [] };
 }
+
+/** Pipelined rounds: fetch-only, CPU-only and the whole pipelined call, interleaved. */
+const PIPE_ROUNDS = 3;
 
 /** Runs the bench and writes bench/results/fetch-overlap.json. */
 export async function run(): Promise<void> {
+  const load = loadavg()[0] as number;
   const dir = generateDocs(mkdtempSync(join(tmpdir(), 'fanout-bench-docs-')), DOCS, WORDS_PER_DOC);
   const server = await serveDocs(dir);
   try {
-    const index = await (await request(server.indexUrl)).body.text();
-    const urls = index.split('\n').filter(Boolean);
+    const urls = await listUrls(server.indexUrl);
     const list = join(dir, '..', `${dir.split('/').pop()}-urls.txt`);
-    writeFileSync(list, index);
-    await baseline(urls.slice(0, 64)); // warm-up: JIT and the server's first connections
-    const base = await timed(() => baseline(urls));
-    // the same fetch, with the CPU it took in this process (main + fetch threads) and in the docs server
-    const fetchServer0 = processCpuMs(server.pid);
-    const fetchCpu0 = process.cpuUsage();
-    const threadMs = await threads(urls);
-    const fetchCpu = process.cpuUsage(fetchCpu0);
-    const fetchCore = {
-      clientMs: Math.round((fetchCpu.user + fetchCpu.system) / 1000),
-      docsServerMs: Math.round(processCpuMs(server.pid) - fetchServer0),
-    };
-    // When threads win: the main thread is busy with CPU work (an inline CPU stage), so a main-thread fetch loop only
-    // issues the next request between slices, while the fetch threads keep their sockets busy.
-    const busyBase = await timed(() => withBusyMainThread(() => baseline(urls)));
-    const busyThreadMs = await threads(urls, true);
+    writeFileSync(list, `${urls.join('\n')}\n`);
+    await fetchWithPLimit(urls.slice(0, CONCURRENCY), CONCURRENCY); // warm-up: JIT and the server's first connections
+    await fetchWithPool(urls.slice(0, CONCURRENCY), CONCURRENCY);
+    const plain = await fetchRounds(urls, false);
+    const busy = await fetchRounds(urls, true);
+    const plainRatio = pairedRatio(plain.pool, plain.pLimit);
+    const busyRatio = pairedRatio(busy.pool, busy.pLimit);
 
-    // Fetch-only: the fetch stage with batching, no CPU stage; keeps the batches for the CPU-only run.
+    // Fetch-only: the fetch stage with batching, no CPU stage; its batches feed the CPU-only run.
     const batches: DocBatch[] = [];
-    const fetchOnly = await timed(async () => {
-      for await (const b of fetchDocBatches(readUrlList(list), {
-        fetch: { concurrency: CONCURRENCY },
-        maxReadyBatches: 1_000,
-      }))
-        batches.push(b);
-    });
-    // CPU-only: the same batches on the process backend, already fetched.
+    const fetchOnly = async (): Promise<number> =>
+      timed(async () => {
+        batches.length = 0;
+        for await (const b of fetchDocBatches(readUrlList(list), {
+          fetch: { concurrency: CONCURRENCY },
+          maxReadyBatches: 1_000,
+        }))
+          batches.push(b);
+      });
+    await fetchOnly();
+    // CPU-only: the same batches on the process backend, started outside the clock, already fetched.
     const backend = await createBackend('process', { workers: 2 });
     await backend.start({ task: { kind: 'builtin', name: 'wordcount' } });
-    const cpuOnly = await timed(() =>
-      runScheduler(
-        batches.map((batch, i) => ({ id: String(i), batch })),
-        { backend, onResult: () => {}, ...resolveRunOptions({}), speculate: false },
-      ),
+    const cpuOnly = (): Promise<number> =>
+      timed(async () => {
+        await runScheduler(
+          batches.map((batch, i) => ({ id: String(i), batch })),
+          { backend, onResult: () => {}, ...resolveRunOptions({}), speculate: false },
+        );
+      });
+    // The whole pipelined call, start-up included (the fork of its 2 workers), with the CPU every side of it spent:
+    // this process (main thread + any fetch threads), the CPU workers and the docs server.
+    const cores: { mainMs: number; workersMs: number; docsServerMs: number; callMs: number; wallMs: number }[] = [];
+    const piped = async (): Promise<number> => {
+      const server0 = processCpuMs(server.pid);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const r = await fanout(
+        'wordcount',
+        { urls: list, fetchConcurrency: CONCURRENCY },
+        { backend: 'process', workers: 2 },
+      );
+      const callMs = performance.now() - t0;
+      const main = process.cpuUsage(cpu0);
+      cores.push({
+        mainMs: Math.round((main.user + main.system) / 1000),
+        workersMs: Math.round(r.stats.cpuMs),
+        docsServerMs: Math.round(processCpuMs(server.pid) - server0),
+        callMs: Math.round(callMs),
+        wallMs: r.stats.wallMs,
+      });
+      return callMs;
+    };
+    const walls = await interleaved(
+      [
+        { name: 'fetch-only', run: fetchOnly },
+        { name: 'cpu-only', run: cpuOnly },
+        { name: 'pipelined', run: piped },
+      ],
+      PIPE_ROUNDS,
     );
     await backend.stop();
-    // CPU of everything the pipelined run keeps busy on these cores: this process (main thread + fetch threads), the
-    // CPU workers (their batches' CPU) and the docs server; divided by the cores it is a floor under the wall time.
-    const serverCpu0 = processCpuMs(server.pid);
-    const cpu0 = process.cpuUsage();
-    const piped = await timed(() =>
-      fanout('wordcount', { urls: list, fetchConcurrency: CONCURRENCY }, { backend: 'process', workers: 2 }),
-    );
-    const mainCpu = process.cpuUsage(cpu0);
-    const coreTime = {
-      mainAndFetchThreadsMs: Math.round((mainCpu.user + mainCpu.system) / 1000),
-      cpuWorkersMs: Math.round(piped.value.stats.cpuMs),
-      docsServerMs: Math.round(processCpuMs(server.pid) - serverCpu0),
-    };
-    const coreBoundMs = Math.round(
-      (coreTime.mainAndFetchThreadsMs + coreTime.cpuWorkersMs + coreTime.docsServerMs) / availableParallelism(),
-    );
-    const bound = Math.max(fetchOnly.ms, cpuOnly.ms);
-    // Start-up: when the first fetch left, measured from the run's start (the timeline's zero).
-    const fetchStarts = piped.value.stats.records.filter((r) => r.stage === 'fetch').map((r) => r.startMs);
-    const firstFetchMs = fetchStarts.length > 0 ? Math.round(Math.min(...fetchStarts)) : -1;
+    const med = (name: string): number => Math.round(median(walls.get(name) ?? []));
+    const bound = Math.max(med('fetch-only'), med('cpu-only'));
+    const pipedMs = med('pipelined');
+    const typical = [...cores].sort((a, b) => a.callMs - b.callMs)[Math.floor(cores.length / 2)] ?? cores[0];
+    const coreFloorMs = typical
+      ? Math.round((typical.mainMs + typical.workersMs + typical.docsServerMs) / availableParallelism())
+      : 0;
+    const idealRow = (measure: string, runs: number[]) => ({
+      measure,
+      ms: Math.round(median(runs)),
+      vs: 'ideal',
+      ref: IDEAL_MS,
+      ratio: (median(runs) / IDEAL_MS).toFixed(2),
+    });
     const rows = [
-      {
-        measure: 'fetch threads (500 docs, c=64)',
-        ms: threadMs,
-        vs: 'ideal',
-        ref: IDEAL_MS,
-        ratio: (threadMs / IDEAL_MS).toFixed(2),
-        goal: '≤ 1.10',
-      },
-      {
-        measure: `fetch threads: CPU while fetching (client ${fetchCore.clientMs} ms incl. pool start, server ${fetchCore.docsServerMs} ms)`,
-        ms: fetchCore.clientMs + fetchCore.docsServerMs,
-        vs: 'wall',
-        ref: threadMs,
-        ratio: ((fetchCore.clientMs + fetchCore.docsServerMs) / threadMs).toFixed(2),
-        goal: '',
-      },
-      {
-        measure: 'main-thread p-limit + undici',
-        ms: base.ms,
-        vs: 'ideal',
-        ref: IDEAL_MS,
-        ratio: (base.ms / IDEAL_MS).toFixed(2),
-        goal: '',
-      },
-      {
-        measure: 'fetch threads speed vs baseline',
-        ms: threadMs,
-        vs: 'baseline',
-        ref: base.ms,
-        ratio: (base.ms / threadMs).toFixed(2),
-        goal: '≥ 1.0',
-      },
-      {
-        measure: `busy main thread (${BUSY_SLICE_MS} ms CPU slices): p-limit + undici`,
-        ms: busyBase.ms,
-        vs: 'ideal',
-        ref: IDEAL_MS,
-        ratio: (busyBase.ms / IDEAL_MS).toFixed(2),
-        goal: '',
-      },
-      {
-        measure: 'busy main thread: fetch threads',
-        ms: busyThreadMs,
-        vs: 'ideal',
-        ref: IDEAL_MS,
-        ratio: (busyThreadMs / IDEAL_MS).toFixed(2),
-        goal: '',
-      },
-      {
-        measure: 'busy main thread: threads speed vs baseline',
-        ms: busyThreadMs,
-        vs: 'baseline',
-        ref: busyBase.ms,
-        ratio: (busyBase.ms / busyThreadMs).toFixed(2),
-        goal: '',
-      },
-      { measure: 'fetch-only stage (with batching)', ms: fetchOnly.ms, vs: '', ref: '', ratio: '', goal: '' },
-      {
-        measure: 'pipelined wordcount: first fetch after run start',
-        ms: firstFetchMs,
-        vs: '',
-        ref: '',
-        ratio: '',
-        goal: 'a few ms',
-      },
-      { measure: 'cpu-only (process, 2 workers)', ms: cpuOnly.ms, vs: '', ref: '', ratio: '', goal: '' },
+      idealRow('fanout fetch pool (placement auto), plain I/O', plain.pool),
+      idealRow('main-thread p-limit + undici, plain I/O', plain.pLimit),
+      { measure: 'fanout speed vs p-limit + undici, plain I/O', ms: '', vs: '', ref: '', ratio: fmtSpread(plainRatio) },
+      idealRow(`busy main thread (${BUSY_SLICE_MS} ms CPU slices): fanout fetch pool`, busy.pool),
+      idealRow('busy main thread: p-limit + undici', busy.pLimit),
+      { measure: 'fanout speed vs p-limit + undici, busy', ms: '', vs: '', ref: '', ratio: fmtSpread(busyRatio) },
+      { measure: 'fetch-only stage (with batching)', ms: med('fetch-only'), vs: '', ref: '', ratio: '' },
+      { measure: 'cpu-only (process, 2 workers)', ms: med('cpu-only'), vs: '', ref: '', ratio: '' },
       {
         measure: 'pipelined wordcount (whole call, with start-up)',
-        ms: piped.ms,
+        ms: pipedMs,
         vs: 'max(fetch, cpu)',
         ref: bound,
-        ratio: (piped.ms / bound).toFixed(2),
-        goal: '≤ 1.10',
+        ratio: (pipedMs / bound).toFixed(2),
       },
       {
-        measure: 'pipelined wordcount (run wall, from t0)',
-        ms: piped.value.stats.wallMs,
-        vs: 'max(fetch, cpu)',
-        ref: bound,
-        ratio: (piped.value.stats.wallMs / bound).toFixed(2),
-        goal: '',
-      },
-      {
-        measure: `core time of the pipelined run ÷ ${availableParallelism()} cores (main+fetch ${coreTime.mainAndFetchThreadsMs}, workers ${coreTime.cpuWorkersMs}, server ${coreTime.docsServerMs})`,
-        ms: piped.ms,
+        measure: `core time of the median pipelined call ÷ ${availableParallelism()} cores (main ${typical?.mainMs}, workers ${typical?.workersMs}, server ${typical?.docsServerMs})`,
+        ms: typical?.callMs ?? '',
         vs: 'core floor',
-        ref: coreBoundMs,
-        ratio: (piped.ms / coreBoundMs).toFixed(2),
-        goal: '',
+        ref: coreFloorMs,
+        ratio: typical ? (typical.callMs / coreFloorMs).toFixed(2) : '',
       },
     ];
-    printTable(`fetch-overlap: ${DOCS} docs × ${WORDS_PER_DOC} words, ${LATENCY_MS} ms latency`, rows);
+    printTable(
+      `fetch-overlap: ${DOCS} docs × ${WORDS_PER_DOC} words, ${LATENCY_MS} ms latency, medians of ${ROUNDS} (fetch) and ${PIPE_ROUNDS} (pipeline) interleaved rounds; load average ${load.toFixed(2)}`,
+      rows,
+    );
+    const goals: GoalRow[] = [
+      goalRow('fetch threads vs main-thread p-limit + undici, plain I/O', plainRatio.median, { atLeast: 1 }),
+      goalRow('fetch threads vs main-thread p-limit + undici, busy main thread', busyRatio.median, { atLeast: 1.5 }),
+      goalRow('pipelined wordcount, whole call vs max(stage)', pipedMs / bound, { atMost: 1.15 }),
+    ];
     await writeResult('fetch-overlap', {
       docs: DOCS,
       latencyMs: LATENCY_MS,
       concurrency: CONCURRENCY,
       wordsPerDoc: WORDS_PER_DOC,
       idealMs: IDEAL_MS,
-      fetchThreadsMs: threadMs,
-      fetchThreadsCpu: fetchCore,
-      baselineMs: base.ms,
-      busyMainThread: { sliceMs: BUSY_SLICE_MS, baselineMs: busyBase.ms, fetchThreadsMs: busyThreadMs },
-      fetchOnlyMs: fetchOnly.ms,
-      cpuOnlyMs: cpuOnly.ms,
-      pipelinedMs: piped.ms,
-      pipelinedStats: { wallMs: piped.value.stats.wallMs, batches: piped.value.stats.batches, firstFetchMs },
-      pipelinedCoreTime: { ...coreTime, cores: availableParallelism(), floorMs: coreBoundMs },
+      loadAverageAtStart: load,
+      plainIo: { ...plain, ratio: plainRatio },
+      busyMainThread: { sliceMs: BUSY_SLICE_MS, ...busy, ratio: busyRatio },
+      pipeline: {
+        fetchOnlyMs: walls.get('fetch-only'),
+        cpuOnlyMs: walls.get('cpu-only'),
+        pipelinedMs: walls.get('pipelined'),
+        coreTime: cores,
+        coreFloorMs,
+      },
       rows,
+      goals,
     });
   } finally {
     server.stop();

@@ -13,6 +13,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   startup: async () => (await import('./startup.js')).run(),
   'cpu-scaling': async () => (await import('./cpu-scaling.js')).run(),
   'fetch-overlap': async () => (await import('./fetch-overlap.js')).run(),
+  // whole processes: fanout run wordcount (3 backends) vs the plain undici + p-limit script, 5 rounds: about a minute
+  'wordcount-script': async () => (await import('./wordcount-script.js')).run(),
   'lambda-client': async () => (await import('./lambda-client.js')).run(),
   hybrid: async () => (await import('./hybrid.js')).run(),
   'user-task': async () => (await import('./user-task.js')).run(),

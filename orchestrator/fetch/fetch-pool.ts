@@ -29,6 +29,8 @@ interface Pending {
 interface Slot {
   index: number;
   worker: Worker;
+  /** Set once the thread said `ready`: only then does it get requests. */
+  ready: boolean;
   inFlight: Map<number, Pending>;
 }
 
@@ -39,8 +41,8 @@ export const MAIN_THREAD_WORKER_ID = 'fetch-main';
  * Fetches, at most `concurrency` at once, on the main thread's event loop or in fetch threads (`placement`).
  *
  * `auto` starts on the main thread: pure I/O costs least there (no thread start, no hand-off, and on 2 cores no third
- * busy thread). Once the main thread is measured busy while it fetches (main-thread-busy.ts), the threads start; from
- * when they are up, new requests go to them and the main thread finishes only what it had begun.
+ * busy thread). Once the main thread is measured busy while it fetches (main-thread-busy.ts), no new request starts on
+ * it: the main thread finishes what it had begun, the threads start and take every request from then on.
  *
  * In threads, requests are queued here and handed to the least-busy thread, at most `perThread` per thread; each thread
  * runs its share concurrently on its own event loop. A thread that dies is replaced and its requests are re-queued.
@@ -94,17 +96,22 @@ export class FetchPool {
     return Promise.all(started).then(() => {});
   }
 
-  /** The main thread is busy: start the threads and, once they are up, send them every new request. */
+  /**
+   * The main thread is busy: no new request starts on it (it finishes what it began while the threads boot, so they
+   * get the whole concurrency when they are up); the threads start and take every request from then on.
+   */
   #moveToThreads(): void {
     this.#stopProbe = undefined;
     if (this.#closed) return;
+    this.#mainTakes = false;
     this.#startThreads().then(
+      () => this.#dispatch(),
+      // threads that cannot start leave the fetches on the main thread: a slower run, not a failed one
       () => {
-        this.#mainTakes = false;
+        if (this.#closed) return;
+        this.#mainTakes = true;
         this.#dispatch();
       },
-      // threads that cannot start leave the fetches where they run: a slower run, not a failed one
-      () => {},
     );
   }
 
@@ -178,7 +185,8 @@ export class FetchPool {
       }
       let best: Slot | undefined;
       for (const s of this.#slots) {
-        if (s.inFlight.size < this.options.perThread && (!best || s.inFlight.size < best.inFlight.size)) best = s;
+        if (s.ready && s.inFlight.size < this.options.perThread && (!best || s.inFlight.size < best.inFlight.size))
+          best = s;
       }
       if (!best) return;
       const p = this.#queue.shift() as Pending;
@@ -202,12 +210,14 @@ export class FetchPool {
       workerData: data,
       resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: FETCH_THREAD_OLD_GEN_MB },
     });
-    const slot: Slot = { index, worker, inFlight: new Map() };
+    const slot: Slot = { index, worker, ready: false, inFlight: new Map() };
     this.#slots[index] = slot;
     return new Promise((resolve, reject) => {
       worker.on('message', (msg: FetchReplyMessage) => {
-        if (msg.type === 'ready') resolve(undefined);
-        else this.#onReply(slot, msg);
+        if (msg.type === 'ready') {
+          slot.ready = true;
+          resolve(undefined);
+        } else this.#onReply(slot, msg);
       });
       worker.on('error', () => {}); // the exit handler below does the recovery
       worker.once('error', reject);

@@ -101,6 +101,7 @@ describe('FetchPool against a faulty server on 127.0.0.1 (real threads, from dis
   it('a server that never answers and a closed port end in failures, never a hang', async () => {
     // Prepare
     const quick = new FetchPool({
+      placement: 'threads',
       threads: 1,
       concurrency: 3,
       timeoutMs: 300,

@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { inputError } from '../errors.js';
 import {
+  COORDINATOR_SHIM_FILE,
+  coordinatorShim,
   EXAMPLE_LIB_FILE,
   EXAMPLE_TASK_FILE,
   exampleLib,
@@ -73,6 +75,7 @@ export async function initProject(opts: InitOptions = {}): Promise<InitReport> {
     { path: EXAMPLE_TASK_FILE, contents: exampleTask() },
     { path: EXAMPLE_LIB_FILE, contents: exampleLib() },
     { path: WORKER_SHIM_FILE, contents: workerShim() },
+    { path: COORDINATOR_SHIM_FILE, contents: coordinatorShim() },
     { path: 'serverless.yml', contents: serverlessYml(relative(dir, fanoutDir).split(sep).join('/')) },
   ];
   if (!existsSync(join(dir, 'tsconfig.json'))) whole.push({ path: 'tsconfig.json', contents: tsconfigJson() });

@@ -11,6 +11,8 @@ export const EXAMPLE_TASK_FILE = 'tasks/example.ts';
 export const EXAMPLE_LIB_FILE = 'tasks/digits.ts';
 /** The handler shim: serverless-esbuild bundles only handlers inside the project, never from node_modules. */
 export const WORKER_SHIM_FILE = 'functions/fanout-worker.ts';
+/** The same for the durable coordinator (`--coordinator cloud`). */
+export const COORDINATOR_SHIM_FILE = 'functions/fanout-coordinator.ts';
 
 export const fanoutConfigJson = (): string => `${JSON.stringify({ tasks: [`./${EXAMPLE_TASK_FILE}`] }, null, 2)}\n`;
 
@@ -75,6 +77,12 @@ export const workerShim =
 export { handler } from 'fanout/worker';
 `;
 
+export const coordinatorShim =
+  (): string => `// fanout's durable coordinator (\`fanout run … --coordinator cloud\`), re-exported so that serverless-esbuild bundles
+// it from this project (written by \`fanout init\`). It holds the same tasks as the worker; nothing to edit here.
+export { handler } from 'fanout/coordinator';
+`;
+
 /**
  * The project's serverless.yml. `fanoutDir` is fanout's package folder relative to the project
  * (`node_modules/fanout`), where the esbuild plugins that pack the project's tasks live.
@@ -100,6 +108,10 @@ params:
     # nodejs24.x or nodejs22.x; fanout's plugin stops \`sls package\`/\`deploy\` on a runtime Lambda no longer accepts.
     runtime: ${DEFAULT_LAMBDA_RUNTIME}
     logRetentionDays: 14
+    # The durable coordinator (--coordinator cloud): how long one run may take, s (up to a year), and how many days
+    # Lambda keeps a finished run's history and result (1-365).
+    coordinatorExecutionTimeout: 86400
+    coordinatorRetentionDays: 14
 
 provider:
   name: aws
@@ -125,10 +137,22 @@ functions:
     environment:
       # the caller reads it from the function's configuration to find the bucket (or takes --offload-bucket)
       FANOUT_OFFLOAD_BUCKET: \${file(./${fanoutDir}/infra/offload-bucket.yml):bucketName}
+  coordinator:
+    handler: ${COORDINATOR_SHIM_FILE.replace(/\.ts$/, '')}.handler
+    description: fanout coordinator - a durable run that splits, invokes the worker per batch and merges
+    timeout: 900
+    durableConfig:
+      executionTimeout: \${param:coordinatorExecutionTimeout}
+      retentionPeriodInDays: \${param:coordinatorRetentionDays}
+    # its own role: invoke the worker, checkpoint its executions, its logs (infra/coordinator.yml)
+    role: CoordinatorRole
+    environment:
+      FANOUT_WORKER_FUNCTION: \${self:service}-\${sls:stage}-worker
 
 # The offload bucket: public access blocked, encrypted, leftovers expired after a day (infra/offload-bucket.yml).
 resources:
   - \${file(./${fanoutDir}/infra/offload-bucket.yml):resources}
+  - \${file(./${fanoutDir}/infra/coordinator.yml):resources}
 
 plugins:
   - ${FANOUT_SERVERLESS_PLUGIN}

@@ -15,10 +15,16 @@ import { FanoutError, inputError } from '../errors.js';
 export const FANOUT_SERVERLESS_PLUGIN = 'fanout/serverless-plugin';
 
 /**
- * The local tooling fanout drives, in the order `npm i -D` lists it: the Serverless tooling, and the local S3 server
- * the emulator's function offloads through.
+ * The local tooling fanout drives, in the order `npm i -D` lists it: the Serverless tooling, the local S3 server
+ * the emulator's function offloads through, and the durable SDK's local runner (the cloud coordinator's rehearsal).
  */
-export const TOOLING_PACKAGES = ['osls', 'serverless-esbuild', 'serverless-offline', 's3rver'] as const;
+export const TOOLING_PACKAGES = [
+  'osls',
+  'serverless-esbuild',
+  'serverless-offline',
+  's3rver',
+  '@aws/durable-execution-sdk-js-testing',
+] as const;
 export type ToolingPackage = (typeof TOOLING_PACKAGES)[number];
 
 interface FanoutPackageJson {

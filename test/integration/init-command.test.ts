@@ -64,6 +64,7 @@ describe('fanout init', () => {
       '.gitignore',
       '.npmrc',
       'fanout.config.json',
+      'functions/fanout-coordinator.ts',
       'functions/fanout-worker.ts',
       'package.json',
       'serverless.yml',
@@ -78,6 +79,7 @@ describe('fanout init', () => {
       'serverless-esbuild': own.peerDependencies['serverless-esbuild'],
       'serverless-offline': own.peerDependencies['serverless-offline'],
       s3rver: own.peerDependencies.s3rver,
+      '@aws/durable-execution-sdk-js-testing': own.peerDependencies['@aws/durable-execution-sdk-js-testing'],
     });
     expect(existsSync(join(dir, 'node_modules', 'osls'))).toBe(false);
     expect(JSON.parse(readFileSync(join(dir, 'fanout.config.json'), 'utf8'))).toEqual({

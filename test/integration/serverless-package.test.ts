@@ -34,7 +34,7 @@ describe('sls package (offline)', () => {
 
   it('declares the worker function: nodejs24.x, arm64, 1024 MB, 60 s', () => {
     // Act
-    const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    const fn = resources.WorkerLambdaFunction;
     // Assess
     expect(fn?.Properties).toMatchObject({
       FunctionName: 'fanout-dev-worker',
@@ -48,7 +48,10 @@ describe('sls package (offline)', () => {
 
   it('gives the function a role with its logs and the offload prefix only, and no wildcard actions', () => {
     // Act
-    const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    // the worker's role (the coordinator has its own, checked below)
+    const roles = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::IAM::Role' && r !== resources.CoordinatorRole,
+    );
     const statements = roles.flatMap((r) =>
       (r.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
         (p) => p.PolicyDocument.Statement,
@@ -77,7 +80,7 @@ describe('sls package (offline)', () => {
     // Act
     const buckets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::S3::Bucket');
     const offload = resources.OffloadBucket?.Properties;
-    const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    const fn = resources.WorkerLambdaFunction;
     // Assess
     expect(buckets.map(([name]) => name).sort()).toEqual(['OffloadBucket', 'ServerlessDeploymentBucket']);
     expect(offload?.PublicAccessBlockConfiguration).toEqual({
@@ -95,6 +98,40 @@ describe('sls package (offline)', () => {
     // the caller finds the bucket in the function's configuration, or in the stack's output
     expect(fn?.Properties.Environment).toEqual({ Variables: { FANOUT_OFFLOAD_BUCKET: { Ref: 'OffloadBucket' } } });
     expect(outputs.OffloadBucketName?.Value).toEqual({ Ref: 'OffloadBucket' });
+  });
+
+  it('declares the durable coordinator: its durable config, and a role that may invoke the worker and nothing else', () => {
+    // Act
+    const fn = resources.CoordinatorLambdaFunction?.Properties;
+    const statements = (
+      (resources.CoordinatorRole?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+    const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+    const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    const arn = (what: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${what}`,
+    });
+    // Assess
+    expect(fn).toMatchObject({
+      FunctionName: 'fanout-dev-coordinator',
+      Handler: 'dist/functions/coordinator.handler',
+      Runtime: 'nodejs24.x',
+      DurableConfig: { ExecutionTimeout: 86400, RetentionPeriodInDays: 14 },
+      Role: { 'Fn::GetAtt': ['CoordinatorRole', 'Arn'] },
+      Environment: { Variables: { FANOUT_WORKER_FUNCTION: 'fanout-dev-worker' } },
+    });
+    expect(invoke).toHaveLength(1);
+    expect(actionsOf(invoke[0] as Statement)).toEqual(['lambda:InvokeFunction']);
+    expect(invoke[0]?.Resource).toEqual([arn('fanout-dev-worker'), arn('fanout-dev-worker:*')]);
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'lambda:CheckpointDurableExecution',
+      'lambda:GetDurableExecutionState',
+      'lambda:InvokeFunction',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    const checkpoint = statements.find((s) => actionsOf(s).includes('lambda:CheckpointDurableExecution'));
+    expect(checkpoint?.Resource).toEqual([arn('fanout-dev-coordinator:*')]);
   });
 
   it('packages one small zip holding just the bundled handler', () => {

@@ -7,7 +7,7 @@ interface Policy {
 }
 
 describe('infra/caller-policy.json', () => {
-  it('allows invoking (and reading the configuration of) the one worker function, and objects under the offload prefix', () => {
+  it('allows invoking (and reading the configuration of) the one worker function, objects under the offload prefix, and starting, following and stopping runs of the coordinator', () => {
     // Act
     const policy = JSON.parse(
       readFileSync(new URL('../../../../infra/caller-policy.json', import.meta.url), 'utf8'),
@@ -15,7 +15,7 @@ describe('infra/caller-policy.json', () => {
     const actions = policy.Statement.flatMap((s) => s.Action);
     const resources = policy.Statement.flatMap((s) => s.Resource);
     // Assess
-    expect(policy.Statement).toHaveLength(2);
+    expect(policy.Statement).toHaveLength(3);
     expect(policy.Statement[0]).toMatchObject({
       Effect: 'Allow',
       Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
@@ -26,8 +26,29 @@ describe('infra/caller-policy.json', () => {
       Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
       Resource: [`arn:aws:s3:::BUCKET/${OFFLOAD_PREFIX}*`],
     });
-    // no wildcard action, and no resource wider than the function or the prefix
+    expect(policy.Statement[2]).toEqual({
+      Sid: 'StartFollowStopFanoutCoordinator',
+      Effect: 'Allow',
+      Action: [
+        'lambda:InvokeFunction',
+        'lambda:GetDurableExecution',
+        'lambda:GetDurableExecutionHistory',
+        'lambda:ListDurableExecutionsByFunction',
+        'lambda:StopDurableExecution',
+      ],
+      // durable execution actions are authorized against the execution's ARN, under the qualified function ARN
+      Resource: [
+        'arn:aws:lambda:REGION:ACCOUNT_ID:function:fanout-STAGE-coordinator',
+        'arn:aws:lambda:REGION:ACCOUNT_ID:function:fanout-STAGE-coordinator:*',
+      ],
+    });
+    // no wildcard action, and no resource wider than the functions (and their executions) or the prefix
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
-    expect(resources.filter((r) => r.endsWith('*') && !r.endsWith(`/${OFFLOAD_PREFIX}*`))).toEqual([]);
+    expect(
+      resources.filter(
+        (r) =>
+          r.endsWith('*') && !r.endsWith(`/${OFFLOAD_PREFIX}*`) && !r.endsWith('function:fanout-STAGE-coordinator:*'),
+      ),
+    ).toEqual([]);
   });
 });

@@ -1,3 +1,5 @@
+import type { TaskOutput } from './far-side/wire.js';
+
 /**
  * Every failure fanout reports is a {@link FanoutError} with a machine-readable `code`, made in this one file so the
  * CLI, the scheduler and every backend agree on what went wrong and whether trying again can help.
@@ -76,6 +78,8 @@ export class FanoutError extends Error {
   readonly side: string | undefined;
   /** Worker (timeline lane) the failed attempt ran on, when the backend knows it; set by the backend, for stats. */
   workerId?: string;
+  /** What the failed attempt's map wrote to stdout/stderr, when it came back with the error (still delivered). */
+  output?: TaskOutput;
 
   constructor(code: FanoutErrorCode, message: string, options: FanoutErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Backend, BackendName } from './backends/backend.js';
 import { inputError } from './errors.js';
+import type { TaskOutputEvent } from './run/task-output-lines.js';
 import type { BatchRecord, FanoutProgress } from './stats.js';
 
 /** Options of the Lambda backend (also used by hybrid). */
@@ -80,6 +81,13 @@ export interface FanoutOptions {
    * For traces and live logs.
    */
   onRecord?: (record: BatchRecord, run: RunInfo) => void;
+  /**
+   * Called with what each attempt's map wrote to stdout/stderr (console.* and process.stdout/stderr.write), on every
+   * backend: its lines, the lane that ran it, the batch and attempt, how the attempt ended, and the bytes cut beyond the
+   * first 8 KB of a batch. Failed attempts' output comes too. Pass `() => {}` to drop it; `record.output` keeps it.
+   * @default each line to stderr as `[lane] line` (run/task-output-lines.ts `printTaskOutput`)
+   */
+  onTaskOutput?: (output: TaskOutputEvent) => void;
   /** Per-attempt timeout, ms; 0 disables. @default {@link DEFAULTS}.timeoutMs */
   timeoutMs?: number;
   /** Retries per batch for retryable faults (crash, timeout, 5xx, network, task errors). @default {@link DEFAULTS}.retries */

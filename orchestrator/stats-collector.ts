@@ -147,6 +147,7 @@ export class StatsCollector {
       ...(o?.coldStart !== undefined ? { coldStart: o.coldStart } : {}),
       ...(o?.initMs !== undefined ? { initMs: o.initMs } : {}),
       ...(r.job.speculative ? { speculative: true } : {}),
+      ...((o?.output ?? r.error?.output) ? { output: o?.output ?? r.error?.output } : {}),
     });
   }
 

@@ -1,4 +1,5 @@
 import type { CounterValues } from './accumulators/shared-counters.js';
+import type { TaskOutput } from './far-side/wire.js';
 import type { SchedulerProgress } from './scheduler/scheduler-types.js';
 
 /**
@@ -52,6 +53,11 @@ export interface BatchRecord {
   /** Cold starts on Lambda: INIT time of the instance, ms (billed since August 2025). */
   initMs?: number;
   speculative?: boolean;
+  /**
+   * What this attempt's map wrote to stdout/stderr (failed attempts included), as the far side captured it: the first
+   * 8 KB, and `cutBytes` left out. Absent when it wrote nothing.
+   */
+  output?: TaskOutput;
 }
 
 /** Per-backend (or per-side) totals. */

@@ -1,3 +1,4 @@
+import type { TaskOutput } from '../far-side/wire.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
 
 /** Names of the backends fanout ships. */
@@ -30,6 +31,8 @@ export interface BatchOutcome {
   coldStart?: boolean;
   /** On a cold start: the instance's init time, ms from its start (process or thread) to its first batch. */
   initMs?: number;
+  /** What the map wrote to stdout/stderr on the far side, when it wrote anything. */
+  output?: TaskOutput;
   /** Wall-clock start/end (ms since epoch) as seen by the caller. Filled by the scheduler if absent. */
   startedAt?: number;
   endedAt?: number;

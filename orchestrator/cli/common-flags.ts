@@ -30,6 +30,7 @@ export function addRunFlags(cmd: Command): Command {
     )
     .addOption(new Option('--no-speculate', 'hybrid: do not re-run stragglers on the idle side'))
     .option('--json', 'print one JSON document on stdout', false)
+    .option('--quiet-tasks', "hide what the task's map prints (by default on stderr, each line as `[lane] …`)", false)
     .option('--verbose', 'show stack traces and per-batch details', false);
 }
 

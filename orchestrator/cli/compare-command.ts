@@ -20,7 +20,7 @@ import { addLambdaFlags, lambdaOptionsFrom } from './lambda-flags.js';
 import { runFailureJson } from './run-output.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 import { addTraceFlag, type TraceFlag, traceFrom } from './trace-flag.js';
-import { attemptLine } from './verbose-lines.js';
+import { attemptLine, taskOutputListener } from './verbose-lines.js';
 import { checkWritablePath } from './writable-path.js';
 
 /** Backends compared when `--backends` is not given: the local ones (no emulator needed). */
@@ -249,6 +249,7 @@ export function compareCommand(task?: AnyTask): Command {
         lambda,
         signal: interruptSignal(),
         ...recordListeners(trace, flags.verbose === true, log),
+        ...taskOutputListener(flags, log),
       },
       concurrencyGiven,
       ...(localPricePerHour !== undefined ? { localPricePerHour } : {}),

@@ -15,7 +15,7 @@ import { ProgressBar } from './progress-bar.js';
 import { runFailureJson, runJson, runText } from './run-output.js';
 import { addInputFlag, addTaskFlagsFor, jsonInput, taskInputFrom } from './task-flags.js';
 import { addTraceFlag, traceFrom } from './trace-flag.js';
-import { attemptLine } from './verbose-lines.js';
+import { attemptLine, taskOutputListener } from './verbose-lines.js';
 
 /** Exit code when the run completed but some input items failed for good (listed in stats.failed). */
 export const EXIT_SOME_FAILED = 3;
@@ -79,6 +79,7 @@ export function runCommand(task: AnyTask | undefined): Command {
         lambda,
         signal: interruptSignal(),
         onProgress: (p) => bar.update(p),
+        ...taskOutputListener(flags, (line) => bar.log(line)),
         ...(trace || verbose
           ? {
               onRecord: (r: BatchRecord, run: RunInfo) => {

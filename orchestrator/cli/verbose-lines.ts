@@ -1,5 +1,20 @@
 import { clipText } from '../clip-text.js';
+import type { FanoutOptions } from '../options.js';
+import { taskOutputLines } from '../run/task-output-lines.js';
 import type { BatchRecord } from '../stats.js';
+
+/**
+ * `onTaskOutput` of `run` and `compare`: what a task's map prints, each line with its lane, through `log` (stderr,
+ * above the progress bar), or nothing with `--quiet-tasks`.
+ */
+export function taskOutputListener(flags: Record<string, unknown>, log: (line: string) => void): FanoutOptions {
+  if (flags.quietTasks === true) return { onTaskOutput: () => {} };
+  return {
+    onTaskOutput: (output) => {
+      for (const line of taskOutputLines(output)) log(line);
+    },
+  };
+}
 
 /**
  * The `--verbose` line of one finished batch attempt: batch id, worker, attempt, caller-side ms and the outcome

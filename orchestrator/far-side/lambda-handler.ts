@@ -49,7 +49,7 @@ export function lambdaHandler(packaged: readonly HeldTask[]): LambdaHandler {
     try {
       return await serve(shelf, event, context);
     } catch (err) {
-      throw lambdaErrorFrom(err);
+      throw lambdaErrorFrom(err, instanceId);
     }
   };
 }
@@ -80,6 +80,7 @@ async function serve(shelf: TaskShelf, event: unknown, context: WorkerContext): 
     coldStart: r.coldStart ?? false,
     ...(r.initMs !== undefined ? { initMs: r.initMs } : {}),
     instanceId,
+    ...(r.output ? { output: r.output } : {}),
   };
   // Real Lambda refuses a reply over 6 MB itself (`Function.ResponseSizeTooLarge`): fitReply offloads it to S3 when
   // the caller said where, else refuses it the same way, so the emulator and `sls invoke local` behave as Lambda.

@@ -3,6 +3,7 @@ import { FanoutError } from '../errors.js';
 import type { AnyTask } from '../tasks/task.js';
 import { nonJsonPath } from './json-partial.js';
 import { threadCpuNs } from './thread-cpu.js';
+import type { TaskOutput } from './wire.js';
 
 /** What the far side measured for one batch. */
 export interface FarSideResult {
@@ -14,6 +15,8 @@ export interface FarSideResult {
   coldStart?: boolean;
   /** On a cold start: ms from the instance's start to its first batch (its init time). */
   initMs?: number;
+  /** What the map wrote to stdout/stderr (see far-side/task-output.ts), when it wrote anything. */
+  output?: TaskOutput;
 }
 
 /** How to measure a batch's CPU time: `process` where one batch owns the process, `thread` inside a worker thread. */

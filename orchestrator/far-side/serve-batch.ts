@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
 import { type CpuCarry, type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
+import { captureTaskOutput } from './task-output.js';
 import type { HeldTask, TaskShelf } from './task-shelf.js';
 import type { BatchRequest } from './wire.js';
 
@@ -21,7 +22,8 @@ let cold = true;
  * The one serve function every far side calls (inline, the worker-thread and child-process entries, the Lambda
  * handler): find the task by id, refuse any version other than the one the caller bundled (EVERSION: stale code must
  * never produce an answer), map the batch and measure it. The first batch an instance serves reports `coldStart` and
- * `initMs`, the time from the instance's start to it (see {@link instanceAgeMs}).
+ * `initMs`, the time from the instance's start to it (see {@link instanceAgeMs}). What the map writes is captured
+ * for this batch alone and returned as `output` (or carried by the error: see far-side/task-output.ts).
  */
 export async function serveBatch(shelf: TaskShelf, request: BatchRequest, opts: ServeOptions): Promise<FarSideResult> {
   const held = checkHeld(shelf, request);
@@ -30,8 +32,10 @@ export async function serveBatch(shelf: TaskShelf, request: BatchRequest, opts: 
   const initMs = cold ? Math.round(instanceAgeMs() * 100) / 100 : undefined;
   cold = false;
   const task = await held.load();
-  const result = await runBatch(task, request.batch, opts.signal, opts.measure, request.batchId, opts.cpuCarry);
-  return { ...result, coldStart, ...(initMs !== undefined ? { initMs } : {}) };
+  const { value: result, output } = await captureTaskOutput(() =>
+    runBatch(task, request.batch, opts.signal, opts.measure, request.batchId, opts.cpuCarry),
+  );
+  return { ...result, coldStart, ...(initMs !== undefined ? { initMs } : {}), ...(output ? { output } : {}) };
 }
 
 /** The held task for a request, or EVERSION saying what the far side has and what to do. */

@@ -8,13 +8,16 @@
  * EVERSION on every backend, and a plain error the task threw becomes ETASK with the task's own message.
  */
 import { FanoutError, type FanoutErrorCode } from '../errors.js';
-import type { WireError } from './wire.js';
+import { taskOutputOf } from './task-output.js';
+import type { TaskOutput, WireError } from './wire.js';
 
 const CODE = /^E[A-Z]+$/;
 
 /** Turns any error a far side caught into its wire form (a FanoutError keeps its code and retryability). */
 export function toWireError(err: unknown): WireError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const output = taskOutputOf(err);
+  const withOutput = output ? { output } : {};
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err), ...withOutput };
   const code = (err as { code?: unknown }).code;
   const retryable = err instanceof FanoutError ? err.retryable : undefined;
   return {
@@ -23,6 +26,7 @@ export function toWireError(err: unknown): WireError {
     ...(typeof code === 'string' ? { code } : {}),
     ...(retryable === false ? { retryable } : {}),
     ...(err.stack ? { stack: err.stack } : {}),
+    ...withOutput,
   };
 }
 
@@ -65,6 +69,7 @@ export function decodeFarSideError(
     err = new FanoutError('EREMOTE', `${where}: ${remote.name}: ${remote.message}`, base);
   }
   if (remote.stack) err.stack = `FanoutError: ${err.message}\n    [remote] ${remote.stack}`;
+  if (remote.output) err.output = remote.output;
   return err;
 }
 
@@ -88,7 +93,7 @@ function codeFromName(name: string): { code: string; final: boolean } | undefine
  * ({@link wireErrorName}); serverless-offline reports every errorType as "Error", so the trace's first line starts with
  * that name too. A plain error the task threw becomes ETASK with the task's own message, as on every other backend.
  */
-export function lambdaErrorFrom(err: unknown): Error {
+export function lambdaErrorFrom(err: unknown, instanceId?: string): Error {
   const fanoutError =
     err instanceof FanoutError
       ? err
@@ -96,8 +101,44 @@ export function lambdaErrorFrom(err: unknown): Error {
   const out = new Error(fanoutError.message, { cause: err });
   out.name = wireErrorName(fanoutError);
   const frames = (err instanceof Error ? (err.stack ?? '') : '').split('\n').slice(1);
-  out.stack = [`${out.name}: ${out.message}`, ...frames].join('\n');
+  const output = taskOutputOf(err);
+  const extra = output || instanceId ? [`${EXTRA_LINE}${JSON.stringify({ instanceId, output })}`] : [];
+  out.stack = [`${out.name}: ${out.message}`, ...frames, ...extra].join('\n');
   return out;
+}
+
+/**
+ * Start of the last trace line of a Lambda error that carries the failed batch's output and the instance's id: Lambda
+ * (and the emulator) keep only a name, a message and the stack's lines, identically, so they travel as one JSON line.
+ */
+const EXTRA_LINE = 'fanout-attempt ';
+
+/** The output and instance id {@link lambdaErrorFrom} put in a trace, and the trace without that line. */
+function attemptFromTrace(trace: readonly string[]): { trace: string[]; output?: TaskOutput; instanceId?: string } {
+  const last = trace.at(-1);
+  if (!last?.startsWith(EXTRA_LINE)) return { trace: [...trace] };
+  let extra: { instanceId?: unknown; output?: unknown } = {};
+  try {
+    extra = JSON.parse(last.slice(EXTRA_LINE.length)) as typeof extra;
+  } catch {
+    return { trace: [...trace] };
+  }
+  // checked by hand: this module is loaded by every far side, which must not load zod for it
+  const output = extra.output as Partial<TaskOutput> | undefined;
+  const valid =
+    typeof output?.text === 'string' && (output.cutBytes === undefined || typeof output.cutBytes === 'number');
+  return {
+    trace: trace.slice(0, -1),
+    ...(valid
+      ? {
+          output: {
+            text: output.text as string,
+            ...(output.cutBytes !== undefined ? { cutBytes: output.cutBytes } : {}),
+          },
+        }
+      : {}),
+    ...(typeof extra.instanceId === 'string' ? { instanceId: extra.instanceId } : {}),
+  };
 }
 
 /** The error document of a Lambda function-error reply (`X-Amz-Function-Error`). */
@@ -132,5 +173,13 @@ export function wireErrorFromLambda(doc: LambdaErrorDoc): WireError {
   }
   const message = doc.errorMessage ?? '(no message)';
   name = KNOWN_TYPES[name] ?? name;
-  return { name, message, ...(doc.trace ? { stack: doc.trace.join('\n') } : {}) };
+  if (!doc.trace) return { name, message };
+  const { trace, output, instanceId } = attemptFromTrace(doc.trace);
+  return {
+    name,
+    message,
+    stack: trace.join('\n'),
+    ...(output ? { output } : {}),
+    ...(instanceId ? { instanceId } : {}),
+  };
 }

@@ -67,6 +67,18 @@ export const BatchRequestSchema = z
 /** One batch for the far side. */
 export type BatchRequest = z.infer<typeof BatchRequestSchema>;
 
+/**
+ * What a batch's map wrote to stdout and stderr (interleaved as written), captured on the far side
+ * (far-side/task-output.ts): at most 8 KB of it, the bytes left out counted in `cutBytes`.
+ */
+export const TaskOutputSchema = z.object({
+  text: z.string(),
+  cutBytes: z.optional(z.number()),
+});
+
+/** What a batch's map wrote, as it travels back with the reply or the error. */
+export type TaskOutput = z.infer<typeof TaskOutputSchema>;
+
 /** What the far side answers for one batch. */
 export const BatchReplySchema = z
   .object({
@@ -84,6 +96,8 @@ export const BatchReplySchema = z
     initMs: z.optional(z.number()),
     /** Random id of the instance: one timeline lane per Lambda execution environment. */
     instanceId: z.optional(z.string()),
+    /** What the map wrote to stdout/stderr, when it wrote anything. */
+    output: z.optional(TaskOutputSchema),
   })
   .check(
     z.refine((r) => (r.partial !== undefined) !== (r.partialObject !== undefined), {
@@ -104,6 +118,10 @@ export const WireErrorSchema = z.object({
   /** False when the far side knows a retry cannot help. */
   retryable: z.optional(z.boolean()),
   stack: z.optional(z.string()),
+  /** What the map of the failed batch wrote, when it wrote anything: a failed attempt's output is still delivered. */
+  output: z.optional(TaskOutputSchema),
+  /** Lambda: the instance that ran the failed batch (its timeline lane). */
+  instanceId: z.optional(z.string()),
 });
 
 /** An error as it crosses a boundary. */

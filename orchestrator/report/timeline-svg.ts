@@ -1,3 +1,4 @@
+import { clipText } from '../clip-text.js';
 import type { BatchRecord, RunStats } from '../stats.js';
 
 /** Colour of each side/stage in the timeline; other names take the spare colours in order. */
@@ -40,6 +41,9 @@ function msLabel(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
 }
 
+/** Characters of an attempt's output in its bar's hover text (the trace and `--records` carry all of it). */
+const OUTPUT_IN_TITLE = 1000;
+
 function barTitle(r: BatchRecord): string {
   const parts = [
     `${r.stage === 'cpu' ? 'batch' : r.stage} ${r.batchId}`,
@@ -51,7 +55,10 @@ function barTitle(r: BatchRecord): string {
   if (r.coldStart) parts.push('cold start');
   if (r.speculative) parts.push('speculative copy');
   parts.push(r.error ? `${r.status}: ${r.errorCode ? `${r.errorCode} ` : ''}${r.error}` : r.status);
-  return parts.join(' · ');
+  const title = parts.join(' · ');
+  if (!r.output) return title;
+  const cut = r.output.cutBytes ? `\n… ${r.output.cutBytes} more bytes cut` : '';
+  return `${title}\noutput:\n${clipText(r.output.text, OUTPUT_IN_TITLE)}${cut}`;
 }
 
 /**

@@ -79,6 +79,8 @@ function recordArgs(r: BatchRecord, runNo: number): TraceCompleteEvent['args'] {
   if (r.speculative) args.speculative = true;
   if (r.error !== undefined) args.error = r.error;
   if (r.errorCode !== undefined) args.errorCode = r.errorCode;
+  if (r.output !== undefined) args.output = r.output.text;
+  if (r.output?.cutBytes !== undefined) args.outputCutBytes = r.output.cutBytes;
   return args;
 }
 

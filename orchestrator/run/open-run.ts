@@ -10,6 +10,7 @@ import { DEFAULT_MAX_RECORDS_PER_STAGE, StatsCollector } from '../stats-collecto
 import type { SplitContext } from '../tasks/task.js';
 import type { ResolvedRun } from './resolve-run.js';
 import { RunProgress } from './run-progress.js';
+import { printTaskOutput, taskOutputEvent } from './task-output-lines.js';
 
 /** A run's state between its start and its end. */
 export interface OpenedRun {
@@ -32,12 +33,13 @@ export async function openRun(r: ResolvedRun, input: unknown): Promise<OpenedRun
   // Every merge goes through here, sync or async: one at a time, in arrival order, each batch id once.
   const accumulator = new AsyncAccumulator<unknown>(task.init(), (acc, partial) => task.merge(acc, partial));
   const onRecord = options.onRecord;
-  const collector: StatsCollector = new StatsCollector(
-    backend.name,
-    'cpu',
-    DEFAULT_MAX_RECORDS_PER_STAGE,
-    onRecord && ((rec) => onRecord(rec, { backend: backend.name, startedAt: collector.startedAt })),
-  );
+  const onTaskOutput = options.onTaskOutput ?? printTaskOutput;
+  const collector: StatsCollector = new StatsCollector(backend.name, 'cpu', DEFAULT_MAX_RECORDS_PER_STAGE, (rec) => {
+    // what the attempt's map wrote, delivered as its record is made: once per attempt, in each lane's order
+    const output = rec.output && taskOutputEvent(rec);
+    if (output) onTaskOutput(output);
+    onRecord?.(rec, { backend: backend.name, startedAt: collector.startedAt });
+  });
   const workers = backend.parallelism?.() ?? backend.capacity();
   const journal = await openRunJournal(options, r.task.ref, input, accumulator, collector, {
     batchSize: r.run.batchSize,

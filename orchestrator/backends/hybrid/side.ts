@@ -53,6 +53,11 @@ export function withSide(err: unknown, sideName: string, batchId: string): Fanou
     side: sideName,
   });
   if (e.stack) copy.stack = e.stack;
+  // the failed attempt's lane and what its map wrote stay with it
+  if (e.workerId !== undefined) {
+    copy.workerId = e.workerId.startsWith(sideName) ? e.workerId : `${sideName}-${e.workerId}`;
+  }
+  if (e.output !== undefined) copy.output = e.output;
   return copy;
 }
 

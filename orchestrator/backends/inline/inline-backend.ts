@@ -70,6 +70,7 @@ export class InlineBackend implements Backend {
         workerId: 'main',
         cpuMs: r.cpuMs,
         durationMs: r.durationMs,
+        ...(r.output ? { output: r.output } : {}),
         startedAt,
         endedAt: Date.now(),
       };

@@ -268,6 +268,7 @@ function outcomeOf(body: BatchReply, partial: unknown, startedAt: number): Batch
     ...(body.durationMs !== undefined ? { durationMs: body.durationMs } : {}),
     ...(body.coldStart !== undefined ? { coldStart: body.coldStart } : {}),
     ...(typeof body.initMs === 'number' && body.initMs >= 0 ? { initMs: body.initMs } : {}),
+    ...(body.output ? { output: body.output } : {}),
     startedAt,
     endedAt: Date.now(),
   };

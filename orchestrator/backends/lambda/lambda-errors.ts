@@ -129,12 +129,16 @@ export function functionErrorFrom(kind: string, payload: Uint8Array | undefined,
     otherwise: 'EREMOTE',
     where: `Lambda function error (${kind}) on batch ${batchId}`,
   });
-  if (err.code === 'EPAYLOAD') {
-    return new FanoutError('EPAYLOAD', `Lambda reply for batch ${batchId} too large: ${remote.message}`, {
-      cause: doc,
-      batchId,
-      retryable: false,
-    });
-  }
-  return err;
+  const out =
+    err.code === 'EPAYLOAD'
+      ? new FanoutError('EPAYLOAD', `Lambda reply for batch ${batchId} too large: ${remote.message}`, {
+          cause: doc,
+          batchId,
+          retryable: false,
+        })
+      : err;
+  // the lane of the instance that failed, as a successful reply names it; the failed attempt's output goes with it
+  if (remote.instanceId) out.workerId = `lambda-${remote.instanceId}`;
+  if (remote.output) out.output = remote.output;
+  return out;
 }

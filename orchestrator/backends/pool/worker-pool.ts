@@ -211,6 +211,7 @@ export class WorkerPool {
         workerId: slot.workerId,
         cpuMs: result.cpuMs,
         durationMs: result.durationMs,
+        ...(result.output ? { output: result.output } : {}),
         startedAt: a.startedAt || endedAt,
         endedAt,
       });

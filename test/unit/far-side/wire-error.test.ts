@@ -86,3 +86,36 @@ describe('an error across Lambda (name, message and trace only)', () => {
     expect(oversize).toMatchObject({ code: 'EPAYLOAD', retryable: false, message: '(no message)' });
   });
 });
+
+describe("a failed batch's output on its way back", () => {
+  it('rides with a wire error (threads, processes, inline)', () => {
+    // Prepare
+    const err = new Error('boom');
+    const output = { text: 'printed before\n', cutBytes: 3 };
+    // Act
+    const decoded = decodeFarSideError({ ...toWireError(err), output }, '2');
+    // Assess
+    expect(decoded).toMatchObject({ code: 'ETASK', output });
+  });
+
+  it('rides in the last trace line of a Lambda error with the instance id, and leaves the trace as it was', async () => {
+    // Prepare: an error thrown by a map that printed
+    const { captureTaskOutput } = await import('../../../orchestrator/far-side/task-output.js');
+    const thrown = await captureTaskOutput(async () => {
+      console.log('line one');
+      throw new Error('boom');
+    }).catch((e: unknown) => e);
+    // Act
+    const doc = lambdaDoc(lambdaErrorFrom(thrown, 'abcd1234'));
+    const remote = wireErrorFromLambda(doc);
+    const fromOffline = wireErrorFromLambda({ ...doc, errorType: 'Error' });
+    const plain = wireErrorFromLambda(lambdaDoc(lambdaErrorFrom(new Error('no output'))));
+    // Assess
+    expect(remote).toMatchObject({ name: 'FanoutError.ETASK', output: { text: 'line one\n' }, instanceId: 'abcd1234' });
+    expect(remote.stack).not.toContain('fanout-attempt');
+    expect(remote.stack?.split('\n')[0]).toBe('FanoutError.ETASK: boom');
+    expect(fromOffline).toMatchObject({ name: 'FanoutError.ETASK', output: { text: 'line one\n' } });
+    expect(plain.output).toBeUndefined();
+    expect(plain.instanceId).toBeUndefined();
+  });
+});

@@ -33,7 +33,7 @@ export function planText(taskName: string, plan: Plan, sample: MeasuredSample): 
   const lines = [
     `plan: ${taskName}, ${r.batches} batches at concurrency ${r.concurrency} on ${target}`,
     `sample: ${sample.sampled} batches timed after one warm-up — ${formatMs(sample.batchMs)} per batch locally (CPU ${formatMs(sample.batchCpuMs)}), event ${bytes(sample.requestBytes)}, reply ${bytes(sample.responseBytes)} (limit 6 MiB each)`,
-    `cold start ${formatMs(sample.coldStartMs)} [${sample.coldStartSource}]${sample.contendedColdStartMs === undefined ? '' : `, ${formatMs(sample.contendedColdStartMs)} with one per core at once`}; invoke overhead ${formatMs(sample.invokeOverheadMs)} [${sample.overheadSource}]`,
+    `cold start ${formatMs(sample.coldStartMs)} [${sample.coldStartSource}]${sample.sharedInit === undefined ? '' : `; on the emulator n at once take ${formatMs(sample.sharedInit.fixedMs)} + n × ${formatMs(sample.sharedInit.perEnvironmentMs)} each`}; invoke overhead ${formatMs(sample.invokeOverheadMs)} [${sample.overheadSource}]`,
     `one batch on ${target}: ${formatMs(p.lambdaBatchMs)}`,
     '',
     `predicted: ${formatMs(p.wallMs)} wall, ${p.coldStarts} cold starts, ${p.cost.requests} requests, ${p.cost.gbSeconds.toFixed(1)} GB-s, ${formatUsd(p.totalUsd)}` +

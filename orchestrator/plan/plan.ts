@@ -7,6 +7,7 @@ import {
   overtakeBatches,
   predictLambda,
   predictLocal,
+  type SharedInit,
   type TaskSample,
 } from './scale-model.js';
 
@@ -69,6 +70,14 @@ export function gridConcurrencies(asked: number, account: number): number[] {
     .sort((a, b) => a - b);
 }
 
+/**
+ * The emulator's shared INIT: as sampled, else (a sample without a burst) the cold start spread over the cores,
+ * `coldStartMs × n / cores` for n at once.
+ */
+function emulatorInit(sample: TaskSample, cores: number): SharedInit {
+  return sample.sharedInit ?? { fixedMs: 0, perEnvironmentMs: sample.coldStartMs / Math.max(1, cores) };
+}
+
 /** Builds the plan from a measured sample: the asked scenario, a grid of N × concurrency, and the overtake points. */
 export function buildPlan(sample: TaskSample, asked: PlanRequest): Plan {
   const base = (batches: number, concurrency: number): Omit<LambdaScenario, 'memoryMb'> => ({
@@ -77,8 +86,8 @@ export function buildPlan(sample: TaskSample, asked: PlanRequest): Plan {
     accountConcurrency: asked.accountConcurrency,
     architecture: asked.architecture,
     scaleCpuByMemory: asked.target === 'aws',
-    // the emulator's INIT is CPU work on this machine: as many cold starts at once as there are cores
-    ...(asked.target === 'emulator' ? { initParallelism: Math.max(1, asked.cores) } : {}),
+    // the emulator's INIT is CPU work on this machine's cores: n cold starts at once take longer, as measured
+    ...(asked.target === 'emulator' ? { sharedInit: emulatorInit(sample, asked.cores) } : {}),
     ...(asked.perBatchExtras ? { perBatchExtras: asked.perBatchExtras } : {}),
   });
   const sizes = asked.memorySizes ?? [];

@@ -11,16 +11,28 @@ export interface TaskSample {
   /** Extra time of an execution environment's first invoke (INIT: runtime start + handler and task load), ms. */
   coldStartMs: number;
   /**
-   * The same on the emulator while as many environments start at once as there are cores (its INIT is CPU work on
-   * them): what a cold start takes in a burst. Emulator samples only.
+   * The emulator's INIT when several environments start at once, measured (emulator samples only): n environments
+   * started together each take `fixedMs + perEnvironmentMs × n`. Its INIT is CPU work on this machine's cores, shared
+   * with whatever else runs on them, so the slope is measured rather than derived from the core count.
    */
-  contendedColdStartMs?: number;
+  sharedInit?: SharedInit;
   /** Per-invoke time that is neither map nor INIT: network, client, (de)serialising, ms. */
   invokeOverheadMs: number;
   /** Largest sampled request (the invoke event), bytes. */
   requestBytes: number;
   /** Largest sampled response (the worker's reply), bytes. */
   responseBytes: number;
+}
+
+/** INIT of environments starting together on shared cores: each of n takes `fixedMs + perEnvironmentMs × n`. */
+export interface SharedInit {
+  fixedMs: number;
+  perEnvironmentMs: number;
+}
+
+/** The INIT each of `together` environments takes when they start at once under {@link SharedInit}. */
+export function sharedInitMs(init: SharedInit, together: number): number {
+  return init.fixedMs + init.perEnvironmentMs * Math.max(1, together);
 }
 
 /** One N-way fan-out to predict. */
@@ -38,11 +50,11 @@ export interface LambdaScenario {
    */
   scaleCpuByMemory?: boolean;
   /**
-   * Cores that cold starts share (see {@link simulateFanout}). AWS starts environments independently (unbounded);
-   * serverless-offline loads each instance's handler on the host's cores, so the emulator target uses the core count,
-   * with the sample's {@link TaskSample.contendedColdStartMs} as the cold start. @default unbounded
+   * INIT shared by environments that start together (see {@link simulateFanout}). AWS starts environments
+   * independently (unset); serverless-offline loads each instance's handler on the host's cores, so the emulator
+   * target passes the sample's measured {@link TaskSample.sharedInit}. @default unset: every INIT takes the cold start
    */
-  initParallelism?: number;
+  sharedInit?: SharedInit;
   /**
    * Work and charges every batch adds beyond its invoke (for example S3 offload: a PUT and a GET per offloaded batch,
    * and the time the function spends on them). Empty when nothing is added. @default []
@@ -130,24 +142,23 @@ export function environmentAvailableAt(k: number): number {
  * to the environment that frees up first (what a scheduler with `slots` in flight does), so a late environment is
  * used only when it is free before the early ones. Returns the wall time and how many environments were used.
  *
- * `initParallelism` (the emulator: its cores) makes INIT processor-shared: the environments that start at the same
- * moment share that many cores, so each of n takes `coldMs` × max(1, n / initParallelism) — all of them, not the
- * first few at full speed (measured on serverless-offline: 4 cold starts on 2 cores all end at about twice one).
+ * `sharedInit` (the emulator) makes INIT shared: the n environments that start at the same moment each take
+ * {@link sharedInitMs}(n) instead of `coldMs` — all of them, not the first few at full speed (measured on
+ * serverless-offline: n cold starts at once all end together, later the more of them there are).
  */
 export function simulateFanout(
   batches: number,
   slots: number,
   invokeMs: number,
   coldMs: number,
-  initParallelism?: number,
+  sharedInit?: SharedInit,
 ): { wallMs: number; environments: number; rampLimited: boolean } {
   const used = Math.min(slots, batches);
   /** INIT of environment k: stretched by the environments starting with it when cores bound INIT. */
   const initMsOf = (k: number): number => {
-    if (initParallelism === undefined) return coldMs;
+    if (sharedInit === undefined) return coldMs;
     const step = LAMBDA_LIMITS.scaleStepEnvironments;
-    const together = Math.min(step, used - Math.floor(k / step) * step);
-    return coldMs * Math.max(1, together / Math.max(1, initParallelism));
+    return sharedInitMs(sharedInit, Math.min(step, used - Math.floor(k / step) * step));
   };
   // Min-heap of [freeAt, environment index] over the environments in use; the next unused one is `nextEnv`.
   const heap: [number, number][] = [];
@@ -187,13 +198,10 @@ export function predictLambda(sample: TaskSample, s: LambdaScenario): LambdaPred
   const extras = s.perBatchExtras ?? [];
   // time the function spends on per-batch extras (e.g. S3 reads and writes): part of the invoke and of its bill
   const runMs = mapMs + extras.reduce((t, e) => t + e.ms, 0);
-  // with INIT shared by local cores (the emulator), the base is a cold start measured while one per core started too
-  const sampledColdMs =
-    s.initParallelism === undefined ? sample.coldStartMs : (sample.contendedColdStartMs ?? sample.coldStartMs);
-  const initColdMs = scaled ? lambdaInitMs(sampledColdMs, s.memoryMb) : sampledColdMs;
-  const sim = simulateFanout(s.batches, effective, runMs + sample.invokeOverheadMs, initColdMs, s.initParallelism);
+  const initColdMs = scaled ? lambdaInitMs(sample.coldStartMs, s.memoryMb) : Math.max(0, sample.coldStartMs);
+  const sim = simulateFanout(s.batches, effective, runMs + sample.invokeOverheadMs, initColdMs, s.sharedInit);
   // Billed: every invoke's duration in whole ms, plus INIT of each cold environment (billed since 2025-08-01).
-  const initMs = scaled ? lambdaInitMs(sample.coldStartMs, s.memoryMb) : Math.max(0, sample.coldStartMs);
+  const initMs = initColdMs;
   const initBilledMs = sim.environments * Math.ceil(initMs);
   const billedMs = s.batches * Math.max(1, Math.ceil(runMs)) + initBilledMs;
   const cost = lambdaCostOfTotals(

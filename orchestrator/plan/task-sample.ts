@@ -9,7 +9,7 @@ import { fanoutPackageRoot } from '../project/service-dir.js';
 import { wireTaskOf } from '../tasks/registry.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
-import type { TaskSample } from './scale-model.js';
+import type { SharedInit, TaskSample } from './scale-model.js';
 
 const execFileP = promisify(execFile);
 
@@ -24,7 +24,13 @@ export interface MeasuredSample extends TaskSample {
   /** Where `invokeOverheadMs` came from (0 when only local). */
   overheadSource: 'emulator (invoke wall − far-side map time)' | 'not measured (local sample only)';
   /** Emulator figures, when sampled there. */
-  emulator?: { invokeMs: number[]; durationMs: number[]; coldInvokeMs: number };
+  emulator?: {
+    invokeMs: number[];
+    durationMs: number[];
+    coldInvokeMs: number;
+    /** The burst the shared INIT was fitted on: new environments it started, and its wall minus a warm invoke, ms. */
+    burst: { coldStarts: number; initMs: number };
+  };
 }
 
 /** Options of {@link sampleTask}. */
@@ -42,7 +48,7 @@ export interface SampleOptions {
   /** A running Invoke API (the emulator) to sample on as well; its batch times then drive the prediction. */
   endpoint?: string;
   signal?: AbortSignal;
-  /** Cores of this machine: the emulator sample also times this many cold starts at once. @default available cores */
+  /** Cores of this machine: the emulator sample also times twice this many cold starts at once. @default available cores */
   cores?: number;
 }
 
@@ -114,12 +120,27 @@ export async function sampleTask(opts: SampleOptions): Promise<MeasuredSample> {
   return {
     ...base,
     coldStartMs: emu.coldStartMs,
-    contendedColdStartMs: emu.contendedColdStartMs,
+    sharedInit: emu.sharedInit,
     invokeOverheadMs: emu.overheadMs,
     coldStartSource: 'emulator (first invoke − warm invoke)',
     overheadSource: 'emulator (invoke wall − far-side map time)',
-    emulator: { invokeMs: emu.invokeMs, durationMs: emu.durationMs, coldInvokeMs: emu.coldInvokeMs },
+    emulator: {
+      invokeMs: emu.invokeMs,
+      durationMs: emu.durationMs,
+      coldInvokeMs: emu.coldInvokeMs,
+      burst: emu.burst,
+    },
   };
+}
+
+/**
+ * The line through (1, `aloneMs`) and (`burst.coldStarts`, `burst.initMs`): INIT of each of n environments starting
+ * together. Never negative; a burst no slower than one cold start alone means INIT does not contend (slope 0).
+ */
+export function fitSharedInit(aloneMs: number, burst: { coldStarts: number; initMs: number }): SharedInit {
+  if (burst.coldStarts <= 1) return { fixedMs: 0, perEnvironmentMs: Math.max(0, aloneMs) };
+  const perEnvironmentMs = Math.max(0, (burst.initMs - aloneMs) / (burst.coldStarts - 1));
+  return { fixedMs: Math.max(0, aloneMs - perEnvironmentMs), perEnvironmentMs };
 }
 
 function checkPayload(which: 'request' | 'response', i: number, bytes: number): void {
@@ -143,7 +164,12 @@ async function localColdStartMs(): Promise<number> {
   return median(runs);
 }
 
-/** One invoke after another on one emulator instance (the first cold, the rest warm), then `cores` cold ones at once. */
+/**
+ * One invoke after another on one emulator instance (the first cold, the rest warm), then a burst of 2 × `cores` cold
+ * starts at once beside the warm instance. The lone cold start and the burst fit the emulator's shared INIT (see
+ * {@link TaskSample.sharedInit}): its slope is what one more environment starting at the same time adds on these
+ * cores as loaded right now, its intercept what does not depend on them.
+ */
 async function sampleOnEmulator(
   opts: SampleOptions,
   batches: unknown[],
@@ -151,7 +177,8 @@ async function sampleOnEmulator(
   signal: AbortSignal,
 ): Promise<{
   coldStartMs: number;
-  contendedColdStartMs: number;
+  sharedInit: SharedInit;
+  burst: { coldStarts: number; initMs: number };
   overheadMs: number;
   invokeMs: number[];
   durationMs: number[];
@@ -163,7 +190,8 @@ async function sampleOnEmulator(
   const cores = opts.cores ?? availableParallelism();
   // the AWS SDK is loaded only when a sample runs on the emulator
   const { LambdaBackend } = await import('../backends/lambda/lambda-backend.js');
-  const backend = new LambdaBackend({ endpoint: opts.endpoint as string, concurrency: cores + 1 });
+  const burstSize = 2 * cores;
+  const backend = new LambdaBackend({ endpoint: opts.endpoint as string, concurrency: burstSize + 1 });
   await backend.start({ task: opts.ref });
   try {
     const invokeMs: number[] = [];
@@ -186,21 +214,25 @@ async function sampleOnEmulator(
     const warm = median(invokeMs);
     const overheads = invokeMs.map((ms, i) => Math.max(0, ms - (durationMs[i] as number)));
     const coldStartMs = Math.max(0, coldInvokeMs - warm);
-    // Then `cores` cold starts at once (one warm instance + `cores` new ones): the emulator's INIT is CPU work on
-    // these cores, so this is what one costs while the others start too.
+    // Then 2 × cores cold starts at once next to the warm instance: the emulator gives each concurrent invoke an idle
+    // instance or a new one, and the replies say which were cold.
     const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: cores + 1 }, (_, i) =>
+    const outs = await Promise.all(
+      Array.from({ length: burstSize + 1 }, (_, i) =>
         backend.runAttempt(
           { id: `plan-burst-${i}`, batch: batches[i % batches.length], attempt: 1 },
           attemptOf(signal),
         ),
       ),
     );
-    const burstMs = performance.now() - t0;
+    const burst = {
+      coldStarts: outs.filter((o) => o.coldStart === true).length,
+      initMs: performance.now() - t0 - warm,
+    };
     return {
       coldStartMs,
-      contendedColdStartMs: Math.max(coldStartMs, burstMs - warm),
+      sharedInit: fitSharedInit(coldStartMs, burst),
+      burst,
       overheadMs: median(overheads),
       invokeMs,
       durationMs,

@@ -48,13 +48,18 @@ describe('simulateFanout', () => {
     expect(simulateFanout(3000, 3000, 15_000, 0)).toEqual({ wallMs: 30_000, environments: 2000, rampLimited: true });
   });
   it('cold starts sharing the cores (the emulator): all the environments starting together take longer', () => {
-    // 4 batches on 2 environments, INIT 300 ms on 1 core, invoke 100 ms: both INITs share the core and end at 600;
-    // the first wave runs 600–700, the second 700–800.
-    expect(simulateFanout(4, 2, 100, 300, 1)).toEqual({ wallMs: 800, environments: 2, rampLimited: false });
-    // 8 batches on 4 environments, 2 cores: each INIT 300 × 4 / 2 = 600, waves end at 700 and 800
-    expect(simulateFanout(8, 4, 100, 300, 2)).toEqual({ wallMs: 800, environments: 4, rampLimited: false });
-    // as many cores as environments: as unbounded, both INITs at once, two waves
-    expect(simulateFanout(4, 2, 100, 300, 2)).toEqual({ wallMs: 500, environments: 2, rampLimited: false });
+    // 4 batches on 2 environments, INIT 0 + 300 ms × n: both INITs end at 600; waves run 600–700 and 700–800
+    const perEnv = (ms: number) => ({ fixedMs: 0, perEnvironmentMs: ms });
+    expect(simulateFanout(4, 2, 100, 300, perEnv(300))).toEqual({ wallMs: 800, environments: 2, rampLimited: false });
+    // 8 batches on 4 environments, 150 ms × 4 = 600 each, waves end at 700 and 800
+    expect(simulateFanout(8, 4, 100, 300, perEnv(150))).toEqual({ wallMs: 800, environments: 4, rampLimited: false });
+    // a fixed part: 100 + 50 × 4 = 300 ms each, waves end at 400 and 500 (the 300 ms cold start alone is unused)
+    expect(simulateFanout(8, 4, 100, 999, { fixedMs: 100, perEnvironmentMs: 50 })).toEqual({
+      wallMs: 500,
+      environments: 4,
+      rampLimited: false,
+    });
+    // unset: every INIT the cold start, both at once, two waves
     expect(simulateFanout(4, 2, 100, 300)).toEqual({ wallMs: 500, environments: 2, rampLimited: false });
   });
   it('never starts the ramp when short batches keep the first thousand busy', () => {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
 import { attemptOf } from '../../../orchestrator/backends/signal-cancel.js';
 import { isFanoutError } from '../../../orchestrator/errors.js';
-import { sampleTask } from '../../../orchestrator/plan/task-sample.js';
+import { fitSharedInit, sampleTask } from '../../../orchestrator/plan/task-sample.js';
 import { BUILTIN_TASKS_VERSION } from '../../../orchestrator/tasks/registry.js';
 import { defineTask, type TaskRef } from '../../../orchestrator/tasks/task.js';
 import { ENDPOINT, eventOf, INVOKE_PATH, lambdaScope } from '../../helpers/nock-lambda.js';
@@ -103,5 +103,18 @@ describe('sampleTask', () => {
     const task = sized(10, 6 * 1024 * 1024);
     const err = await sampleTask({ task, ref: BUILTIN, input: { n: 2 }, batches: 1 }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('-byte response');
+  });
+});
+
+describe('fitSharedInit', () => {
+  it('draws the line through the lone cold start and the burst', () => {
+    // alone 300 ms; 4 at once 900 ms each → 200 ms per environment more, 100 ms fixed
+    expect(fitSharedInit(300, { coldStarts: 4, initMs: 900 })).toEqual({ fixedMs: 100, perEnvironmentMs: 200 });
+  });
+  it('a burst no slower than one alone: no contention', () => {
+    expect(fitSharedInit(300, { coldStarts: 4, initMs: 250 })).toEqual({ fixedMs: 300, perEnvironmentMs: 0 });
+  });
+  it('a burst that started one environment or none: all of the cold start scales', () => {
+    expect(fitSharedInit(300, { coldStarts: 1, initMs: 900 })).toEqual({ fixedMs: 0, perEnvironmentMs: 300 });
   });
 });

@@ -184,7 +184,9 @@ class SchedulerRun {
       const error = toFanoutError(entry.aborted ? (entry.reason ?? err) : err, job.id);
       const cancelled =
         alreadyDone || (this.#failure !== undefined && error.code === 'ECANCEL') || error === this.#failure;
-      this.#opts.onAttempt?.({ ...attempt, error, cancelled });
+      // an aborted attempt ends with the abort's reason; the copy a composite backend (hybrid) threw names the side
+      const named = isFanoutError(err) && err.side !== undefined && err.code === error.code && !error.side;
+      this.#opts.onAttempt?.({ ...attempt, error: named ? err : error, cancelled });
       // with a speculative twin still running, let the twin decide
       if (!alreadyDone && !this.#failure && copiesLeft === 0) this.#failed(job, error);
     }

@@ -91,16 +91,17 @@ describe('chaos: Invoke faults through a proxy in front of serverless-offline', 
 
   it('hybrid: exact answer and each batch merged once while the Lambda side suffers the same faults', async () => {
     // Prepare: which faulted batches reach Lambda depends on placement, so only what was injected is asserted; most
-    // batches are faulty on a first attempt so the Lambda side sees several whatever it is given
+    // batches are faulty on a first attempt so the Lambda side sees several whatever it is given. Sleep batches: the
+    // emulator shares this machine's cores, so the hybrid gives it CPU-bound batches only for idle cores, but I/O-bound
+    // ones on every slot; and with little CPU in the run, load elsewhere cannot make the 4 s timeout fire on its own.
     const { proxy } = await proxyFor('hybrid', 0.8);
     // Act
-    const { result, stats } = await fanout(
-      'primes',
-      { limit: LIMIT },
+    const { result, stats } = await fanout<{ batches: number; sleptMs: number }>(
+      'sleep',
+      { batches: BATCHES, ms: 40 },
       {
         backend: 'hybrid',
         workers: 2,
-        batchSize: BATCH,
         lambda: { endpoint: proxy.url, concurrency: 4 },
         timeoutMs: 4000,
         retries: 2,
@@ -110,9 +111,10 @@ describe('chaos: Invoke faults through a proxy in front of serverless-offline', 
     );
     // Assess
     printFaults('hybrid', { ...proxy.injected, dropped: (stats.droppedSides ?? []).map((d) => d.side) });
-    expect(result).toEqual({ count: countPrimesInRange(0, LIMIT) });
+    expect(result).toEqual({ batches: BATCHES, sleptMs: BATCHES * 40 });
     expectEachBatchMergedOnce(stats, BATCHES);
     expect(stats.duplicates).toBe(0);
+    expect(stats.records.filter((r) => r.side === 'lambda').length).toBeGreaterThan(0);
     const injected = Object.values(proxy.injected).reduce((a, b) => a + b, 0);
     expect(stats.records.filter((r) => r.status === 'error' && r.side === 'lambda')).toHaveLength(injected);
     expect(stats.records.every((r) => r.side === 'lambda' || r.side === 'process')).toBe(true);

@@ -99,6 +99,28 @@ class DyingBackend implements Backend {
   }
 }
 
+/** Hangs on its first batch until that attempt is aborted (and rejects with the abort's reason), then works inline. */
+class HangOnceBackend implements Backend {
+  readonly name = 'hang-once';
+  readonly #inner = new InlineBackend(1);
+  #hung = false;
+  start(ctx: BackendStartContext): Promise<void> {
+    return this.#inner.start(ctx);
+  }
+  capacity(): number {
+    return 1;
+  }
+  async runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
+    if (this.#hung) return this.#inner.runAttempt(job, attempt);
+    this.#hung = true;
+    if (!attempt.aborted) await new Promise<void>((resolve) => attempt.listen({ handleEvent: resolve }));
+    throw attempt.reason;
+  }
+  stop(): Promise<void> {
+    return this.#inner.stop();
+  }
+}
+
 describe('hybrid backend over two local backends', () => {
   it('gives the exact prime count with both sides taking batches', async () => {
     // Prepare: one child process and one worker thread, many small batches so both sides pull work
@@ -191,6 +213,31 @@ describe('hybrid backend over two local backends', () => {
     expect(stats.droppedSides).toEqual([
       { side: 'dying', reason: expect.stringMatching(/^2 side faults in a row, the last: \[ENETWORK\] /) },
     ]);
+  });
+
+  it('names the side of an attempt that timed out there in its record', async () => {
+    // Prepare: the second batch goes to the hanging side (the first side is full), which holds it past the timeout
+    const hybrid = new HybridBackend({
+      local: new InlineBackend(1),
+      remote: new HangOnceBackend(),
+      localSide: 'fast',
+      remoteSide: 'hanging',
+    });
+    started.push(hybrid);
+    await hybrid.start({ task: { kind: 'builtin', name: 'sleep' } });
+
+    // Act
+    const { result, stats } = await fanout(
+      'sleep',
+      { batches: 6, ms: 10 },
+      { backend: hybrid, timeoutMs: 300, retries: 1, speculate: false },
+    );
+
+    // Assess: exact, each batch once, and the timed-out attempt is on the side it ran on, not on `hybrid`
+    expect(result).toEqual({ batches: 6, sleptMs: 60 });
+    expectEachBatchOnce(stats, 6);
+    const failed = stats.records.filter((r) => r.status !== 'ok');
+    expect(failed.map((r) => [r.side, r.status, r.errorCode])).toEqual([['hanging', 'error', 'ETIMEOUT']]);
   });
 
   it('rejects two sides with the same name, naming the problem', () => {

@@ -12,6 +12,8 @@ import type {
 } from '../backend.js';
 import { LambdaBackend } from '../lambda/lambda-backend.js';
 import { ProcessBackend } from '../process/process-backend.js';
+import { cpuBound, endpointSharesCores, recordCpuShare, sharedSideSlots } from './core-sharing.js';
+import { exceedsLimit, largestPayload } from './payload-fit.js';
 import { freshSideState, isSideFault, type Side, side, slotsOf, withSide } from './side.js';
 import { chooseSide, estimateMs, recordSample } from './side-choice.js';
 
@@ -32,6 +34,11 @@ export interface HybridSides {
   /** Name of the remote side in stats. @default remote.name */
   remoteSide?: string;
   /**
+   * The remote side runs on this machine's cores (an emulator): CPU-bound batches then go to it only while the local
+   * side leaves a core idle (see core-sharing.ts). @default false
+   */
+  sharedCores?: boolean;
+  /**
    * Consecutive side faults (network, 5xx) after which a side gets no more work this run. Until its first success a
    * side also gets at most this many batches at once, so an unreachable side costs this many failed attempts, not one
    * per slot. @default 2
@@ -44,7 +51,9 @@ export interface HybridSides {
  * sides, and each job goes to whichever side has a free slot, so the faster side simply takes more (work stealing).
  * A speculative copy goes to the side not already running that batch; a retry after a side fault goes to the other side.
  * A side that keeps failing with side faults (e.g. the emulator stopped mid-run) is marked unhealthy and the run
- * finishes on the other side.
+ * finishes on the other side. When the Lambda side runs on this machine (an emulator), it gets CPU-bound batches only
+ * for cores the local pool leaves idle, as measured from the pool's batches (core-sharing.ts). A batch too large for a
+ * side's payload limit goes to the other side.
  */
 export class HybridBackend implements Backend {
   readonly name = 'hybrid';
@@ -65,23 +74,29 @@ export class HybridBackend implements Backend {
       if (localSide === remoteSide) {
         throw inputError(`Expected the two hybrid sides to have different names, got \`${localSide}\` twice`);
       }
-      this.#sides = [side(localSide, options.local), side(remoteSide, options.remote)];
+      this.#sides = [side(localSide, options.local), side(remoteSide, options.remote, options.sharedCores ?? false)];
     } else {
       const { workers, lambda } = options;
       // built now, not at start: capacity() and parallelism() are asked before start (the split is sized by them)
       this.#sides = [
         // queue depth 1: earliest-finish placement needs to know when a local slot frees, which a queue would hide
         side('process', new ProcessBackend({ workers, queueDepth: 1 })),
-        side('lambda', new LambdaBackend(lambda)),
+        side(
+          'lambda',
+          new LambdaBackend(lambda),
+          endpointSharesCores(lambda.endpoint ?? process.env.FANOUT_LAMBDA_ENDPOINT),
+        ),
       ];
     }
     this.#unhealthyAfter = ('local' in options ? options.unhealthyAfter : undefined) ?? DEFAULTS.unhealthyAfter;
   }
 
-  /** Smallest payload limit of the two sides, so fanout() subdivides batches too large for Lambda. */
+  /**
+   * Largest payload limit of the two sides (none when a side has none, like the process pool): fanout() subdivides
+   * only what no side could take, and a batch too large for one side's limit runs on the other.
+   */
   get maxPayloadBytes(): number | undefined {
-    const limits = this.#sides.map((s) => s.backend.maxPayloadBytes).filter((n): n is number => n !== undefined);
-    return limits.length > 0 ? Math.min(...limits) : undefined;
+    return largestPayload(this.#sides.map((s) => s.backend.maxPayloadBytes));
   }
 
   /** Sides taken out of the current run, with the fault that made each go; `fanout()` puts them in the stats. */
@@ -115,7 +130,14 @@ export class HybridBackend implements Backend {
    */
   #sideCapacity(s: Side): number {
     const cap = slotsOf(s.backend);
-    return s.proven ? cap : Math.min(cap, Math.max(1, this.#unhealthyAfter - s.faultsInARow));
+    const slots = s.proven ? cap : Math.min(cap, Math.max(1, this.#unhealthyAfter - s.faultsInARow));
+    if (!s.sharesCores) return slots;
+    const partners = this.#sides.filter((o) => o !== s && o.healthy && !o.sharesCores);
+    return sharedSideSlots({
+      slots,
+      partnerSlots: partners.reduce((sum, o) => sum + slotsOf(o.backend), 0),
+      cpuBound: cpuBound(partners.flatMap((o) => o.cpuShares)),
+    });
   }
 
   async runAttempt(job: BatchJob, attempt: AttemptHandle): Promise<BatchOutcome> {
@@ -135,11 +157,13 @@ export class HybridBackend implements Backend {
       s.proven = true;
       s.lastFinishAt = Date.now();
       recordSample(s.samples, s.lastFinishAt - startedAt);
+      recordCpuShare(s.cpuShares, out.cpuMs, out.durationMs ?? s.lastFinishAt - startedAt);
       this.#faultedOn.delete(job.id);
       const workerId = out.workerId.startsWith(s.name) ? out.workerId : `${s.name}-${out.workerId}`;
       return { ...out, side: s.name, workerId };
     } catch (err) {
-      if (attempt.aborted) throw err;
+      // aborted (timeout, cancel): the abort's reason, named with the side so the attempt's record says where it ran
+      if (attempt.aborted) throw withSide(err, s.name, job.id);
       if (isSideFault(err)) {
         this.#faultedOn.set(job.id, s.name);
         s.faultsInARow++;
@@ -180,7 +204,11 @@ export class HybridBackend implements Backend {
     const avoid = new Set(running.map((r) => r.side));
     const faulted = this.#faultedOn.get(job.id);
     if (faulted) avoid.add(faulted);
-    const states = this.#sides.map((s) => ({
+    const fitting = this.#sides.filter(
+      (s) => !exceedsLimit(job.batch, s.backend.maxPayloadBytes, this.maxPayloadBytes),
+    );
+    // no side takes it: send it anyway, so its side refuses it with EPAYLOAD instead of it waiting forever
+    const states = (fitting.length > 0 ? fitting : this.#sides).map((s) => ({
       name: s.name,
       inFlight: s.inFlight,
       capacity: this.#sideCapacity(s),

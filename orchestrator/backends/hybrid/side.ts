@@ -11,6 +11,8 @@ const SIDE_FAULTS: ReadonlySet<FanoutErrorCode> = new Set(['ENETWORK', 'ESERVICE
 export interface Side {
   name: string;
   backend: Backend;
+  /** Runs on the same cores as the local side (an emulator on this machine): CPU-bound work gets only spare cores. */
+  sharesCores: boolean;
   inFlight: number;
   healthy: boolean;
   /** True once a batch succeeded here this run; until then the side gets at most `unhealthyAfter` batches at once. */
@@ -18,23 +20,26 @@ export interface Side {
   faultsInARow: number;
   /** Recent batch wall times on this side, ms (see {@link estimateMs}). */
   samples: number[];
+  /** CPU time over wall time of recent batches here (core-sharing.ts). */
+  cpuShares: number[];
   lastFinishAt: number | undefined;
   /** Start times of the batches running here now. */
   runningSince: number[];
 }
 
-export function side(name: string, backend: Backend): Side {
-  return { name, backend, ...freshSideState() };
+export function side(name: string, backend: Backend, sharesCores = false): Side {
+  return { name, backend, sharesCores, ...freshSideState() };
 }
 
 /** The per-run state of a side, reset at every start. */
-export function freshSideState(): Omit<Side, 'name' | 'backend'> {
+export function freshSideState(): Omit<Side, 'name' | 'backend' | 'sharesCores'> {
   return {
     inFlight: 0,
     healthy: true,
     proven: false,
     faultsInARow: 0,
     samples: [],
+    cpuShares: [],
     lastFinishAt: undefined,
     runningSince: [],
   };

@@ -6,7 +6,7 @@ import {
   recordSample,
   SAMPLES_KEPT,
   type SideState,
-} from '../../../orchestrator/backends/hybrid/side-choice.js';
+} from '../../../../orchestrator/backends/hybrid/side-choice.js';
 
 const NOW = 10_000;
 

@@ -11,11 +11,12 @@ export const CPU_SAMPLES_KEPT = 8;
 
 /**
  * A batch whose worker was on a CPU for at least this share of its wall time is CPU-bound. I/O-bound batches (waiting
- * on a socket or a timer) measure near 0 (a 100 ms sleep batch: ~0.01 once its worker is warm); CPU-bound ones near 1
- * on a quiet machine, and still 0.13–0.25 on this 2-core machine at a load average of 13 (each worker gets a sixth of
- * a core). Below this only when the machine is loaded more than 10× over its cores.
+ * on a socket or a timer) measure near 0 (a 100 ms sleep batch: 0.003–0.02 once its worker is warm); CPU-bound ones
+ * near 1 on a quiet machine, 0.13–0.25 on this 2-core machine at a load average of 13 (each worker gets a sixth of a
+ * core). A CPU-bound batch measures under this only on a machine loaded about 20× over its cores: cpu/wall cannot tell
+ * waiting for a core from waiting for I/O, so the hybrid then places it as I/O-bound work.
  */
-export const CPU_BOUND_SHARE = 0.1;
+export const CPU_BOUND_SHARE = 0.05;
 
 /**
  * True when the Lambda endpoint runs on this machine: `auto` (the emulator fanout starts itself) or a loopback URL

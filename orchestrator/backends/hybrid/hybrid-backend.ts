@@ -198,8 +198,11 @@ export class HybridBackend implements Backend {
     return healthy.length > 0 ? healthy : this.#sides;
   }
 
-  /** Picks the side for `job` (see {@link chooseSide}) and takes its slot; undefined means wait for a slot to free. */
-  #take(job: BatchJob): Side | undefined {
+  /**
+   * Picks the side for `job` (see {@link chooseSide}), `queuedAhead` jobs waiting before it, and takes its slot;
+   * undefined means wait for a slot to free.
+   */
+  #take(job: BatchJob, queuedAhead: number): Side | undefined {
     const running = this.#runningOn.get(job.id) ?? [];
     const avoid = new Set(running.map((r) => r.side));
     const faulted = this.#faultedOn.get(job.id);
@@ -221,6 +224,7 @@ export class HybridBackend implements Backend {
     const chosen = chooseSide(states, {
       avoid,
       now,
+      queuedAhead,
       ...(job.speculative ? { originalRemainingMs: this.#remainingMs(running, now) } : {}),
     });
     const s = chosen && this.#sides.find((x) => x.name === chosen.name);
@@ -247,12 +251,12 @@ export class HybridBackend implements Backend {
     if (this.#sides.length === 0) {
       return Promise.reject(new FanoutError('EINTERNAL', 'HybridBackend.runAttempt before start'));
     }
-    const now = this.#take(job);
+    const now = this.#take(job, this.#waiters.length);
     if (now) return Promise.resolve(now);
     return new Promise<Side>((resolve, reject) => {
       const waiter = {
         retry: (): void => {
-          const s = this.#take(job);
+          const s = this.#take(job, this.#waiters.indexOf(waiter));
           if (s) done(() => resolve(s));
         },
         cancel: (err: unknown): void => done(() => reject(err)),

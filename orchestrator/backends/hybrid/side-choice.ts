@@ -30,6 +30,11 @@ export interface Placement {
    * wins), so copies never take cores from useful work.
    */
   originalRemainingMs?: number;
+  /**
+   * Jobs already waiting for a slot ahead of this one: they take a busy side's next slots first, so waiting for that
+   * side costs a batch time more per slot-full of them (throughput, not only the next slot's latency). @default 0
+   */
+  queuedAhead?: number;
 }
 
 /** Batch times kept per side for the estimate. */
@@ -55,17 +60,19 @@ function free(s: SideState): boolean {
 
 /**
  * Expected time until a batch placed on `s` now would finish: its estimated batch time, after the earliest running
- * batch is expected to end when the side is full. An unmeasured side with a free slot counts as instant, so every side
- * gets work to learn from; a full unmeasured side counts as never.
+ * batch is expected to end when the side is full, and after the `queuedAhead` jobs waiting before it took their turns
+ * (a slot-full of them per batch time). An unmeasured side with a free slot counts as instant, so every side gets work
+ * to learn from; a full unmeasured side counts as never.
  */
-export function expectedFinishMs(s: SideState, now: number): number {
+export function expectedFinishMs(s: SideState, now: number, queuedAhead = 0): number {
   if (free(s)) return s.estimateMs ?? 0;
   // Full and never measured: no idea when a slot frees, so never worth waiting for.
   if (s.estimateMs === undefined) return Number.POSITIVE_INFINITY;
   const est = s.estimateMs;
   // A batch past its expected end is a straggler: the longer it overruns, the less we count on it ending soon.
   const earliest = Math.min(...s.runningSince.map((t) => Math.abs(t + est - now)));
-  return (Number.isFinite(earliest) ? earliest : 0) + est;
+  const turns = s.capacity > 0 ? Math.floor(queuedAhead / s.capacity) : 0;
+  return (Number.isFinite(earliest) ? earliest : 0) + est * (1 + turns);
 }
 
 /**
@@ -82,11 +89,13 @@ export function chooseSide(sides: readonly SideState[], placement: Placement): S
   const { now } = placement;
   const tolerance = placement.tolerance ?? 0.15;
   const probeAfterMs = placement.probeAfterMs ?? 5000;
+  const ahead = placement.queuedAhead ?? 0;
+  const finish = (s: SideState): number => expectedFinishMs(s, now, ahead);
   const freeShare = (s: SideState): number => (s.capacity > 0 ? (s.capacity - s.inFlight) / s.capacity : 0);
   const best = (pool: SideState[]): SideState | undefined =>
     pool.reduce<SideState | undefined>((b, s) => {
       if (!b) return s;
-      const d = expectedFinishMs(s, now) - expectedFinishMs(b, now);
+      const d = finish(s) - finish(b);
       return d < 0 || (d === 0 && freeShare(s) > freeShare(b)) ? s : b;
     }, undefined);
 
@@ -109,5 +118,5 @@ export function chooseSide(sides: readonly SideState[], placement: Placement): S
     (s) => s.inFlight === 0 && s.capacity > 0 && s.lastFinishAt !== undefined && now - s.lastFinishAt >= probeAfterMs,
   );
   if (stale) return stale;
-  return expectedFinishMs(bestAny, now) * (1 + tolerance) < expectedFinishMs(bestFree, now) ? undefined : bestFree;
+  return finish(bestAny) * (1 + tolerance) < finish(bestFree) ? undefined : bestFree;
 }

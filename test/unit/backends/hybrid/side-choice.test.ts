@@ -58,6 +58,22 @@ describe('hybrid side choice', () => {
     expect(chosen).toBeUndefined();
   });
 
+  it('counts the jobs already waiting for the fast side: a deep enough queue makes the slow free side worth it', () => {
+    // Prepare: the same sides as above
+    const sides = [
+      side('process', { inFlight: 2, estimateMs: 10, runningSince: [NOW - 8, NOW - 3] }),
+      side('lambda', { capacity: 4, inFlight: 1, estimateMs: 60, runningSince: [NOW - 5] }),
+    ];
+    const placeBehind = (queuedAhead: number) => chooseSide(sides, { avoid: new Set(), now: NOW, queuedAhead });
+
+    // Act + Assess: behind 4 waiting jobs (2 turns of 2 slots) process finishes at 2 + 3 × 10 = 32 ms: still wait;
+    // behind 10 (5 turns), at 62 ms: lambda's 60 ms now is sooner, within the tolerance
+    expect(expectedFinishMs(sides[0] as SideState, NOW, 4)).toBe(32);
+    expect(placeBehind(4)).toBeUndefined();
+    expect(expectedFinishMs(sides[0] as SideState, NOW, 10)).toBe(62);
+    expect(placeBehind(10)?.name).toBe('lambda');
+  });
+
   it('probes an idle side whose estimate is stale, instead of waiting forever', () => {
     // Prepare: lambda looked slow (a cold start) and has run nothing for 6 s (probe after 5 s by default)
     const sides = [

@@ -47,6 +47,13 @@ export interface HybridSides {
 }
 
 /**
+ * How often waiting jobs are placed again although no slot freed: some placements change with time alone (a straggler
+ * overrunning enough for its copy to pay, a side idle long enough to be probed), and the batch that would free a slot
+ * may be the very straggler.
+ */
+const RECHECK_MS = 20;
+
+/**
  * Local child processes and Lambda invocations pulling from the scheduler's one queue. `capacity()` is the sum of both
  * sides, and each job goes to whichever side has a free slot, so the faster side simply takes more (work stealing).
  * A speculative copy goes to the side not already running that batch; a retry after a side fault goes to the other side.
@@ -65,6 +72,8 @@ export class HybridBackend implements Backend {
   readonly #faultedOn = new Map<string, string>();
   /** Jobs waiting for a free slot; each retries its pick when a slot frees, or gives up with an error. */
   #waiters: { retry(): void; cancel(err: unknown): void }[] = [];
+  /** Re-places waiting jobs while any wait (see {@link RECHECK_MS}). */
+  #recheck: NodeJS.Timeout | undefined;
   #dropped: DroppedSide[] = [];
 
   constructor(options: HybridOptions | HybridSides) {
@@ -264,12 +273,17 @@ export class HybridBackend implements Backend {
       const onAbort = { handleEvent: (): void => waiter.cancel(cancel.reason) };
       const done = (settle: () => void): void => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        if (this.#waiters.length === 0) {
+          clearInterval(this.#recheck);
+          this.#recheck = undefined;
+        }
         cancel.unlisten(onAbort);
         settle();
       };
       if (cancel.aborted) return onAbort.handleEvent();
       cancel.listen(onAbort);
       this.#waiters.push(waiter);
+      this.#recheck ??= setInterval(() => this.#wake(), RECHECK_MS).unref();
     });
   }
 

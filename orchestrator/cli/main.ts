@@ -69,6 +69,14 @@ async function main(argv: string[]): Promise<void> {
   installInterruptPolicy();
   // before the task module is imported: its top-level output must not land in the JSON document
   if (argv.includes('--json')) reserveStdoutForJson();
+  // `run … --backend process`: the first child starts now, alongside the CLI's own loading (backends/process/process-child.ts)
+  const backend = argv.find((a, i) => argv[i - 1] === '--backend' || a.startsWith('--backend='));
+  if (argv[0] === 'run' && backend?.replace('--backend=', '') === 'process') {
+    void import('../backends/process/process-child.js').then(
+      (m) => m.forkEarlyChild(),
+      () => {},
+    );
+  }
   try {
     const task = await preResolveTask(argv);
     const program = await createProgram(task, commandOf(argv));

@@ -2,6 +2,7 @@
  * The messages between a thread or process pool and its workers (serve-loop.ts on the far side, the WorkerPool on the
  * caller's), written once for both ends. They travel by structured clone (threads) or JSON over IPC (processes).
  */
+import type { TaskRef } from '../tasks/task.js';
 import type { FarSideResult } from './run-batch.js';
 import type { WireError } from './wire.js';
 
@@ -22,6 +23,15 @@ export interface RunRequest {
  * strictly one at a time, in the order they arrived. `runs` is several `run`s in one message (one clone, one IPC write).
  */
 export type ToFarSide = ({ type: 'run' } & RunRequest) | { type: 'runs'; runs: RunRequest[] };
+
+/**
+ * The first message to a child process forked before its run knew the task (backends/process/process-child.ts): load
+ * `ref`, then say `ready`. A child forked with its task in argv never gets one.
+ */
+export interface LoadTask {
+  type: 'load';
+  ref: TaskRef;
+}
 
 /** A reply about one batch. */
 export type RunReply =

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
+import { forkEarlyChild } from '../../orchestrator/backends/process/process-child.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
 import { runOnce } from '../helpers/run-once.js';
@@ -70,5 +72,21 @@ describe('pool start-up', () => {
     expect((await runOnce(backend, { id: '0', batch: { lo: 0, hi: 1000 }, attempt: 1 })).partial).toEqual({
       count: 168,
     });
+  });
+
+  it('adopts the child forked early (before the task was known), telling it its task by message', async () => {
+    // Prepare: what `fanout run … --backend process` does first
+    forkEarlyChild();
+    // Act
+    const backend = new WatchedProcessBackend({ workers: 2 });
+    started.push(backend);
+    await backend.start({ task: primes });
+    const job = (i: number) => ({ id: String(i), batch: { lo: i * 100_000, hi: (i + 1) * 100_000 }, attempt: 1 });
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => runOnce(backend, job(i))));
+    // Assess: one child has no task in its argv (the early one), the other was forked with it; the answers are exact
+    const argvs = backend.watch.pids().map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+    expect(argvs.map((a) => a.filter(Boolean).length).sort()).toEqual([2, 3]);
+    expect(outcomes.slice(0, 2).map((o) => o.partial)).toEqual([{ count: 9592 }, { count: 8392 }]);
+    expect(outcomes).toHaveLength(20);
   });
 });

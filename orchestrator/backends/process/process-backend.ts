@@ -1,8 +1,9 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import type { FromFarSide } from '../../far-side/pool-messages.js';
+import type { ChildProcess } from 'node:child_process';
+import type { FromFarSide, LoadTask } from '../../far-side/pool-messages.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Lane, LaneEvents } from '../pool/lane.js';
 import { PooledBackend, type PooledBackendOptions } from '../pool/pooled-backend.js';
+import { forkProcessChild, takeEarlyChild } from './process-child.js';
 
 /** Options of {@link ProcessBackend}. */
 export type ProcessBackendOptions = PooledBackendOptions;
@@ -20,14 +21,10 @@ export class ProcessBackend extends PooledBackend {
   }
 
   protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
-    // stdout → our stderr so a task's console.log never corrupts `--json`; execArgv: [] so a test runner's loader flags
-    // are not inherited. JSON serialization, as on Lambda: partials are plain JSON everywhere (far-side/json-partial.ts),
-    // batches go to Lambda as JSON too, and V8's JSON is about twice as fast over IPC as 'advanced' (structured clone).
-    const child: ChildProcess = fork(entry, [JSON.stringify(ref)], {
-      serialization: 'json',
-      stdio: ['ignore', 2, 2, 'ipc'],
-      execArgv: [],
-    });
+    // a child the CLI forked early (process-child.ts) is told its task now; any other is forked with it
+    const early = takeEarlyChild();
+    const child: ChildProcess = early ?? forkProcessChild(entry, ref);
+    if (early) early.send({ type: 'load', ref } satisfies LoadTask);
     let exited = false;
     const onExit = (detail: string): void => {
       if (exited) return;

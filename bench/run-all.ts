@@ -22,6 +22,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   dispatch: async () => (await import('./dispatch.js')).run(3),
   peers: async () => (await import('./peers.js')).run(),
   plan: async () => (await import('./plan-check.js')).run(),
+  // 5 rounds × 5 measures of 8 batches of 4–8 MB through the emulator and s3rver: about two minutes
+  offload: async () => (await import('./offload.js')).run(),
   // 2 fresh processes × 100,000 URLs: about a minute
   memory: async () => (await import('./memory.js')).run(),
   // npm pack, install into an empty project, init (installs the Serverless tooling), first runs: about a minute

@@ -6,6 +6,7 @@ import { checkLambdaEndpoint } from '../backends/lambda/lambda-endpoint.js';
 import { openEmulator } from '../emulator/emulator-owner.js';
 import { inputError } from '../errors.js';
 import { resolveTask } from '../fanout.js';
+import { offloadExtra } from '../offload/offload-cost.js';
 import { LAMBDA_LIMITS } from '../plan/lambda-limits.js';
 import { parseMemoryList } from '../plan/memory-sweep.js';
 import { buildPlan, type PlanRequest } from '../plan/plan.js';
@@ -109,6 +110,7 @@ export function planCommand(task: AnyTask | undefined): Command {
         batches: sampleK,
         ...(batchSize !== undefined ? { batchSize } : {}),
         ...(endpoint !== undefined ? { endpoint } : {}),
+        ...(emulator?.s3 ? { localS3: { endpoint: emulator.s3.endpoint, bucket: emulator.s3.bucket } } : {}),
         signal,
       });
     } finally {
@@ -119,6 +121,8 @@ export function planCommand(task: AnyTask | undefined): Command {
       target === 'emulator' && sample.emulator
         ? { ...sample, batchMs: median(sample.emulator.durationMs), batchCpuMs: 0 }
         : sample;
+    // batches whose event or reply would go through S3 add its requests (and the function's time on them)
+    const offload = offloadExtra(sample.offloads);
     const plan = buildPlan(modelSample, {
       batches,
       concurrency,
@@ -128,6 +132,7 @@ export function planCommand(task: AnyTask | undefined): Command {
       architecture: pricing.architecture,
       cores,
       target,
+      ...(offload ? { perBatchExtras: [offload] } : {}),
     });
     const text = planText(taskObj.name, plan, sample);
     if (typeof flags.report === 'string') {

@@ -1,3 +1,4 @@
+import { OFFLOAD_OVER_BYTES } from '../far-side/payload-limit.js';
 import type { Plan } from './plan.js';
 import { sweepCells, sweepSummary } from './sweep-report.js';
 import type { MeasuredSample } from './task-sample.js';
@@ -18,6 +19,18 @@ function bytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(2)} MiB`;
 }
 
+/** Which sampled batches would go through S3, when any would. */
+function offloadLines(sample: MeasuredSample): string[] {
+  const over = sample.offloads.filter((o) => o.event || o.reply);
+  if (over.length === 0) return [];
+  const which = over.map(
+    (o) => `${o.batch} (${[o.event ? 'event' : '', o.reply ? 'reply' : ''].filter(Boolean).join(' + ')})`,
+  );
+  return [
+    `offload: sampled batch${over.length === 1 ? '' : 'es'} ${which.join(', ')} of ${sample.offloads.length} would go through S3 (over ${bytes(OFFLOAD_OVER_BYTES)}); the S3 requests are in the cost below`,
+  ];
+}
+
 /** Right-aligned columns under a rule: the grid's and the sweep's layout. */
 function alignedTable(head: string[], body: string[][]): string[] {
   const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
@@ -32,7 +45,8 @@ export function planText(taskName: string, plan: Plan, sample: MeasuredSample): 
   const target = r.target === 'aws' ? `Lambda ${r.memoryMb} MB ${r.architecture}` : 'the emulator (this machine)';
   const lines = [
     `plan: ${taskName}, ${r.batches} batches at concurrency ${r.concurrency} on ${target}`,
-    `sample: ${sample.sampled} batches timed after one warm-up — ${formatMs(sample.batchMs)} per batch locally (CPU ${formatMs(sample.batchCpuMs)}), event ${bytes(sample.requestBytes)}, reply ${bytes(sample.responseBytes)} (limit 6 MiB each)`,
+    `sample: ${sample.sampled} batches timed after one warm-up — ${formatMs(sample.batchMs)} per batch locally (CPU ${formatMs(sample.batchCpuMs)}), event ${bytes(sample.requestBytes)}, reply ${bytes(sample.responseBytes)} (6 MiB limit each; larger go through S3)`,
+    ...offloadLines(sample),
     `cold start ${formatMs(sample.coldStartMs)} [${sample.coldStartSource}]${sample.sharedInit === undefined ? '' : `; on the emulator n at once take ${formatMs(sample.sharedInit.fixedMs)} + n × ${formatMs(sample.sharedInit.perEnvironmentMs)} each`}; invoke overhead ${formatMs(sample.invokeOverheadMs)} [${sample.overheadSource}]`,
     `one batch on ${target}: ${formatMs(p.lambdaBatchMs)}`,
     '',

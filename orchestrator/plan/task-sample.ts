@@ -5,10 +5,11 @@ import { promisify } from 'node:util';
 import { encodeEvent } from '../backends/lambda/payload.js';
 import { attemptOf } from '../backends/signal-cancel.js';
 import { inputError } from '../errors.js';
+import { OFFLOAD_OVER_BYTES } from '../far-side/payload-limit.js';
+import { type SampledOffload, sampledOffloads } from '../offload/offload-cost.js';
 import { fanoutPackageRoot } from '../project/service-dir.js';
 import { wireTaskOf } from '../tasks/registry.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
-import { LAMBDA_LIMITS } from './lambda-limits.js';
 import type { SharedInit, TaskSample } from './scale-model.js';
 
 const execFileP = promisify(execFile);
@@ -23,6 +24,8 @@ export interface MeasuredSample extends TaskSample {
   coldStartSource: 'emulator (first invoke − warm invoke)' | 'local process (node start + handler load)';
   /** Where `invokeOverheadMs` came from (0 when only local). */
   overheadSource: 'emulator (invoke wall − far-side map time)' | 'not measured (local sample only)';
+  /** Each sampled batch's event and reply size, and whether it would go through S3 (over the offload threshold). */
+  offloads: SampledOffload[];
   /** Emulator figures, when sampled there. */
   emulator?: {
     invokeMs: number[];
@@ -50,6 +53,8 @@ export interface SampleOptions {
   signal?: AbortSignal;
   /** Cores of this machine: the emulator sample also times twice this many cold starts at once. @default available cores */
   cores?: number;
+  /** The emulator's local S3 server, through which batches over the offload threshold go. */
+  localS3?: { endpoint: string; bucket: string };
 }
 
 const median = (xs: number[]): number => {
@@ -60,8 +65,8 @@ const median = (xs: number[]): number => {
 /**
  * Measures a task on a few of its own batches: map wall and CPU time in this thread (one warm-up batch untimed), the
  * JSON sizes of event and reply, a cold start (a fresh node process loading the Lambda handler, or the emulator's first
- * invoke) and, with `endpoint`, the per-invoke overhead on the emulator. Refuses a batch whose event or reply would
- * exceed Lambda's 6 MB synchronous payload.
+ * invoke) and, with `endpoint`, the per-invoke overhead on the emulator. Marks the batches whose event or reply is over
+ * the S3 offload threshold (they go through S3; their requests join the plan's cost).
  */
 export async function sampleTask(opts: SampleOptions): Promise<MeasuredSample> {
   const k = opts.batches ?? 4;
@@ -79,11 +84,11 @@ export async function sampleTask(opts: SampleOptions): Promise<MeasuredSample> {
   const onWire = wireTaskOf(opts.ref);
   let requestBytes = 0;
   let responseBytes = 0;
+  const sizes: { batch: number; requestBytes: number; responseBytes: number }[] = [];
   for (let i = 0; i <= k; i++) {
     signal.throwIfAborted();
     const batch = pick(i);
-    // encoded as the backend encodes it; no limit here: checkPayload below names the sampled batch instead of failing
-    // with the backend's EPAYLOAD
+    // encoded as the backend encodes it; no limit here: a batch over the threshold goes through S3 (offloads below)
     const event = encodeEvent({ ...onWire, batchId: String(i), batch }, Number.POSITIVE_INFINITY);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -93,9 +98,8 @@ export async function sampleTask(opts: SampleOptions): Promise<MeasuredSample> {
     const reply = JSON.stringify({ batchId: String(i), partial, cpuMs: 0, durationMs: ms, coldStart: false });
     requestBytes = Math.max(requestBytes, event.byteLength);
     responseBytes = Math.max(responseBytes, Buffer.byteLength(reply));
-    checkPayload('request', i, event.byteLength);
-    checkPayload('response', i, Buffer.byteLength(reply));
     if (i === 0) continue; // warm-up: JIT and lazy init of the task
+    sizes.push({ batch: i, requestBytes: event.byteLength, responseBytes: Buffer.byteLength(reply) });
     localBatchMs.push(ms);
     cpuMs.push((c.user + c.system) / 1000);
   }
@@ -106,6 +110,7 @@ export async function sampleTask(opts: SampleOptions): Promise<MeasuredSample> {
     batchCpuMs: Math.min(median(cpuMs), median(localBatchMs)),
     requestBytes,
     responseBytes,
+    offloads: sampledOffloads(sizes, OFFLOAD_OVER_BYTES),
   };
   if (opts.endpoint === undefined) {
     return {
@@ -141,14 +146,6 @@ export function fitSharedInit(aloneMs: number, burst: { coldStarts: number; init
   if (burst.coldStarts <= 1) return { fixedMs: 0, perEnvironmentMs: Math.max(0, aloneMs) };
   const perEnvironmentMs = Math.max(0, (burst.initMs - aloneMs) / (burst.coldStarts - 1));
   return { fixedMs: Math.max(0, aloneMs - perEnvironmentMs), perEnvironmentMs };
-}
-
-function checkPayload(which: 'request' | 'response', i: number, bytes: number): void {
-  if (bytes > LAMBDA_LIMITS.syncPayloadBytes) {
-    throw inputError(
-      `Sampled batch ${i} has a ${bytes}-byte ${which}, over Lambda's ${LAMBDA_LIMITS.syncPayloadBytes}-byte synchronous payload limit; use a smaller --batch-size`,
-    );
-  }
 }
 
 /** Wall time of a fresh node process that loads the Lambda handler (functions/worker.js) and exits: an INIT proxy. */
@@ -191,7 +188,11 @@ async function sampleOnEmulator(
   // the AWS SDK is loaded only when a sample runs on the emulator
   const { LambdaBackend } = await import('../backends/lambda/lambda-backend.js');
   const burstSize = 2 * cores;
-  const backend = new LambdaBackend({ endpoint: opts.endpoint as string, concurrency: burstSize + 1 });
+  const backend = new LambdaBackend({
+    endpoint: opts.endpoint as string,
+    concurrency: burstSize + 1,
+    ...(opts.localS3 ? { localS3: opts.localS3 } : {}),
+  });
   await backend.start({ task: opts.ref });
   try {
     const invokeMs: number[] = [];

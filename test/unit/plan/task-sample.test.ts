@@ -2,7 +2,8 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LambdaBackend } from '../../../orchestrator/backends/lambda/lambda-backend.js';
 import { attemptOf } from '../../../orchestrator/backends/signal-cancel.js';
-import { isFanoutError } from '../../../orchestrator/errors.js';
+import { OFFLOAD_OVER_BYTES } from '../../../orchestrator/far-side/payload-limit.js';
+import { offloadExtra } from '../../../orchestrator/offload/offload-cost.js';
 import { fitSharedInit, sampleTask } from '../../../orchestrator/plan/task-sample.js';
 import { BUILTIN_TASKS_VERSION } from '../../../orchestrator/tasks/registry.js';
 import { defineTask, type TaskRef } from '../../../orchestrator/tasks/task.js';
@@ -92,17 +93,39 @@ describe('sampleTask', () => {
     30_000,
   );
 
-  it('refuses a batch whose event is over the 6 MB synchronous payload, naming the size', async () => {
+  // each sample starts a node process for its cold start: seconds on a loaded machine
+  it('marks a batch whose event is over the offload threshold, and the plan charges its S3 requests and time', {
+    timeout: 60_000,
+  }, async () => {
+    // Act
     const task = sized(6 * 1024 * 1024 + 1, 10);
-    const err = await sampleTask({ task, ref: BUILTIN, input: { n: 2 }, batches: 1 }).catch((e: unknown) => e);
-    expect(isFanoutError(err, 'EINPUT')).toBe(true);
-    expect((err as Error).message).toMatch(/Sampled batch 0 has a \d+-byte request, over Lambda's 6291456-byte/);
+    const s = await sampleTask({ task, ref: BUILTIN, input: { n: 2 }, batches: 1 });
+    const extra = offloadExtra(s.offloads);
+    // Assess: one timed batch (batch 1, after the warm-up), its event offloaded, its reply not
+    expect(s.offloads).toEqual([
+      { batch: 1, requestBytes: s.requestBytes, responseBytes: expect.any(Number), event: true, reply: false },
+    ]);
+    expect(s.requestBytes).toBeGreaterThan(OFFLOAD_OVER_BYTES);
+    // by hand: a PUT, a GET and a DELETE; $0.005 + $0.0004 per 1,000; the function's GET of the event
+    expect(extra?.requests).toBe(3);
+    expect(extra?.usd).toBeCloseTo(0.0000054, 12);
+    expect(extra?.ms).toBeCloseTo(20 + s.requestBytes / ((80 * 1024 * 1024) / 1000), 6);
   });
 
-  it('refuses a reply over 6 MB too', async () => {
-    const task = sized(10, 6 * 1024 * 1024);
-    const err = await sampleTask({ task, ref: BUILTIN, input: { n: 2 }, batches: 1 }).catch((e: unknown) => e);
-    expect((err as Error).message).toContain('-byte response');
+  it('marks a reply over the threshold too; a sample that offloads nothing adds nothing', {
+    timeout: 60_000,
+  }, async () => {
+    // Act
+    const big = await sampleTask({ task: sized(10, 6 * 1024 * 1024), ref: BUILTIN, input: { n: 2 }, batches: 2 });
+    const small = await sampleTask({ task: sized(10, 10), ref: BUILTIN, input: { n: 2 }, batches: 2 });
+    // Assess
+    expect(big.offloads.map((o) => [o.batch, o.event, o.reply])).toEqual([
+      [1, false, true],
+      [2, false, true],
+    ]);
+    expect(offloadExtra(big.offloads)?.requests).toBe(3);
+    expect(small.offloads.every((o) => !o.event && !o.reply)).toBe(true);
+    expect(offloadExtra(small.offloads)).toBeUndefined();
   });
 });
 

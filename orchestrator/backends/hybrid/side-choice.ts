@@ -84,8 +84,10 @@ export function expectedFinishMs(s: SideState, now: number, queuedAhead = 0): nu
  * idle side unheard of for `probeAfterMs` gets one batch, so a stale estimate is corrected. Returns undefined to wait.
  */
 export function chooseSide(sides: readonly SideState[], placement: Placement): SideState | undefined {
-  const healthy = sides.filter((s) => s.healthy);
-  const usable = healthy.length > 0 ? healthy : [...sides];
+  // a side with no slots at all (a Lambda side on shared cores, for CPU-bound work) frees none: never wait for it
+  const open = sides.filter((s) => s.capacity > 0);
+  const healthy = open.filter((s) => s.healthy);
+  const usable = healthy.length > 0 ? healthy : open;
   const { now } = placement;
   const tolerance = placement.tolerance ?? 0.15;
   const probeAfterMs = placement.probeAfterMs ?? 5000;

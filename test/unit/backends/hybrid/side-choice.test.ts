@@ -74,6 +74,17 @@ describe('hybrid side choice', () => {
     expect(placeBehind(10)?.name).toBe('lambda');
   });
 
+  it('never waits for a side with no slots, however fast it measured', () => {
+    // Prepare: lambda measured 5 ms a batch but has no slots now (shared cores, CPU-bound work); process is free
+    const sides = [
+      side('process', { capacity: 2, estimateMs: 50 }),
+      side('lambda', { capacity: 0, estimateMs: 5, lastFinishAt: NOW - 1 }),
+    ];
+    // Act + Assess
+    expect(chooseSide(sides, { avoid: new Set(), now: NOW })?.name).toBe('process');
+    expect(chooseSide(sides, { avoid: new Set(), now: NOW, queuedAhead: 8 })?.name).toBe('process');
+  });
+
   it('probes an idle side whose estimate is stale, instead of waiting forever', () => {
     // Prepare: lambda looked slow (a cold start) and has run nothing for 6 s (probe after 5 s by default)
     const sides = [

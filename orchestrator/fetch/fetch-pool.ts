@@ -41,8 +41,8 @@ export const MAIN_THREAD_WORKER_ID = 'fetch-main';
  * Fetches, at most `concurrency` at once, on the main thread's event loop or in fetch threads (`placement`).
  *
  * `auto` starts on the main thread: pure I/O costs least there (no thread start, no hand-off, and on 2 cores no third
- * busy thread). Once the main thread is measured busy while it fetches (main-thread-busy.ts), no new request starts on
- * it: the main thread finishes what it had begun, the threads start and take every request from then on.
+ * busy thread). Once the main thread is measured busy while it fetches (main-thread-busy.ts), the threads start; from
+ * when they are up, new requests go to them and the main thread finishes only what it had begun.
  *
  * In threads, requests are queued here and handed to the least-busy thread, at most `perThread` per thread; each thread
  * runs its share concurrently on its own event loop. A thread that dies is replaced and its requests are re-queued.
@@ -97,21 +97,20 @@ export class FetchPool {
   }
 
   /**
-   * The main thread is busy: no new request starts on it (it finishes what it began while the threads boot, so they
-   * get the whole concurrency when they are up); the threads start and take every request from then on.
+   * The main thread is busy: the threads start; once they are up they take every new request and the main thread
+   * finishes only what it had begun. Until then it goes on fetching, slowly but not idle: a thread's start takes
+   * ~100 ms on a quiet machine and seconds on a loaded one, longer than the main thread needs to finish its requests.
    */
   #moveToThreads(): void {
     this.#stopProbe = undefined;
     if (this.#closed) return;
-    this.#mainTakes = false;
     this.#startThreads().then(
-      () => this.#dispatch(),
-      // threads that cannot start leave the fetches on the main thread: a slower run, not a failed one
       () => {
-        if (this.#closed) return;
-        this.#mainTakes = true;
+        this.#mainTakes = false;
         this.#dispatch();
       },
+      // threads that cannot start leave the fetches on the main thread: a slower run, not a failed one
+      () => {},
     );
   }
 

@@ -10,6 +10,9 @@ import type { BatchReply, BatchRequest } from '../far-side/wire.js';
 import type { ObjectStore, SdkSignal } from './object-store.js';
 import { type AttemptKeys, attemptKeys, OFFLOAD_PREFIX } from './offload-keys.js';
 
+/** What joins the batch's JSON to the rest of the event (whose JSON always has fields: task, batchId). */
+const BATCH_FIELD = ',"batch":';
+
 /** Where and from what size on a caller offloads. */
 export interface OffloadTarget {
   bucket: string;
@@ -49,14 +52,20 @@ export class CallerOffload {
   async prepare(event: BatchRequest, signal?: SdkSignal): Promise<PreparedEvent> {
     const { bucket, overBytes } = this.#target;
     const keys = attemptKeys(event.batchId);
-    const withReply: BatchRequest = { ...event, replyOffload: { bucket, key: keys.partial, overBytes } };
-    const inline = Buffer.from(JSON.stringify(withReply));
+    const { batch, ...envelope } = event;
+    const head = JSON.stringify({ ...envelope, replyOffload: { bucket, key: keys.partial, overBytes } });
+    // the batch is stringified once: measured, then sent inline or put in S3 as it is
+    const batchJson = JSON.stringify(batch) ?? 'null';
     this.#outstanding.set(keys.batch, keys);
-    if (inline.byteLength <= overBytes) return { payload: inline, keys, offloaded: false };
-    const batchBytes = Buffer.from(JSON.stringify(event.batch) ?? 'null');
-    const pointer = await this.#store.put(bucket, keys.batch, batchBytes, signal);
-    const { batch: _inline, ...rest } = withReply;
-    return { payload: Buffer.from(JSON.stringify({ ...rest, batchObject: pointer })), keys, offloaded: true };
+    if (Buffer.byteLength(head) + Buffer.byteLength(batchJson) + BATCH_FIELD.length <= overBytes) {
+      return { payload: Buffer.from(`${head.slice(0, -1)}${BATCH_FIELD}${batchJson}}`), keys, offloaded: false };
+    }
+    const pointer = await this.#store.put(bucket, keys.batch, Buffer.from(batchJson), signal);
+    return {
+      payload: Buffer.from(`${head.slice(0, -1)},"batchObject":${JSON.stringify(pointer)}}`),
+      keys,
+      offloaded: true,
+    };
   }
 
   /** The reply's partial: inline, or read from S3 and checked against its pointer (EMISSING, EINTEGRITY). */

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
+import type { AnyTask } from '../tasks/task.js';
 import { type CpuCarry, type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
-import { captureTaskOutput } from './task-output.js';
+import { captureTaskOutput, type MapShape } from './task-output.js';
 import type { HeldTask, TaskShelf } from './task-shelf.js';
 import type { BatchRequest } from './wire.js';
 
@@ -31,11 +32,31 @@ export async function serveBatch(shelf: TaskShelf, request: BatchRequest, opts: 
   const coldStart = cold;
   const initMs = cold ? Math.round(instanceAgeMs() * 100) / 100 : undefined;
   cold = false;
-  const task = await held.load();
-  const { value: result, output } = await captureTaskOutput(() =>
-    runBatch(task, request.batch, opts.signal, opts.measure, request.batchId, opts.cpuCarry),
+  const { task, shape } = observed(await held.load());
+  const { value: result, output } = await captureTaskOutput(
+    () => runBatch(task, request.batch, opts.signal, opts.measure, request.batchId, opts.cpuCarry),
+    shape,
   );
   return { ...result, coldStart, ...(initMs !== undefined ? { initMs } : {}), ...(output ? { output } : {}) };
+}
+
+/** Each task with a map that notes whether it returned a promise (see {@link MapShape}), made once per task. */
+const observedTasks = new WeakMap<AnyTask, { task: AnyTask; shape: MapShape }>();
+
+function observed(task: AnyTask): { task: AnyTask; shape: MapShape } {
+  let entry = observedTasks.get(task);
+  if (!entry) {
+    const shape: MapShape = { sync: false };
+    const map: AnyTask['map'] = (batch, ctx) => {
+      const out = task.map(batch, ctx);
+      shape.sync = !(out instanceof Promise || typeof (out as { then?: unknown } | null)?.then === 'function');
+      return out;
+    };
+    // the task itself underneath (its name, its prototype), with this map on top
+    entry = { task: Object.create(task, { map: { value: map } }) as AnyTask, shape };
+    observedTasks.set(task, entry);
+  }
+  return entry;
 }
 
 /** The held task for a request, or EVERSION saying what the far side has and what to do. */

@@ -88,3 +88,31 @@ describe('capturing what a batch prints', () => {
     expect(taskOutputOf(silent)).toBeUndefined();
   });
 });
+
+describe('capturing a synchronous map (no async context needed)', () => {
+  it('files what it writes during the call, and what an async map writes after its first await nowhere', async () => {
+    // Prepare: the far side believes the map is synchronous
+    const shape = { sync: true };
+    // Act
+    const sync = await captureTaskOutput(async () => {
+      console.log('sync line');
+      process.stderr.write('sync raw\n');
+      return 1;
+    }, shape);
+    const turnedAsync = await captureTaskOutput(async () => {
+      console.log('before the await');
+      await turn();
+      console.log('after the await: not this batch for sure, so not filed under it');
+      return 2;
+    }, shape);
+    const isolated = await captureTaskOutput(async () => {
+      await turn();
+      console.log('after an await, isolated');
+      return 3;
+    });
+    // Assess
+    expect(sync).toEqual({ value: 1, output: { text: 'sync line\nsync raw\n' } });
+    expect(turnedAsync).toEqual({ value: 2, output: { text: 'before the await\n' } });
+    expect(isolated).toEqual({ value: 3, output: { text: 'after an await, isolated\n' } });
+  });
+});

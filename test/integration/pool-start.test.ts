@@ -16,6 +16,11 @@ const primes: TaskRef = { kind: 'builtin', name: 'primes' };
 class LateSecondChild extends ProcessBackend {
   #spawns = 0;
   release: () => void = () => {};
+  #heldNow: () => void = () => {};
+  /** Resolves once the second child has said `ready` (and it was held back). */
+  readonly readyHeld = new Promise<void>((resolve) => {
+    this.#heldNow = resolve;
+  });
 
   protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
     if (this.#spawns++ !== 1) return super.spawn(entry, ref, events);
@@ -28,8 +33,10 @@ class LateSecondChild extends ProcessBackend {
     };
     return super.spawn(entry, ref, {
       message: (msg) => {
-        if (msg.type === 'ready' && held) ready = msg;
-        else events.message(msg);
+        if (msg.type === 'ready' && held) {
+          ready = msg;
+          this.#heldNow();
+        } else events.message(msg);
       },
       exit: (detail) => events.exit(detail),
     });
@@ -50,6 +57,7 @@ describe('pool start-up', () => {
     // Act: batches while only the first child is ready, then after the second one is
     const job = (i: number) => ({ id: String(i), batch: { lo: i * 100_000, hi: (i + 1) * 100_000 }, attempt: 1 });
     const early = await Promise.all([0, 1, 2, 3].map((i) => runOnce(backend, job(i))));
+    await backend.readyHeld; // the second child is up: released now, it is ready at once
     backend.release();
     const late = await Promise.all(Array.from({ length: 40 }, (_, i) => runOnce(backend, job(i))));
     // Assess: exact partials; the first four all ran on the ready child, and the late child took some of the rest

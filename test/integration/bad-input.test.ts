@@ -80,7 +80,7 @@ const CLI_ROWS: Row[] = [
 /** Worker events the Lambda handler must refuse with one line naming the problem (called directly, no emulator). */
 // biome-ignore format: one row a line, so rows can be added without touching the others
 const EVENT_ROWS: [label: string, event: unknown, errorName: string, pattern: RegExp][] = [
-  ['no event', undefined, 'FanoutError.EREMOTE.final', /^Invalid worker event, expected \{ task, version\?, batchId, batch \}: \w+: expected object/],
+  ['no event', undefined, 'FanoutError.EREMOTE.final', /^Invalid worker event, expected \{ task, version\?, batchId, batch \| batchObject \}: \w+: expected object/],
   ['a string', 'primes', 'FanoutError.EREMOTE.final', /^Invalid worker event/],
   ['no batch', { task: 'primes', batchId: '1' }, 'FanoutError.EREMOTE.final', /batch/],
   ['empty task', { task: '', batchId: '1', batch: {} }, 'FanoutError.EREMOTE.final', /task/],

@@ -66,7 +66,9 @@ describe('a user task in fanout.config.json', () => {
     expect(packaged.out).not.toContain('import.meta');
     expect(handler).not.toContain('undici');
     console.info(`worker.zip with the collatz task: ${size} bytes`);
-    expect(size).toBeLessThan(100 * 1024);
+    // the handler carries the S3 client for offloaded payloads (~200 KB zipped); the bound catches a bundle that
+    // drags in the orchestrator, esbuild or the Lambda client
+    expect(size).toBeLessThan(400 * 1024);
   });
 
   it('is served by sls invoke local, by name and version', async () => {

@@ -114,14 +114,17 @@ describe('signals while the Lambda emulator runs: nothing left listening, no bui
     expect(existsSync(emu.buildDir)).toBe(false);
   });
 
-  it('fanout offline (npm run offline): SIGINT once it serves → emulator stopped, exit 130', async () => {
+  it('fanout offline (npm run offline): SIGINT once it serves → emulator and S3 server stopped, exit 130', async () => {
     const run = cli(['offline']);
     await until(() => run.stdout().includes('Ctrl-C stops it.'), 120_000, 'offline ready');
     const emu = await emulatorOf(run.pid);
+    const tree = descendants(run.pid);
     run.child.kill('SIGINT');
     expect(await run.exited, run.stderr()).toBe(130);
-    expect(run.stderr()).toContain(`emulator (pid ${emu.pid}) stopped`);
-    expect(await waitAllGone([emu.pid], 5000)).toEqual([]);
+    const stopped = /emulator \(pid (\d+)\) and S3 server \(pid (\d+)\) stopped/.exec(run.stderr());
+    expect(stopped?.[1], run.stderr()).toBe(String(emu.pid));
+    expect(tree).toContain(Number(stopped?.[2]));
+    expect(await waitAllGone(tree, 5000)).toEqual([]);
     expect(existsSync(emu.buildDir)).toBe(false);
   });
 });

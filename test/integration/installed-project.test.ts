@@ -164,12 +164,19 @@ console.log(JSON.stringify([a.result, b.result]));
       devDependencies: Record<string, string>;
     };
     expect(Object.keys(pkg.devDependencies).sort()).toEqual([
+      '@aws/durable-execution-sdk-js-testing',
       'osls',
       's3rver',
       'serverless-esbuild',
       'serverless-offline',
     ]);
-    for (const p of ['osls', 'serverless-esbuild', 'serverless-offline', 's3rver'])
+    for (const p of [
+      'osls',
+      'serverless-esbuild',
+      'serverless-offline',
+      's3rver',
+      '@aws/durable-execution-sdk-js-testing',
+    ])
       expect(existsSync(join(dir, 'node_modules', p, 'package.json'))).toBe(true);
     // serverless-offline's peer (the serverless@4 stub) is not installed: osls provides sls
     expect(existsSync(join(dir, 'node_modules', 'serverless', 'package.json'))).toBe(false);

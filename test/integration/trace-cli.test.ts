@@ -55,7 +55,11 @@ describe('--trace through the real binary', () => {
     const cpu = t.attempts.filter((e) => e.args.stage === 'cpu');
     expect(cpu).toHaveLength(doc.stats.batches + doc.stats.retries);
     expect(okIds(t.attempts)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
-    expect(new Set(cpu.map((e) => e.args.worker))).toEqual(new Set(['process-0', 'process-1']));
+    // every attempt names its worker's lane; the pool starts on its first ready child, so on short runs the second may
+    // join after the last batch went out
+    const lanes = new Set(cpu.map((e) => e.args.worker));
+    expect([...lanes].every((lane) => lane === 'process-0' || lane === 'process-1')).toBe(true);
+    expect(lanes.size).toBeGreaterThanOrEqual(1);
     expect(cpu.every((e) => e.args.side === 'process' && typeof e.args.cpuMs === 'number')).toBe(true);
     expect(t.runs).toHaveLength(1);
     const inFlight = t.counters.map((c) => c.args.cpu ?? 0);

@@ -1,5 +1,4 @@
 import { CommanderError } from 'commander';
-import { resolveTask } from '../bundle/resolve-task.js';
 import { clipText } from '../clip-text.js';
 import { isFanoutError } from '../errors.js';
 import { count } from '../plural.js';
@@ -19,7 +18,9 @@ async function preResolveTask(argv: string[]): Promise<AnyTask | undefined> {
   if (cmdIndex < 0 || !TASK_COMMANDS.has(argv[cmdIndex] as string)) return undefined;
   const taskArg = argv.slice(cmdIndex + 1).find((a) => !a.startsWith('-'));
   if (!taskArg) return undefined;
-  // module tasks are bundled here (cached by content), and the task object remembers its bundle for the run
+  // module tasks are bundled here (cached by content), and the task object remembers its bundle for the run; loaded
+  // only for a task command, so --version and --help never load the tasks
+  const { resolveTask } = await import('../bundle/resolve-task.js');
   return (await resolveTask(taskArg)).task;
 }
 

@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { checkLambdaEndpoint } from '../backends/lambda/lambda-endpoint.js';
+import { coordinatorCost } from '../coordinator/coordinator-cost.js';
 import { openEmulator } from '../emulator/emulator-owner.js';
 import { inputError } from '../errors.js';
 import { resolveTask } from '../fanout.js';
@@ -123,7 +124,7 @@ export function planCommand(task: AnyTask | undefined): Command {
         : sample;
     // batches whose event or reply would go through S3 add its requests (and the function's time on them)
     const offload = offloadExtra(sample.offloads);
-    const plan = buildPlan(modelSample, {
+    const localPlan = buildPlan(modelSample, {
       batches,
       concurrency,
       accountConcurrency,
@@ -134,6 +135,18 @@ export function planCommand(task: AnyTask | undefined): Command {
       target,
       ...(offload ? { perBatchExtras: [offload] } : {}),
     });
+    // the same fan-out with the cloud coordinator: the local-coordinator figures above stay as they are
+    const plan = {
+      ...localPlan,
+      cloudCoordinator: coordinatorCost({
+        batches,
+        concurrency: localPlan.request.concurrency,
+        wallMs: localPlan.prediction.wallMs,
+        architecture: localPlan.request.architecture,
+        localTotalUsd: localPlan.prediction.totalUsd,
+        sampled: sample.offloads,
+      }),
+    };
     const text = planText(taskObj.name, plan, sample);
     if (typeof flags.report === 'string') {
       const file = resolve(flags.report);

@@ -1,3 +1,4 @@
+import { COORDINATOR_MEMORY_MB } from '../coordinator/coordinator-cost.js';
 import { OFFLOAD_OVER_BYTES } from '../far-side/payload-limit.js';
 import type { Plan } from './plan.js';
 import { sweepCells, sweepSummary } from './sweep-report.js';
@@ -31,6 +32,15 @@ function offloadLines(sample: MeasuredSample): string[] {
   ];
 }
 
+/** The asked fan-out with the cloud coordinator, when the plan has it. */
+function cloudLines(plan: Plan): string[] {
+  const c = plan.cloudCoordinator;
+  if (c === undefined) return [];
+  return [
+    `with the cloud coordinator: ${formatUsd(c.totalUsd)} (the above + ${c.operations} durable operations in ${c.groups} group${c.groups === 1 ? '' : 's'} of up to ${c.groupSize} batches ${formatUsd(c.operationsUsd)} + its own ${formatMs(c.durationMs)} at ${COORDINATOR_MEMORY_MB} MB in ${c.invocations} invocation${c.invocations === 1 ? '' : 's'} ${formatUsd(c.durationUsd)}); the caller's uplink carries ${bytes(c.bandwidthSavedBytes)} less (events and replies)`,
+  ];
+}
+
 /** Right-aligned columns under a rule: the grid's and the sweep's layout. */
 function alignedTable(head: string[], body: string[][]): string[] {
   const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
@@ -53,6 +63,7 @@ export function planText(taskName: string, plan: Plan, sample: MeasuredSample): 
     `predicted: ${formatMs(p.wallMs)} wall, ${p.coldStarts} cold starts, ${p.cost.requests} requests, ${p.cost.gbSeconds.toFixed(1)} GB-s, ${formatUsd(p.totalUsd)}` +
       ` (concurrency ${p.effectiveConcurrency}, limited by ${p.limitedBy}${p.rampLimited ? '; the 1,000-per-10-s scaling ramp delays some invokes' : ''})`,
     ...p.extras.map((e) => `  plus ${e.what}: ${e.requests} requests, ${formatUsd(e.usd)} (in the total above)`),
+    ...cloudLines(plan),
     `local: ${r.cores} processes, ${formatMs(plan.localMs)} (per-batch time × N / cores) — Lambda ${plan.localMs > p.wallMs ? `${(plan.localMs / p.wallMs).toFixed(1)}× faster` : `${(p.wallMs / plan.localMs).toFixed(1)}× slower`}`,
     '',
   ];

@@ -1,3 +1,4 @@
+import type { CoordinatorCost } from '../coordinator/coordinator-cost.js';
 import type { LambdaArchitecture } from '../report/lambda-pricing.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
 import { type MemorySweep, sweepMemory } from './memory-sweep.js';
@@ -56,6 +57,8 @@ export interface Plan {
   overtake: { concurrency: number; batches: number | null }[];
   /** The asked fan-out at each of `request.memorySizes` (two or more), with the picks. */
   sweep?: MemorySweep;
+  /** The asked fan-out with the cloud coordinator: its own cost and the caller's bandwidth saved (`fanout plan` adds it). */
+  cloudCoordinator?: CoordinatorCost;
 }
 
 /** Batch counts the grid shows: powers of ten up to 10,000 plus the asked N. */

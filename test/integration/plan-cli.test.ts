@@ -44,6 +44,15 @@ describe('fanout plan (the real binary)', () => {
     expect(plan.rows.map((r: { batches: number }) => r.batches)).toEqual([1, 10, 100, 500, 1000, 10000]);
     expect(plan.concurrencies).toEqual([10, 50, 100, 1000]);
     expect(plan.overtake).toHaveLength(4);
+    // with the cloud coordinator: 500 batches at concurrency 50 are one group of 500 → 4 + 500 + 3 operations
+    const cloud = plan.cloudCoordinator;
+    expect(cloud.operations).toBe(507);
+    expect(cloud.operationsUsd).toBeCloseTo(507 * 8e-6, 12);
+    expect(cloud.totalUsd).toBeCloseTo(plan.prediction.totalUsd + cloud.operationsUsd + cloud.durationUsd, 12);
+    const sampled = plan.measured.offloads as { requestBytes: number; responseBytes: number }[];
+    const perBatch = sampled.reduce((t, s) => t + s.requestBytes + s.responseBytes, 0) / sampled.length;
+    expect(cloud.bandwidthSavedBytes).toBe(Math.round(perBatch * 500));
+    expect(cloud.bandwidthSavedBytes).toBeGreaterThan(0);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<svg class="plan-curve"');
     expect(html.match(/class="series"/g)).toHaveLength(5);
@@ -70,6 +79,8 @@ describe('fanout plan (the real binary)', () => {
     expect(m3008.usd).toBeGreaterThan(m1769.usd);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('memory sizes (200 batches at concurrency 20');
+    // 200 batches at concurrency 20: one group of 200 → 4 + 200 + 3 operations
+    expect(text.stdout).toMatch(/^with the cloud coordinator: \$\S+ \(the above \+ 207 durable operations in 1 group of up to 200 batches /m);
     expect(text.stdout).toMatch(/cheapest \d+ MB .*; fastest \d+ MB .*; balanced \d+ MB/);
     for (const mb of [512, 1024, 1769, 3008, 10240]) expect(text.stdout).toMatch(new RegExp(`^ *${mb} MB `, 'm'));
     const html = readFileSync(report, 'utf8');

@@ -5,7 +5,7 @@
  */
 import { lambdaCostOfTotals } from '../report/cost.js';
 import type { LambdaArchitecture } from '../report/lambda-pricing.js';
-import { planGroups, PRICE_PER_OPERATION_USD } from './engine-limits.js';
+import { PRICE_PER_OPERATION_USD, planGroups } from './engine-limits.js';
 
 /** The coordinator's memory, as both serverless.yml files declare it (its duration is billed at this size). */
 export const COORDINATOR_MEMORY_MB = 1024;

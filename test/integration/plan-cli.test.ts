@@ -80,7 +80,9 @@ describe('fanout plan (the real binary)', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('memory sizes (200 batches at concurrency 20');
     // 200 batches at concurrency 20: one group of 200 → 4 + 200 + 3 operations
-    expect(text.stdout).toMatch(/^with the cloud coordinator: \$\S+ \(the above \+ 207 durable operations in 1 group of up to 200 batches /m);
+    expect(text.stdout).toMatch(
+      /^with the cloud coordinator: \$\S+ \(the above \+ 207 durable operations in 1 group of up to 200 batches /m,
+    );
     expect(text.stdout).toMatch(/cheapest \d+ MB .*; fastest \d+ MB .*; balanced \d+ MB/);
     for (const mb of [512, 1024, 1769, 3008, 10240]) expect(text.stdout).toMatch(new RegExp(`^ *${mb} MB `, 'm'));
     const html = readFileSync(report, 'utf8');

@@ -63,11 +63,17 @@ describe('hybrid whose Lambda side shares the cores (emulator on loopback)', () 
     await hybrid.start({ task: { kind: 'builtin', name: 'primes' } });
 
     // Act: π(2·10^7) in 40 batches
+    let slotsAfter = 0;
     const { result, stats } = await fanout(
       'primes',
       { limit: 20_000_000 },
       { backend: hybrid, batchSize: 500_000, speculate: false },
-    ).finally(() => hybrid.stop());
+    )
+      .then((out) => {
+        slotsAfter = hybrid.capacity();
+        return out;
+      })
+      .finally(() => hybrid.stop());
 
     // Assess: exact, each batch once; the pool's first batches measured CPU-bound work (this machine would have to be
     // loaded some 20× over its cores for a sieve to look otherwise, see CPU_BOUND_SHARE), and from then on the Lambda
@@ -80,6 +86,9 @@ describe('hybrid whose Lambda side shares the cores (emulator on loopback)', () 
     const firstLocalEnd = (local[0] as BatchRecord).endMs;
     expect(stats.records.filter((r) => r.side === 'lambda' && r.startMs > firstLocalEnd)).toEqual([]);
     expect(mostAtOnce(stats, 'lambda')).toBeLessThanOrEqual(1);
+    // with Lambda parked the pool is the one side open: it takes its queue too (a batch queued behind each running
+    // one), so its workers never wait a round trip between batches
+    expect(slotsAfter).toBeGreaterThanOrEqual(2 * availableParallelism());
   });
 
   it('I/O-bound: the Lambda side gets its slots, not only the one batch to learn on', async () => {

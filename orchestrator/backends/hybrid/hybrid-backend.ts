@@ -88,8 +88,9 @@ export class HybridBackend implements Backend {
       const { workers, lambda } = options;
       // built now, not at start: capacity() and parallelism() are asked before start (the split is sized by them)
       this.#sides = [
-        // queue depth 1: earliest-finish placement needs to know when a local slot frees, which a queue would hide
-        side('process', new ProcessBackend({ workers, queueDepth: 1 })),
+        // the pool's own queue depth: placement counts its workers as slots (slotsOf), and uses the queue only while
+        // the pool is the one side open (#slots), so a worker never idles for a round trip between batches
+        side('process', new ProcessBackend({ workers })),
         side(
           'lambda',
           new LambdaBackend(lambda),
@@ -129,8 +130,26 @@ export class HybridBackend implements Backend {
   }
 
   capacity(): number {
-    const usable = this.#usable();
-    return usable.reduce((sum, s) => sum + this.#sideCapacity(s), 0);
+    let sum = 0;
+    for (const slots of this.#slots().values()) sum += slots;
+    return sum;
+  }
+
+  /**
+   * Slots of each usable side now. Placement between sides counts a pooled side's workers only (slotsOf), since a
+   * batch queued behind a worker hides when a slot frees; but a side left as the only open one (the other parked for
+   * CPU-bound work on shared cores, or dropped) has no placement to make, so it also gets its backend's queue and its
+   * workers never wait a round trip between batches.
+   */
+  #slots(): Map<Side, number> {
+    const slots = new Map<Side, number>();
+    for (const s of this.#usable()) slots.set(s, this.#sideCapacity(s));
+    const open = [...slots].filter(([, n]) => n > 0);
+    const [only] = open;
+    if (open.length === 1 && only && only[1] === slotsOf(only[0].backend)) {
+      slots.set(only[0], Math.max(only[1], only[0].backend.capacity()));
+    }
+    return slots;
   }
 
   /**
@@ -153,6 +172,8 @@ export class HybridBackend implements Backend {
     // #acquire has already counted the slot as taken, so no other job can claim it meanwhile
     const s = await this.#acquire(job, attempt);
     const startedAt = Date.now();
+    // more batches than workers: this one waits in a worker's queue first, so its wall time is not its batch time
+    const queued = s.inFlight > slotsOf(s.backend);
     s.runningSince.push(startedAt);
     const on = this.#runningOn.get(job.id) ?? [];
     const entry = { side: s.name, since: startedAt };
@@ -165,7 +186,8 @@ export class HybridBackend implements Backend {
       s.faultsInARow = 0;
       s.proven = true;
       s.lastFinishAt = Date.now();
-      recordSample(s.samples, s.lastFinishAt - startedAt);
+      const wallMs = s.lastFinishAt - startedAt;
+      recordSample(s.samples, queued ? Math.min(wallMs, out.durationMs ?? wallMs) : wallMs);
       recordCpuShare(s.cpuShares, out.cpuMs, out.durationMs ?? s.lastFinishAt - startedAt);
       this.#faultedOn.delete(job.id);
       const workerId = out.workerId.startsWith(s.name) ? out.workerId : `${s.name}-${out.workerId}`;
@@ -220,10 +242,11 @@ export class HybridBackend implements Backend {
       (s) => !exceedsLimit(job.batch, s.backend.maxPayloadBytes, this.maxPayloadBytes),
     );
     // no side takes it: send it anyway, so its side refuses it with EPAYLOAD instead of it waiting forever
+    const slots = this.#slots();
     const states = (fitting.length > 0 ? fitting : this.#sides).map((s) => ({
       name: s.name,
       inFlight: s.inFlight,
-      capacity: this.#sideCapacity(s),
+      capacity: slots.get(s) ?? this.#sideCapacity(s),
       healthy: s.healthy,
       estimateMs: estimateMs(s.samples),
       lastFinishAt: s.lastFinishAt,

@@ -72,7 +72,8 @@ export function isSideFault(err: unknown): boolean {
 
 /**
  * Batches a side runs at once. A pooled side may queue more on its workers (capacity() = workers × queue depth), but
- * earliest-finish placement must see when a slot really frees, so hybrid never queues behind a worker.
+ * earliest-finish placement must see when a slot really frees, so hybrid places against its workers; it uses the
+ * queue only while that side is the one side open (HybridBackend#slots).
  */
 export function slotsOf(backend: Backend): number {
   return backend.parallelism?.() ?? backend.capacity();

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { FanoutError } from '../errors.js';
 import type { AnyTask } from '../tasks/task.js';
+import type { CpuCarry } from './cpu-carry.js';
 import { nonJsonPath } from './json-partial.js';
 import { threadCpuNs } from './thread-cpu.js';
 import type { TaskOutput } from './wire.js';
@@ -23,23 +24,15 @@ export interface FarSideResult {
 export type CpuMeasure = 'process' | 'thread';
 
 /**
- * A process CPU reading carried from one batch to the next by a far side that runs batches back to back (a child
- * process): the reading taken as one batch ends is the next one's start, so a batch costs one `getrusage` instead of
- * two (~5 µs each here, a quarter of what a no-op batch costs a child). Each batch's CPU then also holds the few µs of
- * serving between two maps (sending the previous reply). Reset `last` when the far side was idle.
- */
-export interface CpuCarry {
-  last: NodeJS.CpuUsage | undefined;
-}
-
-/**
  * Maps one batch with `task` and measures it; {@link serveBatch} calls this on every far side (inline, the worker
  * thread, the child process and the Lambda handler), so a task runs the same code wherever it is put.
  *
  * CPU time: `process.cpuUsage()` is exact in a child process or on Lambda, where one batch owns the process. In a worker
  * thread (the thread backend, or serverless-offline's instances) it would count every thread of the process, so
  * `measure: 'thread'` reads the thread's own CPU time from Linux, and falls back to the thread's event-loop busy time
- * elsewhere (which also counts time the thread waited for a core, so it overstates on a loaded machine).
+ * elsewhere (which also counts time the thread waited for a core, so it overstates on a loaded machine). With a `carry`
+ * (a child process serving batches back to back), sub-millisecond batches share process CPU readings: see
+ * {@link CpuCarry}.
  */
 export async function runBatch(
   task: AnyTask,
@@ -50,17 +43,20 @@ export async function runBatch(
   carry?: CpuCarry,
 ): Promise<FarSideResult> {
   const t0 = performance.now();
-  const cpu0 = measure === 'process' ? (carry?.last ?? process.cpuUsage()) : undefined;
+  // a carry is for process CPU only: a thread's own clock is cheap and exact per batch
+  const meter = measure === 'process' ? carry : undefined;
+  meter?.begin();
+  const cpu0 = measure === 'process' && !meter ? process.cpuUsage() : undefined;
   const thread0 = measure === 'thread' ? threadCpuNs() : undefined;
   const elu0 = measure === 'thread' && thread0 === undefined ? performance.eventLoopUtilization() : undefined;
   const partial = await task.map(batch, { signal });
   checkJsonPartial(task.name, partial, batchId);
   const durationMs = performance.now() - t0;
   let cpuMs: number;
-  if (cpu0) {
-    const cpu = process.cpuUsage();
-    if (carry) carry.last = cpu;
-    cpuMs = (cpu.user - cpu0.user + cpu.system - cpu0.system) / 1000;
+  if (meter) cpuMs = meter.end();
+  else if (cpu0) {
+    const cpu = process.cpuUsage(cpu0);
+    cpuMs = (cpu.user + cpu.system) / 1000;
   } else {
     const thread1 = thread0 === undefined ? undefined : threadCpuNs();
     cpuMs =

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
 import type { AnyTask } from '../tasks/task.js';
-import { type CpuCarry, type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
+import type { CpuCarry } from './cpu-carry.js';
+import { type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
 import { captureTaskOutput, type MapShape } from './task-output.js';
 import type { HeldTask, TaskShelf } from './task-shelf.js';
 import type { BatchRequest } from './wire.js';
@@ -12,7 +13,7 @@ export interface ServeOptions {
   /** Aborted when the batch is cancelled or the far side's deadline comes. */
   signal: AbortSignal;
   measure: CpuMeasure;
-  /** Where batches run back to back: the CPU reading one batch ends with starts the next (see {@link CpuCarry}). */
+  /** Where batches run back to back: process CPU readings shared between them (see {@link CpuCarry}). */
   cpuCarry?: CpuCarry;
 }
 

@@ -1,7 +1,8 @@
 import { loadTask, taskVersionOf } from '../tasks/registry.js';
 import type { TaskRef } from '../tasks/task.js';
+import { CpuCarry } from './cpu-carry.js';
 import type { FromFarSide, RunReply, RunRequest, ToFarSide } from './pool-messages.js';
-import type { CpuCarry, CpuMeasure } from './run-batch.js';
+import type { CpuMeasure } from './run-batch.js';
 import { serveBatch } from './serve-batch.js';
 import { heldTask, type TaskShelf, taskShelf } from './task-shelf.js';
 import { toWireError } from './wire-error.js';
@@ -43,12 +44,12 @@ export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarS
   // Cancellation kills the whole worker (a CPU-bound map cannot be interrupted), so this signal never fires; it is
   // here because maps expect one.
   const never = new AbortController().signal;
-  const cpuCarry: CpuCarry = { last: undefined };
+  const cpuCarry = new CpuCarry();
   const opts = { signal: never, measure, cpuCarry };
   const drain = async (): Promise<void> => {
     draining = true;
     // the worker was idle: what its process did since the last batch (a watch thread's polls) is no batch's CPU
-    cpuCarry.last = undefined;
+    cpuCarry.reset();
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { seq } = next;
       const started: RunReply = { type: 'started', seq };
@@ -63,7 +64,7 @@ export async function serveBatches(ref: TaskRef, measure: CpuMeasure, port: FarS
       try {
         held = { type: 'result', seq, result: await serveBatch(shelf, request, opts) };
       } catch (err) {
-        cpuCarry.last = undefined;
+        cpuCarry.reset();
         held = { type: 'error', seq, error: toWireError(err) };
       }
     }

@@ -1,5 +1,6 @@
 import type { CoordinatorCost } from '../coordinator/coordinator-cost.js';
 import type { LambdaArchitecture } from '../report/lambda-pricing.js';
+import type { SharedInit } from './fanout-simulation.js';
 import { LAMBDA_LIMITS } from './lambda-limits.js';
 import { type MemorySweep, sweepMemory } from './memory-sweep.js';
 import {
@@ -8,7 +9,6 @@ import {
   overtakeBatches,
   predictLambda,
   predictLocal,
-  type SharedInit,
   type TaskSample,
 } from './scale-model.js';
 

@@ -10,7 +10,8 @@ import { type SampledOffload, sampledOffloads } from '../offload/offload-cost.js
 import { fanoutPackageRoot } from '../project/service-dir.js';
 import { wireTaskOf } from '../tasks/registry.js';
 import type { AnyTask, TaskRef } from '../tasks/task.js';
-import type { SharedInit, TaskSample } from './scale-model.js';
+import type { SharedInit } from './fanout-simulation.js';
+import type { TaskSample } from './scale-model.js';
 
 const execFileP = promisify(execFile);
 

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { environmentAvailableAt, simulateFanout } from '../../../orchestrator/plan/fanout-simulation.js';
 import { LAMBDA_LIMITS } from '../../../orchestrator/plan/lambda-limits.js';
 import {
-  environmentAvailableAt,
   lambdaBatchMs,
   logGrid,
   overtakeBatches,
   predictLambda,
   predictLocal,
-  simulateFanout,
   type TaskSample,
 } from '../../../orchestrator/plan/scale-model.js';
 

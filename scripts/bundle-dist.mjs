@@ -62,13 +62,15 @@ const packagesPlugin = (inline) => ({
 
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' };
 
-await build({
-  ...common,
-  entryPoints: [join(farSide, 'process-entry.js')],
-  outfile: join(farSide, 'process-entry.bundle.js'),
-  packages: 'external',
-  plugins: [keepOutPlugin(/[\\/]orchestrator[\\/](errors\.js$|fetch[\\/]|accumulators[\\/])/, farSide)],
-});
+for (const entry of ['process-entry', 'thread-entry']) {
+  await build({
+    ...common,
+    entryPoints: [join(farSide, `${entry}.js`)],
+    outfile: join(farSide, `${entry}.bundle.js`),
+    packages: 'external',
+    plugins: [keepOutPlugin(/[\\/]orchestrator[\\/](errors\.js$|fetch[\\/]|accumulators[\\/])/, farSide)],
+  });
+}
 
 rmSync(cliOut, { recursive: true, force: true }); // chunks of an earlier build
 await build({

@@ -38,10 +38,10 @@ export function farSideEntry(callerUrl: string, entryName: string): string {
 }
 
 /**
- * The entries of this folder that a caller starts by path: a worker thread, a child process (the one-file bundle of
- * process-entry that `npm run build` makes: scripts/bundle-process-entry.mjs), the emulator's preload.
+ * The entries of this folder that a caller starts by path: a worker thread and a child process (the one-file bundles of
+ * thread-entry and process-entry that `npm run build` makes: scripts/bundle-dist.mjs), the emulator's preload.
  */
-export type FarSideEntryName = 'thread-entry' | 'process-entry.bundle' | 'die-with-parent';
+export type FarSideEntryName = 'thread-entry.bundle' | 'process-entry.bundle' | 'die-with-parent';
 
 /** The compiled file of far-side entry `entryName` (see {@link farSideEntry}); they all sit in this folder. */
 export function farSideFolderEntry(entryName: FarSideEntryName): string {

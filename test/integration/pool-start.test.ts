@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Lane, LaneEvents } from '../../orchestrator/backends/pool/lane.js';
 import { ProcessBackend } from '../../orchestrator/backends/process/process-backend.js';
 import { forkEarlyChild } from '../../orchestrator/backends/process/process-child.js';
+import { ThreadBackend } from '../../orchestrator/backends/thread/thread-backend.js';
+import { startEarlyThread, takeEarlyThread } from '../../orchestrator/backends/thread/thread-worker.js';
 import { fanout } from '../../orchestrator/fanout.js';
 import type { TaskRef } from '../../orchestrator/tasks/task.js';
 import { runOnce } from '../helpers/run-once.js';
@@ -43,7 +45,7 @@ class LateSecondChild extends ProcessBackend {
   }
 }
 
-const started: ProcessBackend[] = [];
+const started: (ProcessBackend | ThreadBackend)[] = [];
 afterEach(async () => {
   for (const b of started.splice(0)) await b.stop();
 });
@@ -96,5 +98,29 @@ describe('pool start-up', () => {
     expect(argvs.map((a) => a.filter(Boolean).length).sort()).toEqual([2, 3]);
     expect(outcomes.slice(0, 2).map((o) => o.partial)).toEqual([{ count: 9592 }, { count: 8392 }]);
     expect(outcomes).toHaveLength(20);
+  });
+
+  it('adopts the thread started early (before the task was known), telling it its task by message', async () => {
+    // Prepare: what `fanout run … --backend thread` does first
+    startEarlyThread();
+    // Act
+    const backend = new ThreadBackend({ workers: 2 });
+    started.push(backend);
+    await backend.start({ task: primes });
+    const job = (i: number) => ({ id: String(i), batch: { lo: i * 100_000, hi: (i + 1) * 100_000 }, attempt: 1 });
+    const lanes = new Set<string>();
+    const answers: unknown[] = [];
+    // both lanes take batches once both are ready; a thread never told its task would never be
+    for (let round = 0; round < 20 && lanes.size < 2; round++) {
+      const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => runOnce(backend, job(i))));
+      for (const o of outcomes) lanes.add(o.workerId);
+      answers.push(outcomes.slice(0, 2).map((o) => o.partial));
+    }
+    // Assess: the early thread was taken by the pool (nothing left to take), both lanes ran batches, answers exact
+    expect(takeEarlyThread()).toBeUndefined();
+    expect([...lanes].sort()).toEqual(['thread-0', 'thread-1']);
+    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
+      new Set([JSON.stringify([{ count: 9592 }, { count: 8392 }])]),
+    );
   });
 });

@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
-import type { FromFarSide } from '../../far-side/pool-messages.js';
+import type { FromFarSide, LoadTask } from '../../far-side/pool-messages.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type { Lane, LaneEvents } from '../pool/lane.js';
 import { PooledBackend, type PooledBackendOptions } from '../pool/pooled-backend.js';
+import { startThreadWorker, takeEarlyThread } from './thread-worker.js';
 
 /** Options of {@link ThreadBackend}. */
 export type ThreadBackendOptions = PooledBackendOptions;
@@ -16,13 +16,16 @@ export class ThreadBackend extends PooledBackend {
   readonly name = 'thread';
 
   constructor(options: ThreadBackendOptions = {}) {
-    super(options, 'thread-entry');
+    super(options, 'thread-entry.bundle');
   }
 
   protected override spawn(entry: string, ref: TaskRef, events: LaneEvents): Lane {
-    // execArgv: [] so a test runner's loader flags are not inherited. The worker's stdout is not piped here (reading it
-    // keeps a MessagePort referenced, so an idle pool would hold the process open); the entry points console at stderr.
-    const worker = new Worker(entry, { workerData: { ref }, execArgv: [] });
+    // a thread the CLI started early (thread-worker.ts) is told its task now; any other is started with it. The
+    // worker's stdout is not piped here (reading it keeps a MessagePort referenced, so an idle pool would hold the
+    // process open); the entry points console at stderr.
+    const early = takeEarlyThread();
+    const worker = early ?? startThreadWorker(entry, ref);
+    if (early) early.postMessage({ type: 'load', ref } satisfies LoadTask);
     let uncaught: string | undefined;
     worker.on('message', (msg: FromFarSide) => {
       // a task's output, forwarded by the entry: to stderr, so it can never corrupt `--json` on stdout

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { listenOnLoopback } from './loopback-server.js';
 
 /** Word counts of `texts` computed directly (the reference every wordcount test compares with). */
 export function referenceWordcount(texts: Iterable<string>, top = 10) {
@@ -25,7 +25,6 @@ export function texts(dir: string, names: Iterable<string>): string[] {
 
 /** A server for what the docs server does not do: `/hang` never answers, `/gzip` sends a gzip body, `/big` 64 KiB. */
 export async function startOddServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     if (req.url === '/hang') return; // never answers: only the client's deadline ends this
     if (req.url === '/gzip') {
@@ -38,18 +37,5 @@ export async function startOddServer(): Promise<{ url: string; close(): Promise<
     }
     res.writeHead(404).end();
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  return listenOnLoopback(server);
 }

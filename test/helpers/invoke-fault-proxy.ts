@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server.js';
 
 /** Faults the proxy injects into Lambda Invoke calls, as AWS (or the network) would produce them. */
 export type InvokeFault = '429' | '500' | 'unhandled' | 'lost-reply' | 'hang';
@@ -32,7 +32,6 @@ export async function startFaultProxy(
   const injected: Record<InvokeFault, number> = { '429': 0, '500': 0, unhandled: 0, 'lost-reply': 0, hang: 0 };
   const forwarded = new Map<string, number>();
   const seen = new Map<string, number>();
-  const sockets = new Set<Socket>();
 
   const forward = (
     req: IncomingMessage,
@@ -102,20 +101,6 @@ export async function startFaultProxy(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => handle(req, res, Buffer.concat(chunks)));
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    injected,
-    forwarded,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, injected, forwarded, close };
 }

@@ -157,6 +157,26 @@ function install(): void {
   }
 }
 
+/** Whether a switch-off of the storage is queued (see {@link switchOffSoon}). */
+let offQueued = false;
+
+/**
+ * Between batches nothing needs a context: switching the storage off then spares the far side's own promises (the serve
+ * loop, the IPC) the async hooks. But not between two batches served back to back in one turn of the event loop (a
+ * worker draining its queue of tiny batches): there, switching the promise hooks off and on again for every batch cost
+ * more than the hooks (Node 20 rebuilds them each time). So the switch-off waits for the loop's next turn and happens
+ * only if no batch runs then. Resources a batch made keep its capture either way, so a timer it left behind still finds
+ * it closed later, never another batch's.
+ */
+function switchOffSoon(): void {
+  if (offQueued) return;
+  offQueued = true;
+  setImmediate(() => {
+    offQueued = false;
+    if (running === 0) batches.disable();
+  }).unref();
+}
+
 /**
  * What a far side has learnt about a task's map: whether it last returned without a promise. A synchronous map runs to
  * its end inside the call, so a slot set around the call files its writes exactly and Node 20's async hooks stay off:
@@ -201,10 +221,7 @@ export async function captureTaskOutput<T>(
     errorOutput.set(error, output);
     throw error;
   } finally {
-    // Between batches nothing needs a context: switching the storage off then spares the far side's own promises
-    // (the serve loop, the IPC) the async hooks. Resources a batch made keep its capture, so a timer it left behind
-    // still finds it closed later, never another batch's.
-    if (isolated && --running === 0) batches.disable();
+    if (isolated && --running === 0) switchOffSoon();
   }
   const output = capture.close();
   return output ? { value, output } : { value };

@@ -131,7 +131,8 @@ export class StatsCollector {
     const startedAt = o?.startedAt ?? r.startedAt;
     const endedAt = o?.endedAt ?? r.endedAt;
     const status: BatchRecord['status'] = r.cancelled ? (o ? 'duplicate' : 'cancelled') : o ? 'ok' : 'error';
-    this.#add({
+    // optional fields set one by one, in the record's key order: one object per attempt, not one per spread
+    const record: BatchRecord = {
       batchId: r.job.id,
       attempt: r.job.attempt,
       backend: this.#backend,
@@ -141,14 +142,19 @@ export class StatsCollector {
       endMs: endedAt - this.#t0,
       stage: this.#stage,
       status,
-      ...(o?.cpuMs !== undefined ? { cpuMs: o.cpuMs } : {}),
-      ...(o?.durationMs !== undefined ? { durationMs: o.durationMs } : {}),
-      ...(r.error ? { error: redactUrl(r.error.message), errorCode: r.error.code } : {}),
-      ...(o?.coldStart !== undefined ? { coldStart: o.coldStart } : {}),
-      ...(o?.initMs !== undefined ? { initMs: o.initMs } : {}),
-      ...(r.job.speculative ? { speculative: true } : {}),
-      ...((o?.output ?? r.error?.output) ? { output: o?.output ?? r.error?.output } : {}),
-    });
+    };
+    if (o?.cpuMs !== undefined) record.cpuMs = o.cpuMs;
+    if (o?.durationMs !== undefined) record.durationMs = o.durationMs;
+    if (r.error) {
+      record.error = redactUrl(r.error.message);
+      record.errorCode = r.error.code;
+    }
+    if (o?.coldStart !== undefined) record.coldStart = o.coldStart;
+    if (o?.initMs !== undefined) record.initMs = o.initMs;
+    if (r.job.speculative) record.speculative = true;
+    const output = o?.output ?? r.error?.output;
+    if (output) record.output = output;
+    this.#add(record);
   }
 
   /** Records one item of an earlier pipeline stage (a fetch) as a timeline bar. */

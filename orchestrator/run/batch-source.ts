@@ -48,7 +48,18 @@ async function* batchesOf(
         { retryable: false },
       );
     }
-    for await (const batch of split as AsyncIterable<unknown>) {
+    if (typeof (split as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function') {
+      for await (const batch of split as AsyncIterable<unknown>) {
+        const id = String(index++);
+        if (maxPayloadBytes === undefined) yield { id, batch };
+        else yield* fitPayload(task, id, batch, maxPayloadBytes);
+      }
+      return;
+    }
+    // A synchronous split (most are) is read as one: `for await` would add a promise and a hop per batch. Its values
+    // are still awaited, as `for await` would (a split may yield promises).
+    for (const step of split as Iterable<unknown>) {
+      const batch = isThenable(step) ? await step : step;
       const id = String(index++);
       if (maxPayloadBytes === undefined) yield { id, batch };
       else yield* fitPayload(task, id, batch, maxPayloadBytes);
@@ -56,6 +67,10 @@ async function* batchesOf(
   } catch (err) {
     throw splitError(task, err);
   }
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function isIterable(value: unknown): boolean {

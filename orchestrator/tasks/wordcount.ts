@@ -10,7 +10,7 @@ import type { DocBatch } from '../fetch/fetch-stage.js';
 import type { UrlSource } from '../fetch/url-list.js';
 import { checkNonNegativeInt, checkPositiveInt } from '../options.js';
 import { defineTask } from './task.js';
-import { countWords, splitText, topWords, type WordCount } from './word-counts.js';
+import { splitText, topWords, type WordCount, WordTally } from './word-counts.js';
 
 /** Input of wordcount. The CLI gives `urls` as a string; the library API also takes any (async) iterable of URLs. */
 export interface WordcountInput {
@@ -145,10 +145,10 @@ export const wordcount = defineTask<WordcountInput, DocBatch, WordcountPartial, 
     });
   },
   map({ docs }) {
-    const counts = new Map<string, number>();
+    const tally = new WordTally();
     let words = 0;
-    for (const d of docs) words += countWords(d.text, counts);
-    return { docs: docs.length, words, counts: Object.fromEntries(counts) };
+    for (const d of docs) words += tally.count(d.text);
+    return { docs: docs.length, words, counts: tally.toRecord() };
   },
   init: () => ({ docs: 0, totalWords: 0, counts: new Map() }),
   merge(acc, p) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isFanoutError } from '../../../orchestrator/errors.js';
-import { countWords, splitText, topWords } from '../../../orchestrator/tasks/word-counts.js';
+import { splitText, topWords, WordTally } from '../../../orchestrator/tasks/word-counts.js';
 import { wordcount } from '../../../orchestrator/tasks/wordcount.js';
 
 /** Reference: the definition, written the obvious way. */
@@ -17,12 +17,12 @@ const docs = (texts: string[]) => ({ docs: texts.map((text, i) => ({ url: `http:
 describe('wordcount map/merge/finalize', () => {
   it('counts maximal ASCII letter runs, lowercased; non-ASCII letters and digits split words', () => {
     // Prepare
-    const m = new Map<string, number>();
+    const tally = new WordTally();
     // Act
-    const n = countWords("Don't stop: naïve CONSTRUCTOR constructor x2y __proto__", m);
+    const n = tally.count("Don't stop: naïve CONSTRUCTOR constructor x2y __proto__");
     // Assess
     expect(n).toBe(10);
-    expect(Object.fromEntries(m)).toEqual({
+    expect(tally.toRecord()).toEqual({
       don: 1,
       t: 1,
       stop: 1,
@@ -33,6 +33,29 @@ describe('wordcount map/merge/finalize', () => {
       y: 1,
       proto: 1,
     });
+  });
+
+  it('the tally counts what the regex definition counts, across many texts and thousands of distinct words', () => {
+    // Letters of both cases, a few separators and non-ASCII letters whose lowercase is ASCII-like (İ, K): words of
+    // 1–6 letters, so the table grows and hashes collide.
+    const char = fc.constantFrom(...'aAbBcCzZ', ' ', '-', '9', 'İ', '\u212a', 'é');
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: char, maxLength: 400 }), { maxLength: 8 }), (texts) => {
+        const tally = new WordTally();
+        const n = texts.reduce((sum, t) => sum + tally.count(t), 0);
+        const ref = reference(texts);
+        expect(new Map(Object.entries(tally.toRecord()))).toEqual(ref);
+        expect(n).toBe([...ref.values()].reduce((a, b) => a + b, 0));
+      }),
+    );
+    const many = new WordTally();
+    const words = Array.from({ length: 5000 }, (_, i) =>
+      i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)] as string),
+    );
+    many.count(`${words.join(' ')} ${words.join(',').toUpperCase()}`);
+    const record = many.toRecord();
+    expect(Object.keys(record)).toHaveLength(new Set(words).size);
+    expect(Object.values(record).every((c) => c === 2)).toBe(true);
   });
 
   it('top K sorts by count desc, then word asc', () => {

@@ -216,6 +216,7 @@ export class FetchPool {
         if (msg.type === 'ready') {
           slot.ready = true;
           resolve(undefined);
+          this.#dispatch(); // requests made before start() resolved leave now
         } else this.#onReply(slot, msg);
       });
       worker.on('error', () => {}); // the exit handler below does the recovery

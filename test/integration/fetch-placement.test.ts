@@ -113,6 +113,23 @@ describe('FetchPool placement (real threads, a docs server in a child process)',
     }
   });
 
+  it('threads: requests made before start() resolved leave once the threads are up, each fetched exactly once', async () => {
+    // Prepare
+    const pool = new FetchPool({ concurrency: 8, threads: 2, placement: 'threads' });
+    const starting = pool.start();
+    // Act: asked while the threads still boot (this used to wait for a later request that never came)
+    const results = await Promise.all(urls.slice(0, 40).map((u) => pool.fetch(u)));
+    await starting;
+    try {
+      // Assess
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(lanes(results)).toEqual(new Set(['fetch-0', 'fetch-1']));
+      expect(pool.counters()).toMatchObject({ docs: 40, attempts: 40, failed: 0 });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('close while fetches run on the main thread: each rejects with ECANCEL, none resolves', async () => {
     // Prepare
     const pool = new FetchPool({ concurrency: 4, placement: 'main' });

@@ -3,9 +3,11 @@
  * backends, 2 workers, for queue depths K = 1, 4, 8, 16, 32 and the default (adaptive: 2 until batches prove tiny, then
  * up to DEFAULTS.queueDepth), next to raw baselines that do nothing but move messages:
  * `child_process.fork` + IPC and `worker_threads` + postMessage, each with 64 messages in flight over 2 workers.
- * Every contender, fanout's configurations and the raw baselines alike, starts its workers once, gets one untimed
- * warm-up run and stays warm across rounds: a fresh child's first thousands of messages run before its JIT has compiled
- * the path, which halves the figure (the raw pipe's real limit is its warm one, and fanout is measured the same way). Rounds are interleaved (every
+ * Every contender is timed warm: a fresh child's first thousands of messages run before its JIT has compiled the path,
+ * which halves the figure. The raw baselines (the pipe's real limit) start their workers once, warm them up with one
+ * untimed run and keep them across rounds; each fanout configuration starts its pool per round and gives it one
+ * untimed warm-up run of the same size first (a warm-up of a tenth of that, as this suite did before, left fanout's
+ * children half cold against warm raw ones). Rounds are interleaved (every
  * configuration once per round) and the figure is the median over rounds, with min and max. This is what chose the
  * default queue depth (options.ts DEFAULTS.queueDepth).
  *
@@ -41,30 +43,27 @@ interface Row {
 type Runner = ((tasks: number) => Promise<number>) & { close?: () => Promise<void> };
 
 /**
- * A fanout configuration: its pool starts on the first run, gets one untimed warm-up run of the same size, and stays
- * warm until `close`, as the raw baselines do, so every contender is timed with its workers' JIT warm.
+ * A fanout configuration: a pool started for the run, given one untimed warm-up run of the same size (so its workers'
+ * JIT is as warm as the raw baselines' after theirs), timed, and stopped, so no idle pool's parent watch (a child's
+ * shell loop, 5 polls a second) adds load while the other contenders run.
  */
 function fanoutRunner(kind: 'thread' | 'process', queueDepth: number | undefined): Runner {
-  let backend: Backend | undefined;
-  const runner: Runner = async (n) => {
-    if (!backend) {
-      const options = { workers: WORKERS, ...(queueDepth === undefined ? {} : { queueDepth }) };
-      backend = kind === 'thread' ? new ThreadBackend(options) : new ProcessBackend(options);
-      await backend.start({ task: { kind: 'builtin', name: 'sleep' } });
+  return async (n) => {
+    const options = { workers: WORKERS, ...(queueDepth === undefined ? {} : { queueDepth }) };
+    const backend: Backend = kind === 'thread' ? new ThreadBackend(options) : new ProcessBackend(options);
+    await backend.start({ task: { kind: 'builtin', name: 'sleep' } });
+    try {
       await fanout('sleep', { batches: n, ms: 0 }, { backend }); // warm-up, untimed
+      const t0 = performance.now();
+      const { result } = await fanout<{ batches: number }>('sleep', { batches: n, ms: 0 }, { backend });
+      const ms = performance.now() - t0;
+      if (result.batches !== n)
+        throw new Error(`${kind} K=${queueDepth ?? 'default'}: merged ${result.batches} of ${n} batches`);
+      return ms;
+    } finally {
+      await backend.stop();
     }
-    const t0 = performance.now();
-    const { result } = await fanout<{ batches: number }>('sleep', { batches: n, ms: 0 }, { backend });
-    const ms = performance.now() - t0;
-    if (result.batches !== n)
-      throw new Error(`${kind} K=${queueDepth ?? 'default'}: merged ${result.batches} of ${n} batches`);
-    return ms;
   };
-  runner.close = async () => {
-    await backend?.stop();
-    backend = undefined;
-  };
-  return runner;
 }
 
 /** Echo endpoints for the raw baselines: `send` one message; `reply` is called for every answer. */
@@ -219,7 +218,7 @@ export async function run(rounds = 5, tasks = 20_000): Promise<void> {
     rawInFlight: RAW_IN_FLIGHT,
     defaultQueueDepth: DEFAULTS.queueDepth,
     method:
-      'built-in sleep task with ms 0 (no-op map), one item per batch; every contender (fanout pools and raw baselines): workers started once, one untimed warm-up run, kept warm across rounds; rounds interleaved with rotating order; median/min/max of tasks/s',
+      'built-in sleep task with ms 0 (no-op map), one item per batch; fanout: a pool per round with one untimed warm-up run of the same size; raw baselines: workers started once, one untimed warm-up run, kept warm across rounds; rounds interleaved with rotating order; median/min/max of tasks/s',
     loadAverage1m,
     rows: rows.map((r) => ({ ...r, vsRaw: ratio(r) })),
     processDefaultVsRawPerRound: pairedVsRaw.map((x) => Math.round(x * 1000) / 1000),

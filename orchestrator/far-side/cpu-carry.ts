@@ -19,8 +19,9 @@ function processCpuUs(): number {
  * end within {@link CPU_READ_EVERY_MS} of its start. A batch that closes a window (every batch of 1 ms or more, and
  * the first to end once the window is that old) gets what the window measured minus what the batches before it in the
  * window were given; a batch that ends inside a window is given its share by wall time, at the CPU rate the previous
- * window measured. So over any run the batches' CPU adds up to what the process spent (each batch's CPU also holds the
- * few µs of serving since the previous batch ended), and only sub-millisecond batches carry an estimate.
+ * window measured; shares that overshoot a window are taken back from the next. So over any run the batches' CPU adds up
+ * to what the process spent (each batch's CPU also holds the few µs of serving since the previous batch ended), and
+ * only sub-millisecond batches carry an estimate.
  *
  * {@link reset} when the far side was idle or a batch failed: the next batch then starts a fresh window.
  */
@@ -29,7 +30,7 @@ export class CpuCarry {
   #windowCpu: number | undefined;
   /** performance.now() at the window's start. */
   #windowAt = 0;
-  /** CPU ms handed out as estimates inside the open window. */
+  /** CPU ms handed out as estimates inside the open window (and any overshoot carried from the last one). */
   #given = 0;
   /** Where the next batch's share begins: the end of the previous batch in this window. */
   #from = 0;
@@ -51,7 +52,8 @@ export class CpuCarry {
     const start = this.#windowCpu;
     if (start === undefined) throw new Error('CpuCarry.end() without begin()');
     if (now - this.#windowAt < CPU_READ_EVERY_MS) {
-      const share = (now - this.#from) * this.#rate;
+      // rounded as a record keeps it, so what the closing batch gets absorbs the rounding too
+      const share = Math.round((now - this.#from) * this.#rate * 100) / 100;
       this.#given += share;
       this.#from = now;
       return share;
@@ -59,12 +61,13 @@ export class CpuCarry {
     const cpu = processCpuUs();
     const windowMs = (cpu - start) / 1000;
     this.#rate = windowMs / (now - this.#windowAt);
-    const mine = Math.max(0, windowMs - this.#given);
+    const mine = Math.round((windowMs - this.#given) * 100) / 100;
     this.#windowCpu = cpu;
     this.#windowAt = now;
-    this.#given = 0;
+    // shares that overshot the window (the machine got busier) are taken back from the next one, not dropped
+    this.#given = mine < 0 ? -mine : 0;
     this.#from = now;
-    return mine;
+    return Math.max(0, mine);
   }
 
   /** Closes the open window without a reading: the next batch starts a new one. */

@@ -50,7 +50,7 @@ describe('the CPU reading carried between back-to-back batches of a child proces
   });
 
   it('lets sub-millisecond batches share readings, and their CPU still adds up to what the process spent', async () => {
-    // Prepare: 400 batches of ~50 µs, then one of 3 ms that closes the last window
+    // Prepare: 400 batches of ~50 µs, then one that burns 3 ms of CPU and closes the last window
     const carry = new CpuCarry();
     const tiny = defineTask<object, { us: number }, object, object>({
       name: 'tiny',
@@ -70,7 +70,7 @@ describe('the CPU reading carried between back-to-back batches of a child proces
     const results = [];
     for (let i = 0; i < 400; i++) results.push(await runBatch(tiny, { us: 50 }, never, 'process', `t${i}`, carry));
     const readsForTiny = readings.mock.calls.length;
-    results.push(await runBatch(tiny, { us: 3000 }, never, 'process', 'last', carry));
+    results.push(await runBatch(spin, { ms: 3 }, never, 'process', 'last', carry));
     readings.mockRestore();
     const spent = process.cpuUsage(before);
     // Assess: far fewer readings than batches (a window is CPU_READ_EVERY_MS of wall); the batches' CPU is the process's

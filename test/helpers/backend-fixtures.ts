@@ -97,7 +97,8 @@ fixtures.push({
   name: 'hybrid',
   async make() {
     const endpoint = await emulatorEndpoint();
-    return new HybridBackend({ workers: WORKERS, lambda: { endpoint, concurrency: 4 } });
+    // the lambda fixture's invoke deadline: an emulator instance that hangs under load ends within a test's time
+    return new HybridBackend({ workers: WORKERS, lambda: { endpoint, concurrency: 4, invokeTimeoutMs: 30_000 } });
   },
   userModules: false,
 });

@@ -1,5 +1,5 @@
 import { FanoutError, inputError, isFanoutError } from '../../errors.js';
-import { DEFAULTS, type LambdaOptions } from '../../options.js';
+import { DEFAULTS } from '../../options.js';
 import type { TaskRef } from '../../tasks/task.js';
 import type {
   AttemptCancel,
@@ -10,7 +10,7 @@ import type {
   BatchOutcome,
   DroppedSide,
 } from '../backend.js';
-import { LambdaBackend } from '../lambda/lambda-backend.js';
+import { LambdaBackend, type LambdaBackendOptions } from '../lambda/lambda-backend.js';
 import { ProcessBackend } from '../process/process-backend.js';
 import { cpuBound, endpointSharesCores, recordCpuShare, sharedSideSlots } from './core-sharing.js';
 import { exceedsLimit, largestPayload } from './payload-fit.js';
@@ -21,8 +21,8 @@ import { chooseSide, estimateMs, recordSample } from './side-choice.js';
 export interface HybridOptions {
   /** Child processes of the local side. */
   workers: number;
-  /** The Lambda side's settings. */
-  lambda: LambdaOptions;
+  /** The Lambda side's settings (a Lambda backend's: the user-facing ones and its invoke deadline). */
+  lambda: LambdaBackendOptions;
 }
 
 /** Two backends to compose (tests, or any other pair): `local` runs next to the caller, `remote` elsewhere. */

@@ -65,8 +65,8 @@ export interface FanoutOptions {
    * to a worker in one message (automatic batching of tiny batches: each keeps its own id, result, retries and record;
    * the batches themselves, and `batchSize`, are never changed). Batches of 2 ms and more get 2 (one running, one
    * queued), which already hides the round trip without committing many batches to one worker. Timeouts and the timeline count from the moment a worker
-   * begins a batch, not from when it was queued. The hybrid backend's local side always uses 1 (its side
-   * choice needs to know when a slot frees). @default {@link DEFAULTS}.queueDepth
+   * begins a batch, not from when it was queued. The hybrid backend's local side places batches against its
+   * workers (its side choice needs to know when a slot frees) and uses this queue only while it is the one side open. @default {@link DEFAULTS}.queueDepth
    */
   queueDepth?: number;
   /** Items per batch; task-specific meaning (a range length for primes). @default chosen by the task */

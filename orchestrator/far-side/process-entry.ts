@@ -4,7 +4,8 @@
  * `process.cpuUsage()` is exactly the batch's CPU time.
  */
 import type { TaskRef } from '../tasks/task.js';
-import type { FromFarSide, LoadTask, ToFarSide } from './pool-messages.js';
+import { loadMessage } from './load-message.js';
+import type { FromFarSide, ToFarSide } from './pool-messages.js';
 import { serveBatches } from './serve-loop.js';
 import { dieWithParentCheaply } from './shell-parent-watch.js';
 
@@ -13,17 +14,7 @@ if (!send) throw new Error('process-entry must be forked with an IPC channel');
 // The parent is gone (crashed, killed): nobody will read our results, so don't linger as an orphan.
 process.on('disconnect', () => process.exit(0));
 // the task: in argv, or, for a child forked before its run knew it, in the first message
-const ref =
-  process.argv[2] !== undefined
-    ? (JSON.parse(process.argv[2]) as TaskRef)
-    : await new Promise<TaskRef>((resolve) => {
-        const onLoad = (msg: LoadTask): void => {
-          if (msg.type !== 'load') return;
-          process.off('message', onLoad);
-          resolve(msg.ref);
-        };
-        process.on('message', onLoad);
-      });
+const ref = process.argv[2] !== undefined ? (JSON.parse(process.argv[2]) as TaskRef) : await loadMessage(process);
 
 await serveBatches(ref, 'process', {
   send: (msg: FromFarSide) => {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { FanoutError } from '../errors.js';
+import { isThenable } from '../is-thenable.js';
 import type { AnyTask } from '../tasks/task.js';
 import type { CpuCarry } from './cpu-carry.js';
 import { type CpuMeasure, type FarSideResult, runBatch } from './run-batch.js';
@@ -50,7 +51,7 @@ function observed(task: AnyTask): { task: AnyTask; shape: MapShape } {
     const shape: MapShape = { sync: false };
     const map: AnyTask['map'] = (batch, ctx) => {
       const out = task.map(batch, ctx);
-      shape.sync = !(out instanceof Promise || typeof (out as { then?: unknown } | null)?.then === 'function');
+      shape.sync = !isThenable(out);
       return out;
     };
     // the task itself underneath (its name, its prototype), with this map on top

@@ -6,22 +6,14 @@
 import { Console } from 'node:console';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TaskRef } from '../tasks/task.js';
-import type { LoadTask, ToFarSide } from './pool-messages.js';
+import { loadMessage } from './load-message.js';
+import type { ToFarSide } from './pool-messages.js';
 import { serveBatches } from './serve-loop.js';
 
 const port = parentPort;
 if (!port) throw new Error('thread-entry must run in a worker thread');
 // the task: in workerData, or, for a thread started before its run knew it, in the first message
-const ref =
-  (workerData as { ref?: TaskRef } | undefined)?.ref ??
-  (await new Promise<TaskRef>((resolve) => {
-    const onLoad = (msg: LoadTask): void => {
-      if (msg.type !== 'load') return;
-      port.off('message', onLoad);
-      resolve(msg.ref);
-    };
-    port.on('message', onLoad);
-  }));
+const ref = (workerData as { ref?: TaskRef } | undefined)?.ref ?? (await loadMessage(port));
 /**
  * Everything the task writes (console.log, process.stdout.write, stderr) goes to the main side as `output` messages and
  * from there to stderr: stdout belongs to the CLI's `--json` document. A worker's own stdout/stderr streams are piped

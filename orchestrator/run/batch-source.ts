@@ -5,6 +5,7 @@
  */
 import type { AsyncAccumulator } from '../accumulators/async-accumulator.js';
 import { FanoutError } from '../errors.js';
+import { isThenable } from '../is-thenable.js';
 import { skipJournaled } from '../journal/fanout-journal.js';
 import type { RunJournal } from '../journal/run-journal.js';
 import type { QueuedBatch } from '../scheduler/scheduler-types.js';
@@ -67,10 +68,6 @@ async function* batchesOf(
   } catch (err) {
     throw splitError(task, err);
   }
-}
-
-function isThenable(value: unknown): boolean {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function isIterable(value: unknown): boolean {
